@@ -1,0 +1,99 @@
+// Named errors. An error that crosses the wire or reaches an HTTP client
+// travels as `{ name, message, code, retryable, status? }` and is rebuilt on
+// arrival as a TroupeError with the same name and code. Stacks never travel.
+
+export interface ErrorShape {
+  name: string
+  message: string
+  code: string
+  retryable: boolean
+  status?: number
+  details?: unknown
+}
+
+export interface TroupeErrorOptions {
+  code?: string
+  status?: number
+  retryable?: boolean
+  details?: unknown
+  cause?: unknown
+}
+
+export class TroupeError extends Error {
+  readonly code: string
+  readonly status: number
+  readonly retryable: boolean
+  readonly details: unknown
+
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'TroupeError'
+    this.code = options.code ?? 'ERR_TROUPE'
+    this.status = options.status ?? 500
+    this.retryable = options.retryable ?? false
+    this.details = options.details
+  }
+}
+
+/** A configuration problem: the peer refuses to start. Printed as one line, no stack. */
+export class ConfigError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_CONFIG', ...options })
+    this.name = 'ConfigError'
+  }
+}
+
+export class TimeoutError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_TIMEOUT', status: 504, retryable: true, ...options })
+    this.name = 'TimeoutError'
+  }
+}
+
+export class AbortedError extends TroupeError {
+  constructor(message = 'the operation was aborted', options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_ABORTED', status: 499, ...options })
+    this.name = 'AbortedError'
+  }
+}
+
+export class UnavailableError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_UNAVAILABLE', status: 503, retryable: true, ...options })
+    this.name = 'UnavailableError'
+  }
+}
+
+export class ProtocolError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_PROTOCOL', status: 400, ...options })
+    this.name = 'ProtocolError'
+  }
+}
+
+/** The wire form of any thrown value. Unknown errors keep their name and message only. */
+export function toErrorShape(err: unknown): ErrorShape {
+  if (err instanceof TroupeError) {
+    const shape: ErrorShape = { name: err.name, message: err.message, code: err.code, retryable: err.retryable, status: err.status }
+    if (err.details !== undefined) shape.details = err.details
+    return shape
+  }
+  if (err instanceof Error) {
+    const code = typeof (err as unknown as { code?: unknown }).code === 'string' ? (err as unknown as { code: string }).code : 'ERR_INTERNAL'
+    return { name: err.name, message: err.message, code, retryable: false }
+  }
+  return { name: 'Error', message: String(err), code: 'ERR_INTERNAL', retryable: false }
+}
+
+/** Rebuilds an error that arrived over the wire. */
+export function fromErrorShape(shape: ErrorShape): TroupeError {
+  const err = new TroupeError(shape.message, { code: shape.code, retryable: shape.retryable, status: shape.status, details: shape.details })
+  err.name = shape.name
+  return err
+}
+
+export function isErrorShape(value: unknown): value is ErrorShape {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Record<string, unknown>
+  return typeof v.name === 'string' && typeof v.message === 'string' && typeof v.code === 'string' && typeof v.retryable === 'boolean'
+}

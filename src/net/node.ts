@@ -1,0 +1,62 @@
+// Builds the libp2p node: TCP, noise, yamux, identify and gossipsub. Our own
+// protocols (membership, leases, task sync, actor messages) ride on long-lived
+// streams registered by their modules; this file only assembles transports.
+
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import type { PrivateKey, PubSub } from '@libp2p/interface'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import type { ConnectionGater } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+
+export interface NodeInit {
+  privateKey: PrivateKey
+  /** Multiaddrs to listen on, e.g. `/ip4/127.0.0.1/tcp/0`. */
+  listen: string[]
+  /** Multiaddrs to announce instead of the listen addresses (behind NAT, in containers). */
+  announce?: string[]
+  connectionGater?: ConnectionGater
+  /** Pre-shared key for a private network, see @libp2p/pnet. */
+  connectionProtector?: Libp2pOptions['connectionProtector']
+}
+
+export type TroupeServices = {
+  identify: Identify
+  pubsub: PubSub
+}
+
+export type TroupeNode = Libp2p<TroupeServices>
+
+export async function createNode(init: NodeInit): Promise<TroupeNode> {
+  return createLibp2p<TroupeServices>({
+    privateKey: init.privateKey,
+    start: false,
+    addresses: { listen: init.listen, announce: init.announce ?? [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: {
+      // Loopback and private addresses are where clusters live; libp2p's default gater refuses none of these, but be explicit.
+      denyDialMultiaddr: async () => false,
+      ...init.connectionGater,
+    },
+    connectionProtector: init.connectionProtector,
+    // Our membership protocol judges liveness with event-loop-lag protection; libp2p's
+    // monitor aborts connections on slow pings, which under load cuts healthy peers.
+    connectionMonitor: { enabled: false },
+    connectionManager: { maxConnections: 512 },
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        // Peers in a Troupe cluster are all connected to each other; flood publishing keeps first delivery fast.
+        floodPublish: true,
+        fallbackToFloodsub: false,
+      }) as unknown as (components: unknown) => PubSub,
+    },
+  })
+}

@@ -1,0 +1,50 @@
+// Structured logs: one line per event, with the peer id bound. JSON by default,
+// pretty when the output is a terminal. Components take this small interface
+// so tests can pass a recording logger.
+
+import { pino, type Logger as PinoLogger } from 'pino'
+import { build as prettyStream } from 'pino-pretty'
+
+export type LogFields = Record<string, unknown>
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void
+  info(msg: string, fields?: LogFields): void
+  warn(msg: string, fields?: LogFields): void
+  error(msg: string, fields?: LogFields): void
+  child(bindings: LogFields): Logger
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
+
+export interface LoggerInit {
+  level?: LogLevel
+  pretty?: boolean
+  /** Where lines go; defaults to stdout. */
+  destination?: NodeJS.WritableStream
+}
+
+export function createLogger(init: LoggerInit = {}): Logger {
+  const level = init.level ?? 'info'
+  const usePretty = init.pretty ?? false
+  const base = usePretty
+    ? pino({ level, base: undefined }, prettyStream({ sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }))
+    : pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, init.destination as never)
+  return wrap(base)
+}
+
+function wrap(p: PinoLogger): Logger {
+  return {
+    debug: (msg, fields) => { p.debug(fields ?? {}, msg) },
+    info: (msg, fields) => { p.info(fields ?? {}, msg) },
+    warn: (msg, fields) => { p.warn(fields ?? {}, msg) },
+    error: (msg, fields) => { p.error(fields ?? {}, msg) },
+    child: (bindings) => wrap(p.child(bindings)),
+  }
+}
+
+/** A logger that drops everything, for tests and embedded use that wants silence. */
+export const silentLogger: Logger = {
+  debug: () => {}, info: () => {}, warn: () => {}, error: () => {},
+  child: () => silentLogger,
+}
