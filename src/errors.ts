@@ -73,7 +73,7 @@ export class ProtocolError extends TroupeError {
 
 /** The wire form of any thrown value. Unknown errors keep their name and message only. */
 export function toErrorShape(err: unknown): ErrorShape {
-  if (err instanceof TroupeError) {
+  if (isTroupeError(err)) {
     const shape: ErrorShape = { name: err.name, message: err.message, code: err.code, retryable: err.retryable, status: err.status }
     if (err.details !== undefined) shape.details = err.details
     return shape
@@ -96,4 +96,16 @@ export function isErrorShape(value: unknown): value is ErrorShape {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Record<string, unknown>
   return typeof v.name === 'string' && typeof v.message === 'string' && typeof v.code === 'string' && typeof v.retryable === 'boolean'
+}
+
+/**
+ * True for a TroupeError, also one from another copy of this module (an app
+ * loaded from the built package while the peer runs from source, or the other
+ * way round): the check is by shape, not by prototype.
+ */
+export function isTroupeError(err: unknown): err is TroupeError {
+  if (err instanceof TroupeError) return true
+  if (!(err instanceof Error)) return false
+  const e = err as unknown as Record<string, unknown>
+  return typeof e.code === 'string' && typeof e.status === 'number' && typeof e.retryable === 'boolean'
 }

@@ -1,0 +1,18 @@
+// Runs a Standard Schema and turns its issues into field errors.
+import { ValidationError, type FieldIssue } from './errors.js'
+import type { InferOutput, StandardIssue, StandardSchemaV1 } from './standard-schema.js'
+
+export async function validateInput<S extends StandardSchemaV1>(schema: S, raw: unknown): Promise<InferOutput<S>> {
+  const result = await schema['~standard'].validate(raw)
+  if (result.issues !== undefined) throw new ValidationError(result.issues.map(toFieldIssue))
+  return result.value as InferOutput<S>
+}
+
+function toFieldIssue(issue: StandardIssue): FieldIssue {
+  const path = (issue.path ?? []).map((segment) => {
+    const key = typeof segment === 'object' && segment !== null ? segment.key : segment
+    // Symbols cannot travel as JSON; their description is the best we can show.
+    return typeof key === 'number' || typeof key === 'string' ? key : String(key)
+  })
+  return { path, message: issue.message }
+}

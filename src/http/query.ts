@@ -1,0 +1,13 @@
+// GET inputs: the query string as an object of strings. A key given twice
+// becomes an array (`?tag=a&tag=b` -> `{ tag: ['a', 'b'] }`). Nothing is
+// coerced here; the action's schema decides (zod: `z.coerce.number()`).
+
+export function queryInput(url: string): Record<string, string | string[]> {
+  const entries = new Map<string, string | string[]>()
+  for (const [key, value] of new URL(url).searchParams) {
+    const seen = entries.get(key)
+    entries.set(key, seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value])
+  }
+  // fromEntries defines own properties, so `?__proto__=x` cannot reach the prototype.
+  return Object.fromEntries(entries)
+}

@@ -1,0 +1,17 @@
+// Troupe's public API. The compat shim comes first: libp2p needs it on Node 20.
+import './compat.js'
+
+export { createPeer, type Peer, type PeerInit, type PeerEvents } from './peer/peer.js'
+export type { MemberSummary, PeerStatus } from './peer/status.js'
+export { defineApp, type App, type AppInit } from './app/app.js'
+export { loadApp } from './app/load.js'
+export { defineAction, type Action, type ActionInit } from './app/action.js'
+export { ActionError, ValidationError } from './app/errors.js'
+export type { ActionContext } from './app/context.js'
+export type { ActionMiddleware } from './app/compose.js'
+export { TroupeError, ConfigError, TimeoutError, AbortedError, UnavailableError, ProtocolError, type ErrorShape } from './errors.js'
+export type { MembershipInit } from './membership/options.js'
+export type { PeerConfigInit } from './config/config.js'
+export type { Logger, LogLevel } from './util/logger.js'
+export { createLogger, silentLogger } from './util/logger.js'
+export { VERSION } from './version.js'

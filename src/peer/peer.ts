@@ -1,0 +1,241 @@
+// A Troupe peer: assembles the store, the libp2p node, the messenger, the
+// membership protocol and the HTTP server, in that order, and stops them in
+// reverse. Each part is handed only the components it uses.
+
+import { EventEmitter } from 'node:events'
+import type { App } from '../app/app.js'
+import { defineApp } from '../app/app.js'
+import { resolveConfig, type PeerConfig, type PeerConfigInit } from '../config/config.js'
+import { ConfigError } from '../errors.js'
+import { createHttpApp, listen, type HttpApp, type Listening } from '../http/index.js'
+import { resolveMembershipOptions } from '../membership/options.js'
+import { Membership, type MembershipEvents } from '../membership/service.js'
+import { loadOrCreateIdentity } from '../net/identity.js'
+import { createNode, type TroupeNode } from '../net/node.js'
+import { nextIncarnation, openStore, type Store } from '../store/store.js'
+import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
+import { createLogger, type Logger } from '../util/logger.js'
+import { systemRandom, type Random } from '../util/random.js'
+import { VERSION } from '../version.js'
+import { Libp2pMessenger } from '../wire/index.js'
+import { libp2pAddressBook } from './address-book.js'
+import { SeedJoiner } from './seeds.js'
+import { summarize, type MemberSummary, type PeerStatus } from './status.js'
+
+export interface PeerInit extends PeerConfigInit {
+  app?: App
+  /** Defaults to a pino logger at `logLevel`. */
+  logger?: Logger
+  clock?: Clock
+  timers?: Timers
+  random?: Random
+}
+
+export type PeerEvents = MembershipEvents
+
+export interface Peer {
+  readonly id: string
+  /** Dialable multiaddrs, each ending in /p2p/<id>. */
+  readonly multiaddrs: string[]
+  /** `http://host:port`, or null when HTTP is off. */
+  readonly httpUrl: string | null
+  readonly incarnation: number
+  /** The peer's Hono app: `peer.http.request('/status')` works without a socket. */
+  readonly http: HttpApp
+  readonly config: PeerConfig
+  members(): MemberSummary[]
+  status(): PeerStatus
+  on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
+  off<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
+  once<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
+  /** Leaves the cluster (members are told at once) and releases the data folder. */
+  stop(): Promise<void>
+}
+
+export async function createPeer(init: PeerInit = {}): Promise<Peer> {
+  const config = resolveConfig(init)
+  const app = init.app ?? defineApp()
+  const rootLogger = init.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs })
+  const membershipOptions = resolveMembershipOptions(config.membership)
+  const cleanup: Array<() => Promise<void>> = []
+  try {
+    const store = await openStore(config.dataDir)
+    cleanup.push(() => store.close())
+    const privateKey = await loadOrCreateIdentity(config.dataDir)
+    const incarnation = await nextIncarnation(store)
+    const node = await createNode({ privateKey, listen: config.listen, announce: config.announce })
+    cleanup.push(async () => { await node.stop() })
+    const logger = rootLogger.child({ peer: node.peerId.toString() })
+    await startNode(node, config)
+    const parts = { store, node, logger, incarnation, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const peer = new TroupePeer(config, app, parts, membershipOptions)
+    try {
+      await peer.start()
+    } catch (err) {
+      cleanup.length = 0
+      await peer.stop().catch((stopErr: unknown) => {
+        rootLogger.warn('stopping after a failed start failed too', { err: (stopErr as Error).message })
+      })
+      throw err
+    }
+    return peer
+  } catch (err) {
+    for (const c of cleanup.reverse()) {
+      await c().catch((cleanupErr: unknown) => {
+        rootLogger.warn('cleanup after a failed start failed too', { err: (cleanupErr as Error).message })
+      })
+    }
+    throw err
+  }
+}
+
+async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
+  try {
+    await node.start()
+  } catch (err) {
+    const message = (err as Error).message
+    const inUse = /EADDRINUSE|address already in use/i.test(message)
+    throw new ConfigError(inUse
+      ? `cannot listen on ${config.listen.join(', ')}: the port is in use`
+      : `cannot listen on ${config.listen.join(', ')}: ${message}`, { cause: err })
+  }
+}
+
+interface Parts {
+  store: Store
+  node: TroupeNode
+  logger: Logger
+  incarnation: number
+  clock: Clock
+  timers: Timers
+  random: Random
+}
+
+class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
+  readonly config: PeerConfig
+  readonly http: HttpApp
+  readonly incarnation: number
+  private readonly app: App
+  private readonly p: Parts
+  private readonly messenger: Libp2pMessenger
+  private readonly membership: Membership
+  private readonly seeds: SeedJoiner
+  private readonly startedAt: number
+  private server: Listening | undefined
+  private started = false
+  /** Fires when the peer begins to stop: running actions see it as ctx.signal. */
+  private readonly stopSignal = new AbortController()
+  private stopping: Promise<void> | undefined
+
+  constructor(config: PeerConfig, app: App, parts: Parts, membershipOptions: ReturnType<typeof resolveMembershipOptions>) {
+    super()
+    this.config = config
+    this.app = app
+    this.p = parts
+    this.incarnation = parts.incarnation
+    this.startedAt = parts.clock.now()
+    this.messenger = new Libp2pMessenger({ node: parts.node, logger: parts.logger.child({ part: 'wire' }) })
+    this.membership = new Membership({
+      messenger: this.messenger,
+      clock: parts.clock,
+      timers: parts.timers,
+      random: parts.random,
+      logger: parts.logger.child({ part: 'membership' }),
+      addressBook: libp2pAddressBook(parts.node, parts.logger),
+    }, {
+      id: parts.node.peerId.toString(),
+      incarnation: parts.incarnation,
+      heartbeat: 0,
+      status: 'alive',
+      addrs: this.multiaddrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')),
+      httpUrl: null,
+      hosts: { actors: [], tasks: [] },
+      version: VERSION,
+    }, membershipOptions)
+    this.seeds = new SeedJoiner({
+      node: parts.node,
+      logger: parts.logger.child({ part: 'seeds' }),
+      contact: id => this.membership.contact(id),
+      joined: () => this.membership.members().some(m => !m.self && m.state === 'alive'),
+    }, config.seeds)
+    this.http = createHttpApp({
+      actions: app.actions,
+      middleware: app.middleware,
+      peer: { id: this.id },
+      status: () => this.status(),
+      logger: parts.logger.child({ part: 'http' }),
+      version: VERSION,
+      signal: this.stopSignal.signal,
+    })
+    for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
+      this.membership.on(event, member => this.emit(event, member))
+    }
+  }
+
+  get id(): string {
+    return this.p.node.peerId.toString()
+  }
+
+  get multiaddrs(): string[] {
+    return this.p.node.getMultiaddrs().map(a => a.toString())
+  }
+
+  get httpUrl(): string | null {
+    return this.server?.url ?? null
+  }
+
+  async start(): Promise<void> {
+    await this.messenger.start()
+    this.membership.start()
+    // A peer that connects to us is (almost always) a member: exchange views at once.
+    this.p.node.addEventListener('peer:connect', this.onConnect)
+    if (this.config.http !== null) {
+      this.server = await listen(this.http, { port: this.config.http.port, host: this.config.http.host })
+      this.membership.updateSelf({ httpUrl: this.server.url })
+    }
+    this.seeds.start()
+    this.started = true
+    this.p.logger.info('peer started', { addrs: this.multiaddrs, http: this.httpUrl, incarnation: this.incarnation, app: this.app.name })
+  }
+
+  private readonly onConnect = (evt: CustomEvent<{ toString(): string }>): void => {
+    const id = evt.detail.toString()
+    if (this.membership.members().some(m => m.record.id === id && m.state === 'alive')) return
+    this.membership.contact(id).catch((err: unknown) => {
+      this.p.logger.debug('membership exchange with a new connection failed', { peer: id, err: (err as Error).message })
+    })
+  }
+
+  members(): MemberSummary[] {
+    const now = this.p.clock.now()
+    return this.membership.members().map(m => summarize(m, now))
+  }
+
+  status(): PeerStatus {
+    return {
+      peer: { id: this.id, incarnation: this.incarnation, addrs: this.multiaddrs, httpUrl: this.httpUrl },
+      app: this.app.name,
+      version: VERSION,
+      uptimeMs: Math.round(this.p.clock.now() - this.startedAt),
+      members: this.members(),
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown()
+    return this.stopping
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.started) this.p.logger.info('peer stopping')
+    this.stopSignal.abort(new Error('the peer is stopping'))
+    this.p.node.removeEventListener('peer:connect', this.onConnect)
+    await this.seeds.stop()
+    await this.membership.stop()
+    await this.server?.close()
+    await this.messenger.stop()
+    await this.p.node.stop()
+    await this.p.store.close()
+    if (this.started) this.p.logger.info('peer stopped')
+  }
+}

@@ -1,0 +1,171 @@
+// The CLI as a user runs it: real processes, real sockets, real data folders.
+
+import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { freePort } from '../helpers/ports.js'
+import { runCli, type PeerProcess } from '../helpers/process.js'
+import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
+
+const running: PeerProcess[] = []
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const p of running.splice(0)) {
+    p.kill('SIGKILL')
+    await p.exited
+  }
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function dataDir(): Promise<string> {
+  const dir = await tempDir()
+  cleanups.push(dir.remove)
+  return dir.path
+}
+
+interface Started { proc: PeerProcess, port: number, p2p: string, http: string, id: string, data: string }
+
+async function startPeer(opts: { seed?: string, data?: string, extra?: string[] } = {}): Promise<Started> {
+  const port = await freePort()
+  const p2pPort = await freePort()
+  const data = opts.data ?? await dataDir()
+  const args = ['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, '--data', data, '--log-level', 'warn',
+    '--suspect-after-ms', '2000', '--dead-after-ms', '3000', ...(opts.seed === undefined ? [] : ['--seed', opts.seed]), ...(opts.extra ?? [])]
+  const proc = runCli(args)
+  running.push(proc)
+  const [, id] = await proc.waitFor(/troupe peer (\S+)/)
+  const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
+  const [, http] = await proc.waitFor(/http: (\S+)/)
+  return { proc, port, p2p: p2p!, http: http!, id: id!, data }
+}
+
+async function memberStates(http: string): Promise<Record<string, string>> {
+  const status = await (await fetch(`${http}/status`)).json() as { members: Array<{ id: string, state: string }> }
+  return Object.fromEntries(status.members.map(m => [m.id, m.state]))
+}
+
+async function expectRefusal(args: string[], pattern: RegExp): Promise<void> {
+  const proc = runCli(args)
+  const { code } = await proc.exited
+  expect(code).toBe(2)
+  const out = proc.output().trim()
+  expect(out).toMatch(pattern)
+  expect(out.split('\n')).toHaveLength(1)
+  expect(out).not.toMatch(/\n\s+at /)
+}
+
+describe('troupe CLI', () => {
+  it('prints help and version', async () => {
+    const help = runCli(['--help'])
+    expect((await help.exited).code).toBe(0)
+    expect(help.output()).toMatch(/Usage: troupe <command>/)
+    const startHelp = runCli(['start', '--help'])
+    expect((await startHelp.exited).code).toBe(0)
+    expect(startHelp.output()).toMatch(/--seed <ma>/)
+    const unknown = runCli(['frobnicate'])
+    expect((await unknown.exited).code).toBe(2)
+    expect(unknown.output()).toMatch(/unknown command "frobnicate"/)
+  })
+
+  it('two peers started from the command line see each other in /status', async () => {
+    const a = await startPeer()
+    const b = await startPeer({ seed: a.p2p })
+    expect(a.p2p).toMatch(new RegExp(`/p2p/${a.id}$`))
+    for (const peer of [a, b]) {
+      await waitFor(`${peer.http} to list both peers`, async () => {
+        const states = await memberStates(peer.http)
+        return states[a.id] === 'alive' && states[b.id] === 'alive'
+      })
+    }
+    const hello = await (await fetch(`${b.http}/api/hello?name=troupe`)).json() as { greeting: string, peer: string }
+    expect(hello).toEqual({ greeting: 'hello, troupe', peer: b.id })
+  })
+
+  it('a peer killed with SIGKILL is declared dead; restarted, it rejoins with the same peer id', async () => {
+    const a = await startPeer()
+    const b = await startPeer({ seed: a.p2p })
+    const c = await startPeer({ seed: a.p2p })
+    await waitFor('3 alive members on a and b', async () => {
+      const [sa, sb] = await Promise.all([memberStates(a.http), memberStates(b.http)])
+      return [a, b, c].every(p => sa[p.id] === 'alive' && sb[p.id] === 'alive')
+    })
+    const killedAt = performance.now()
+    c.proc.kill('SIGKILL')
+    await c.proc.exited
+    await waitFor('c declared dead on a and b', async () => {
+      const [sa, sb] = await Promise.all([memberStates(a.http), memberStates(b.http)])
+      return sa[c.id] === 'dead' && sb[c.id] === 'dead'
+    }, 10_000, 100)
+    const detectedMs = performance.now() - killedAt
+    // --dead-after-ms 3000, plus a tick and the polling interval.
+    expect(detectedMs).toBeGreaterThan(2_000)
+    expect(detectedMs).toBeLessThan(5_000)
+
+    const again = await startPeer({ seed: b.p2p, data: c.data })
+    expect(again.id).toBe(c.id)
+    await waitFor('c alive again on a and b', async () => {
+      const [sa, sb] = await Promise.all([memberStates(a.http), memberStates(b.http)])
+      return sa[c.id] === 'alive' && sb[c.id] === 'alive'
+    })
+  })
+
+  it('SIGTERM stops a peer gracefully: the others see it leave at once', async () => {
+    const a = await startPeer()
+    const b = await startPeer({ seed: a.p2p })
+    await waitFor('a to see b', async () => (await memberStates(a.http))[b.id] === 'alive')
+    b.proc.kill('SIGTERM')
+    expect((await b.proc.exited).code).toBe(0)
+    const states = await memberStates(a.http)
+    expect(states[b.id]).toBe('left')
+  })
+
+  describe('bad configuration stops the start with one clear line', () => {
+    it('an unparsable seed', async () => {
+      await expectRefusal(['start', '--port', '0', '--data', await dataDir(), '--seed', 'not-a-multiaddr'], /^troupe: invalid configuration: seeds\.0: not-a-multiaddr is not a multiaddr/)
+    })
+
+    it('an HTTP port in use', async () => {
+      const port = await freePort()
+      const blocker: Server = createServer()
+      await new Promise<void>(resolve => blocker.listen(port, '127.0.0.1', resolve))
+      cleanups.push(() => new Promise(resolve => blocker.close(() => resolve())))
+      await expectRefusal(['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', await dataDir()], new RegExp(`port ${port} .*in use|${port}.*in use`))
+    })
+
+    it('a libp2p port in use', async () => {
+      const p2p = await freePort()
+      const blocker: Server = createServer()
+      await new Promise<void>(resolve => blocker.listen(p2p, '127.0.0.1', resolve))
+      cleanups.push(() => new Promise(resolve => blocker.close(() => resolve())))
+      await expectRefusal(['start', '--port', '0', '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--data', await dataDir()], /cannot listen on .*: the port is in use/)
+    })
+
+    it('a data folder that is not a folder', async () => {
+      const file = join(await dataDir(), 'a-file')
+      await writeFile(file, 'x')
+      await expectRefusal(['start', '--port', '0', '--data', file], /^troupe: the data folder .*a-file is not usable/)
+    })
+
+    it('a data folder in use by another peer', async () => {
+      const a = await startPeer()
+      await expectRefusal(['start', '--port', '0', '--data', a.data], /in use by another peer/)
+    })
+
+    it('an app folder that does not load', async () => {
+      const app = await dataDir()
+      await mkdir(app, { recursive: true })
+      await writeFile(join(app, 'index.js'), 'throw new Error("boom at load")\n')
+      await expectRefusal(['start', '--port', '0', '--data', await dataDir(), '--app', app], /^troupe: the app in .* does not load: Error: boom at load$/)
+    })
+
+    it('an app folder without an app', async () => {
+      await expectRefusal(['start', '--port', '0', '--data', await dataDir(), '--app', await dataDir()], /^troupe: no app in .*: expected one of index\.ts/)
+    })
+
+    it('a bad flag', async () => {
+      await expectRefusal(['start', '--port', 'eighty'], /^troupe: --port must be a port number/)
+    })
+  })
+})

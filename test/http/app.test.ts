@@ -1,0 +1,210 @@
+// The app driven without a port: every status the HTTP layer promises.
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { defineAction } from '../../src/app/action.js'
+import { makeApp, postJson, type ErrorJson } from './fixtures.js'
+
+describe('actions over app.request()', () => {
+  it('POST with a JSON body runs the action', async () => {
+    const { app } = makeApp()
+    const res = await app.request('/api/math.add', postJson({ a: 2, b: 3 }))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await res.json()).toEqual({ sum: 5 })
+  })
+
+  it('GET takes the query as strings, which the schema may coerce', async () => {
+    const { app } = makeApp()
+    expect(await (await app.request('/api/math.add?a=1&b=41')).json()).toEqual({ sum: 42 })
+    expect(await (await app.request('/api/echo?x=1&tag=a&tag=b')).json()).toEqual({ input: { x: '1', tag: ['a', 'b'] } })
+  })
+
+  it('HEAD answers like GET without a body', async () => {
+    const { app } = makeApp()
+    const res = await app.request('/api/math.add?a=1&b=2', { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toBe('')
+  })
+
+  it('an empty POST body reads as {}', async () => {
+    const { app } = makeApp()
+    expect(await (await app.request('/api/echo', { method: 'POST' })).json()).toEqual({ input: {} })
+  })
+
+  it('accepts application/json with a charset and +json types', async () => {
+    const { app } = makeApp()
+    for (const type of ['application/json; charset=utf-8', 'application/vnd.troupe+json']) {
+      const res = await app.request('/api/math.add', postJson({ a: 1, b: 1 }, { 'content-type': type }))
+      expect(res.status).toBe(200)
+    }
+  })
+
+  it('output undefined is sent as null', async () => {
+    const nothing = defineAction({ name: 'nothing', input: z.object({}), run: () => undefined })
+    const { app } = makeApp({ actions: [nothing] })
+    const res = await app.request('/api/nothing', postJson({}))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toBeNull()
+  })
+
+  it('echoes a plain x-request-id and replaces a weird one', async () => {
+    const { app } = makeApp({ newId: () => 'fresh' })
+    const given = await app.request('/api/math.add?a=1&b=2', { headers: { 'x-request-id': 'abc-123' } })
+    expect(given.headers.get('x-request-id')).toBe('abc-123')
+    const weird = await app.request('/api/math.add?a=1&b=2', { headers: { 'x-request-id': 'a b\tc' } })
+    expect(weird.headers.get('x-request-id')).toBe('fresh')
+  })
+})
+
+describe('errors over app.request()', () => {
+  it('422 lists each failing field with its path and message', async () => {
+    const { app } = makeApp()
+    const res = await app.request('/api/math.add', postJson({ a: 'x' }))
+    expect(res.status).toBe(422)
+    const { error } = await res.json() as ErrorJson
+    expect(error).toMatchObject({ name: 'ValidationError', code: 'ERR_VALIDATION', retryable: false })
+    expect(error.fields?.map((f) => f.path)).toEqual([['a'], ['b']])
+    expect(error.fields?.every((f) => typeof f.message === 'string' && f.message.length > 0)).toBe(true)
+    expect(error.message).toMatch(/^invalid input: a: .* \(and 1 more\)$/)
+  })
+
+  it('422 paths reach into nested arrays', async () => {
+    const nested = defineAction({ name: 'nested', input: z.object({ items: z.array(z.object({ qty: z.number().int() })) }), run: () => 1 })
+    const { app } = makeApp({ actions: [nested] })
+    const res = await app.request('/api/nested', postJson({ items: [{ qty: 1 }, { qty: 1.5 }] }))
+    expect((await res.json() as ErrorJson).error.fields?.[0]?.path).toEqual(['items', 1, 'qty'])
+  })
+
+  it('404 for an unknown action, for any method, and for unknown routes', async () => {
+    const { app } = makeApp()
+    for (const [path, init] of [['/api/nope', {}], ['/api/nope', postJson({})], ['/api/nope', { method: 'DELETE' }], ['/nowhere', {}]] as const) {
+      const res = await app.request(path, init)
+      expect(res.status).toBe(404)
+      expect((await res.json() as ErrorJson).error).toMatchObject({ name: 'NotFoundError', code: 'ERR_NOT_FOUND' })
+    }
+  })
+
+  it('400 for malformed JSON, invalid UTF-8 and JSON nested too deep', async () => {
+    const { app } = makeApp({ jsonDepthMax: 8 })
+    for (const body of ['{"a":', '{a:1}', new Uint8Array([0x7b, 0xff, 0x7d]), '['.repeat(9) + ']'.repeat(9)]) {
+      const res = await app.request('/api/echo', { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      expect(res.status).toBe(400)
+      expect((await res.json() as ErrorJson).error.name).toBe('MalformedJsonError')
+    }
+    // Brackets inside strings do not count as depth.
+    const res = await app.request('/api/echo', postJson({ s: '[[[[[[[[[[[[[[[[[[' }))
+    expect(res.status).toBe(200)
+  })
+
+  it('413 from the declared length, before reading anything', async () => {
+    const { app } = makeApp({ bodyBytesMax: 100 })
+    const res = await app.request('/api/echo', postJson({ s: 'x'.repeat(200) }, { 'content-length': '213' }))
+    expect(res.status).toBe(413)
+    expect((await res.json() as ErrorJson).error).toMatchObject({ name: 'PayloadTooLargeError', code: 'ERR_PAYLOAD_TOO_LARGE' })
+  })
+
+  it('413 while streaming: stops pulling soon after the limit', async () => {
+    const { app } = makeApp({ bodyBytesMax: 1024 })
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 256
+        controller.enqueue(new TextEncoder().encode(' '.repeat(256)))
+      },
+    })
+    const res = await app.request('/api/echo', { method: 'POST', body: endless, headers: { 'content-type': 'application/json' }, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(pulled).toBeLessThan(1024 + 256 * 4)
+  })
+
+  it('415 for a non-JSON content type, and for a body without one', async () => {
+    const { app } = makeApp()
+    const cases: Array<Record<string, string>> = [{ 'content-type': 'text/plain' }, { 'content-type': 'application/x-www-form-urlencoded' }, {}]
+    for (const headers of cases) {
+      // Bytes, not a string: a string body would get text/plain added for it.
+      const res = await app.request('/api/math.add', { method: 'POST', body: new TextEncoder().encode('a=1&b=2'), headers })
+      expect(res.status).toBe(415)
+      expect((await res.json() as ErrorJson).error.code).toBe('ERR_UNSUPPORTED_MEDIA_TYPE')
+    }
+  })
+
+  it('500 carries name and an id, never the message or stack; the log has both', async () => {
+    const { app, logger } = makeApp()
+    const res = await app.request('/api/boom', postJson({}))
+    expect(res.status).toBe(500)
+    const { error } = await res.json() as ErrorJson
+    expect(error).toEqual({ name: 'Error', message: 'internal error', code: 'ERR_INTERNAL', retryable: false, id: expect.any(String) as string })
+    const line = logger.lines.find((l) => l.level === 'error')
+    expect(line?.fields.errorId).toBe(error.id)
+    expect(line?.fields.stack).toMatch(/hunter2[\s\S]*at /)
+  })
+
+  it('an ActionError chooses its status, code and details', async () => {
+    const { app } = makeApp()
+    const res = await app.request('/api/teapot', postJson({}))
+    expect(res.status).toBe(418)
+    expect(await res.json()).toEqual({ error: { name: 'ActionError', message: 'I am a teapot', code: 'ERR_TEAPOT', retryable: false, details: { brew: 'earl grey' } } })
+  })
+
+  it('a typed error from another copy of troupe keeps its status (matched by shape)', async () => {
+    class ForeignError extends Error {
+      readonly code = 'ERR_GONE'
+      readonly status = 410
+      readonly retryable = false
+      override readonly name = 'GoneError'
+    }
+    const foreign = defineAction({ name: 'foreign', input: z.object({}), run: () => { throw new ForeignError('it left') } })
+    const { app } = makeApp({ actions: [foreign] })
+    const res = await app.request('/api/foreign', postJson({}))
+    expect(res.status).toBe(410)
+    expect(await res.json()).toEqual({ error: { name: 'GoneError', message: 'it left', code: 'ERR_GONE', retryable: false } })
+  })
+
+  it('output that cannot be JSON becomes a 500, not a crash', async () => {
+    const big = defineAction({ name: 'big', input: z.object({}), run: () => ({ n: 1n }) })
+    const { app } = makeApp({ actions: [big] })
+    const res = await app.request('/api/big', postJson({}))
+    expect(res.status).toBe(500)
+    expect((await res.json() as ErrorJson).error.name).toBe('TypeError')
+  })
+
+  it('405 for other methods, and for GET on a POST-only action', async () => {
+    const postOnly = defineAction({ name: 'post-only', input: z.object({}), get: false, run: () => 1 })
+    const { app } = makeApp({ actions: [postOnly] })
+    const put = await app.request('/api/post-only', { method: 'PUT' })
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toBe('POST')
+    const get = await app.request('/api/post-only')
+    expect(get.status).toBe(405)
+    expect((await app.request('/api/post-only', postJson({}))).status).toBe(200)
+  })
+})
+
+describe('built-in routes', () => {
+  it('GET /status serves whatever status() returns', async () => {
+    const { app } = makeApp({ status: async () => ({ peer: { id: 'peer-1' }, members: [{ id: 'peer-2', state: 'suspect' }] }) })
+    const res = await app.request('/status')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ peer: { id: 'peer-1' }, members: [{ id: 'peer-2', state: 'suspect' }] })
+  })
+
+  it('GET /health is 200 by default, 503 when the check says no or throws', async () => {
+    expect(await (await makeApp().app.request('/health')).json()).toEqual({ ok: true })
+    const sick = await makeApp({ health: () => ({ ok: false, reason: 'no quorum' } as { ok: boolean }) }).app.request('/health')
+    expect(sick.status).toBe(503)
+    expect(await sick.json()).toEqual({ ok: false, reason: 'no quorum' })
+    const broken = await makeApp({ health: () => { throw new Error('disk') } }).app.request('/health')
+    expect(broken.status).toBe(503)
+    expect((await broken.json() as ErrorJson).error.name).toBe('UnavailableError')
+  })
+
+  it('GET /api lists actions with descriptions and input JSON Schema', async () => {
+    const { app } = makeApp()
+    const res = await app.request('/api')
+    const body = await res.json() as { version: string, actions: Array<{ name: string, description?: string, input?: { properties?: object } }> }
+    expect(body.version).toBe('9.9.9')
+    expect(body.actions.map((a) => a.name)).toEqual(['math.add', 'echo', 'boom', 'teapot'])
+    expect(body.actions[0]).toMatchObject({ name: 'math.add', description: 'adds two numbers', input: { type: 'object', required: ['a', 'b'] } })
+    expect(res.headers.get('x-troupe-version')).toBe('9.9.9')
+  })
+})

@@ -1,0 +1,80 @@
+// Real peers in one process: libp2p on 127.0.0.1, real stores in temp folders,
+// real HTTP. Membership timings are shortened so failures show in seconds.
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { createPeer, type Peer, type PeerInit } from '../../src/index.js'
+import { silentLogger } from '../../src/util/logger.js'
+import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
+
+const fast = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function start(init: PeerInit = {}): Promise<Peer> {
+  const dir = init.dataDir === undefined ? await tempDir() : undefined
+  const peer = await createPeer({
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    http: { port: 0 },
+    logger: silentLogger,
+    membership: fast,
+    dataDir: dir?.path,
+    ...init,
+  })
+  cleanups.push(async () => {
+    await peer.stop()
+    await dir?.remove()
+  })
+  return peer
+}
+
+const aliveIds = (p: Peer): string[] => p.members().filter(m => m.state === 'alive').map(m => m.id).sort()
+
+describe('cluster membership over libp2p', () => {
+  for (const size of [3, 5]) {
+    it(`${size} peers that each know only peer 1 all see every member`, async () => {
+      const first = await start()
+      const rest = await Promise.all(Array.from({ length: size - 1 }, () => start({ seeds: [first.multiaddrs[0]!] })))
+      const all = [first, ...rest]
+      const ids = all.map(p => p.id).sort()
+      await waitFor(`all ${size} peers to see ${size} members`, () => all.every(p => aliveIds(p).join() === ids.join()))
+      const status = await (await fetch(`${rest[0]!.httpUrl}/status`)).json() as { members: Array<{ id: string, state: string, httpUrl: string }> }
+      expect(status.members.map(m => m.id).sort()).toEqual(ids)
+      expect(status.members.every(m => m.state === 'alive' && m.httpUrl.startsWith('http://127.0.0.1:'))).toBe(true)
+    })
+  }
+
+  it('a gracefully stopped peer is removed at once; a restarted one rejoins with the same id and a new incarnation', async () => {
+    const a = await start()
+    const dir = await tempDir()
+    cleanups.push(dir.remove)
+    const b = await start({ seeds: [a.multiaddrs[0]!] })
+    const c = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, logger: silentLogger, membership: fast, dataDir: dir.path, seeds: [a.multiaddrs[0]!] })
+    const cId = c.id
+    const firstIncarnation = c.incarnation
+    await waitFor('3 members', () => aliveIds(a).length === 3 && aliveIds(b).length === 3)
+    const left = new Promise<string>(resolve => a.once('member:leave', m => resolve(m.record.id)))
+    const stoppedAt = performance.now()
+    await c.stop()
+    expect(await left).toBe(cId)
+    // Well before the failure detector could have noticed.
+    expect(performance.now() - stoppedAt).toBeLessThan(fast.suspectAfterMs)
+    expect(a.members().find(m => m.id === cId)?.state).toBe('left')
+
+    const again = await start({ dataDir: dir.path, seeds: [b.multiaddrs[0]!], http: false })
+    expect(again.id).toBe(cId)
+    expect(again.incarnation).toBe(firstIncarnation + 1)
+    await waitFor('the restarted peer to be alive everywhere', () => [a, b].every(p => p.members().find(m => m.id === cId)?.state === 'alive'))
+    expect(a.members().find(m => m.id === cId)?.incarnation).toBe(firstIncarnation + 1)
+  })
+
+  it('refuses a second peer on the same data folder', async () => {
+    const dir = await tempDir()
+    cleanups.push(dir.remove)
+    await start({ dataDir: dir.path })
+    await expect(createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, logger: silentLogger, dataDir: dir.path })).rejects.toThrow(/in use by another peer|locked|in use/)
+  })
+})
