@@ -1,0 +1,214 @@
+// The Messenger over libp2p: one long-lived `/troupe/link/1.0.0` stream per
+// peer pair carries every channel, both directions, multiplexed by request id.
+//
+// Links are opened on first use (dialing by peer id; libp2p finds addresses in
+// its peer store) or accepted from the peer. When both sides open at once, the
+// stream opened by the lower peer id wins on both sides (between two streams
+// from the same opener, the newer one: the peer restarted); the loser drains
+// and closes. Start after the node, stop before it.
+
+import type { Libp2p, Stream } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { ProtocolError, TroupeError, UnavailableError } from '../errors.js'
+import { deadlineSignal, type AbortOptions } from '../util/abort.js'
+import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
+import { PROTOCOL, STREAMS_PER_CONNECTION_MAX, type WireLimits } from './constants.js'
+import { checkSignal, raceDeadline } from './deadline.js'
+import { channelName } from './frame.js'
+import { HandlerTable } from './handlers.js'
+import { Link } from './link.js'
+import { stderrWireLogger, type WireLogger } from './logger.js'
+import type { MessageHandler, Messenger, PeerName, RequestHandler, RequestOptions } from './messenger.js'
+import { resolveLimits, resolveTimeouts, type Libp2pMessengerInit } from './options.js'
+
+export interface Libp2pMessengerComponents {
+  node: Pick<Libp2p, 'peerId' | 'handle' | 'unhandle' | 'dialProtocol'>
+  logger?: WireLogger
+  clock?: Clock
+  timers?: Timers
+}
+
+export class Libp2pMessenger implements Messenger {
+  private readonly node: Libp2pMessengerComponents['node']
+  private readonly self: PeerName
+  private readonly logger: WireLogger
+  private readonly clock: Clock
+  private readonly timers: Timers
+  private readonly limits: WireLimits
+  private readonly dialTimeoutMs: number
+  private readonly closeTimeoutMs: number
+  private readonly handlers: HandlerTable
+  /** The link new sends to a peer use. */
+  private readonly active = new Map<PeerName, Link>()
+  /** Every link not yet closed, active or draining. */
+  private readonly links = new Set<Link>()
+  private readonly dials = new Map<PeerName, Promise<Link>>()
+  private shutdown = new AbortController()
+  private running = false
+
+  constructor(components: Libp2pMessengerComponents, init: Libp2pMessengerInit = {}) {
+    this.node = components.node
+    this.self = components.node.peerId.toString()
+    this.logger = components.logger ?? stderrWireLogger
+    this.clock = components.clock ?? systemClock
+    this.timers = components.timers ?? systemTimers
+    this.limits = resolveLimits(init)
+    const timeouts = resolveTimeouts(init)
+    this.dialTimeoutMs = timeouts.dialTimeoutMs
+    this.closeTimeoutMs = timeouts.closeTimeoutMs
+    this.handlers = new HandlerTable(this.logger)
+  }
+
+  /** Registers the protocol with libp2p. Safe to call twice. */
+  async start(): Promise<void> {
+    if (this.running) return
+    this.shutdown = new AbortController()
+    await this.node.handle(PROTOCOL, ({ stream, connection }) => { this.accept(stream, connection.remotePeer.toString()) }, {
+      maxInboundStreams: STREAMS_PER_CONNECTION_MAX,
+      maxOutboundStreams: STREAMS_PER_CONNECTION_MAX,
+      // Links are long-lived and carry bulk traffic: not for relayed, limited connections.
+      runOnLimitedConnection: false,
+    })
+    this.running = true
+  }
+
+  /** Unregisters the protocol, rejects pending requests with UnavailableError, closes every link. Safe to call twice or before start. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    const reason = new UnavailableError('messenger stopped')
+    this.shutdown.abort(reason)
+    try {
+      await this.node.unhandle(PROTOCOL)
+    } catch (err) {
+      this.logger.warn('could not unregister the link protocol', { err })
+    }
+    await Promise.all([...this.links].map(async (link) => link.close(reason)))
+    this.active.clear()
+  }
+
+  async request(to: PeerName, channel: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
+    channelName(channel)
+    const label = `"${channel}" to ${to}`
+    checkSignal(options.signal, `request ${label}`)
+    const timeoutMs = options.timeoutMs ?? this.limits.requestTimeoutMs
+    const started = this.clock.now()
+    const link = this.usableLink(to) ?? await this.connect(to, timeoutMs, options.signal, `request ${label}`)
+    const remainingMs = Math.max(1, timeoutMs - (this.clock.now() - started))
+    return link.request(channel, body, remainingMs, options.signal)
+  }
+
+  async send(to: PeerName, channel: string, body: unknown, options: AbortOptions = {}): Promise<void> {
+    channelName(channel)
+    const label = `message "${channel}" to ${to}`
+    checkSignal(options.signal, label)
+    const link = this.usableLink(to) ?? await this.connect(to, this.dialTimeoutMs, options.signal, label)
+    link.send(channel, body)
+  }
+
+  handle(channel: string, handler: RequestHandler): void {
+    this.handlers.handle(channel, handler)
+  }
+
+  on(channel: string, handler: MessageHandler): void {
+    this.handlers.on(channel, handler)
+  }
+
+  unhandle(channel: string): void {
+    this.handlers.unhandle(channel)
+  }
+
+  private usableLink(to: PeerName): Link | undefined {
+    const link = this.active.get(to)
+    return link?.usable === true ? link : undefined
+  }
+
+  /** Waits for a link to `to`, sharing one dial among concurrent callers. */
+  private async connect(to: PeerName, timeoutMs: number, signal: AbortSignal | undefined, label: string): Promise<Link> {
+    if (!this.running) throw new UnavailableError('messenger is not started')
+    if (to === this.self) throw new UnavailableError('a messenger does not open links to its own peer')
+    let dial = this.dials.get(to)
+    if (dial === undefined) {
+      dial = this.dial(to).finally(() => this.dials.delete(to))
+      this.dials.set(to, dial)
+    }
+    const link = await raceDeadline(dial, timeoutMs, signal, label, this.timers)
+    // Between adoption and now the link may have lost a tie-break; its winner is usable.
+    const usable = link.usable ? link : this.usableLink(to)
+    if (usable === undefined) throw new UnavailableError(`link to ${to} closed while opening`)
+    return usable
+  }
+
+  private async dial(to: PeerName): Promise<Link> {
+    let peerId
+    try {
+      peerId = peerIdFromString(to)
+    } catch (err) {
+      throw new ProtocolError(`invalid peer id "${to}"`, { cause: err })
+    }
+    const { signal, clear } = deadlineSignal(this.dialTimeoutMs, this.shutdown.signal)
+    try {
+      const stream = await this.node.dialProtocol(peerId, PROTOCOL, { signal, runOnLimitedConnection: false })
+      if (!this.running) {
+        stream.abort(new UnavailableError('messenger stopped'))
+        throw new UnavailableError('messenger stopped')
+      }
+      return this.adopt(stream, to)
+    } catch (err) {
+      if (err instanceof TroupeError) throw err
+      throw new UnavailableError(`cannot open a link to ${to}: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+    } finally {
+      clear()
+    }
+  }
+
+  private accept(stream: Stream, from: PeerName): void {
+    if (!this.running) {
+      stream.abort(new UnavailableError('messenger stopped'))
+      return
+    }
+    this.adopt(stream, from)
+  }
+
+  /** Wraps a new stream in a link and settles which link to `remote` is active. Returns the active one. */
+  private adopt(stream: Stream, remote: PeerName): Link {
+    const link = new Link(stream, {
+      remote,
+      opener: stream.direction === 'outbound' ? this.self : remote,
+      limits: this.limits,
+      closeTimeoutMs: this.closeTimeoutMs,
+      handlers: this.handlers,
+      logger: this.logger,
+      timers: this.timers,
+      onRetire: (l) => { if (this.active.get(l.remote) === l) this.active.delete(l.remote) },
+      onClosed: (l) => { this.links.delete(l) },
+    })
+    this.links.add(link)
+    link.start()
+    const current = this.usableLink(remote)
+    if (current === undefined || prefer(link, current)) {
+      this.active.set(remote, link)
+      if (current !== undefined) this.retireLoser(current)
+    } else {
+      this.retireLoser(link)
+    }
+    return this.active.get(remote) ?? link
+  }
+
+  /**
+   * The loser of a tie-break takes no new sends. Its opener closes it once its
+   * own requests are answered; the other side keeps answering on it until
+   * that FIN, so requests already sent on it are not lost.
+   */
+  private retireLoser(link: Link): void {
+    this.logger.debug('two links to one peer: retiring one', { peer: link.remote, opener: link.opener })
+    if (link.opener === this.self) link.drain()
+    else link.retire()
+  }
+}
+
+/** Both peers pick the same winner: the stream opened by the lower peer id; from one opener, the newer stream. */
+function prefer(candidate: Link, current: Link): boolean {
+  if (candidate.opener !== current.opener) return candidate.opener < current.opener
+  return true
+}

@@ -1,0 +1,172 @@
+// What only the libp2p messenger can show: stream reuse, simultaneous open,
+// peers vanishing, backpressure on a real link, and hostile bytes on the wire.
+
+import { pushable } from 'it-pushable'
+import { afterEach, describe, expect, it } from 'vitest'
+import { UnavailableError } from '../../src/errors.js'
+import type { TroupeNode } from '../../src/net/node.js'
+import { PROTOCOL } from '../../src/wire/constants.js'
+import { BackpressureError } from '../../src/wire/errors.js'
+import { decodeFrame, encodeFrame, type Frame } from '../../src/wire/frame.js'
+import { FrameDecoder, frameBytes } from '../../src/wire/framing.js'
+import { Libp2pMessenger } from '../../src/wire/libp2p-messenger.js'
+import type { Libp2pMessengerInit } from '../../src/wire/options.js'
+import { connect, gate, recordingLogger, startNode, until, type RecordingLogger } from './helpers.js'
+
+interface Side { node: TroupeNode, m: Libp2pMessenger, name: string, log: RecordingLogger }
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function side(init: Libp2pMessengerInit = {}): Promise<Side> {
+  const node = await startNode()
+  const log = recordingLogger()
+  const m = new Libp2pMessenger({ node, logger: log }, init)
+  await m.start()
+  cleanups.push(async () => { await m.stop(); await node.stop() })
+  return { node, m, name: node.peerId.toString(), log }
+}
+
+async function pair(init: Libp2pMessengerInit = {}): Promise<[Side, Side]> {
+  const [a, b] = await Promise.all([side(init), side(init)])
+  await connect(a.node, b.node)
+  return [a, b]
+}
+
+function linkStreams(from: Side, to: Side): number {
+  return from.node.getConnections(to.node.peerId).flatMap(c => c.streams).filter(s => s.protocol === PROTOCOL).length
+}
+
+describe('Libp2pMessenger', () => {
+  it('uses exactly one stream per peer pair for many requests in both directions', async () => {
+    const [a, b] = await pair()
+    a.m.handle('n', (_f, body) => body)
+    b.m.handle('n', (_f, body) => body)
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => [a.m.request(b.name, 'n', i), b.m.request(a.name, 'n', i)]).flat())
+    }
+    expect(linkStreams(a, b)).toBe(1)
+    expect(linkStreams(b, a)).toBe(1)
+  })
+
+  it('works when both sides send their first request at once, and settles on one stream', async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const [a, b] = await pair()
+      a.m.handle('who', () => 'a')
+      b.m.handle('who', () => 'b')
+      const first = await Promise.all([a.m.request(b.name, 'who', null), b.m.request(a.name, 'who', null), a.m.request(b.name, 'who', null), b.m.request(a.name, 'who', null)])
+      expect(first).toEqual(['b', 'a', 'b', 'a'])
+      await until(() => linkStreams(a, b) === 1 && linkStreams(b, a) === 1)
+      expect(await Promise.all([a.m.request(b.name, 'who', null), b.m.request(a.name, 'who', null)])).toEqual(['b', 'a'])
+      expect(linkStreams(a, b)).toBe(1)
+    }
+  })
+
+  it('dials a peer by id when only its address is known', async () => {
+    const [a, b] = await Promise.all([side(), side()])
+    await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
+    b.m.handle('hi', () => 'hello')
+    expect(await a.m.request(b.name, 'hi', null)).toBe('hello')
+  })
+
+  it('rejects with UnavailableError when the peer does not speak the protocol', async () => {
+    const [a, b] = await pair()
+    await b.m.stop()
+    await expect(a.m.request(b.name, 'x', null)).rejects.toBeInstanceOf(UnavailableError)
+  })
+
+  it('rejects pending requests at once when the peer node stops, not at the timeout', async () => {
+    const [a, b] = await pair()
+    const g = gate()
+    cleanups.push(async () => g.open())
+    b.m.handle('slow', () => g.promise)
+    const pending = Array.from({ length: 20 }, () => a.m.request(b.name, 'slow', null, { timeoutMs: 20_000 }).catch((e: unknown) => e))
+    await until(() => linkStreams(a, b) === 1)
+    const started = Date.now()
+    await b.node.stop()
+    const errors = await Promise.all(pending)
+    expect(Date.now() - started).toBeLessThan(2_000)
+    for (const err of errors) expect(err).toBeInstanceOf(UnavailableError)
+  })
+
+  it('rejects pending requests at once when the connection dies abruptly', async () => {
+    const [a, b] = await pair()
+    const g = gate()
+    cleanups.push(async () => g.open())
+    b.m.handle('slow', () => g.promise)
+    b.m.handle('echo', (_f, body) => body)
+    const pending = a.m.request(b.name, 'slow', null, { timeoutMs: 20_000 }).catch((e: unknown) => e)
+    await until(() => linkStreams(a, b) === 1)
+    for (const c of b.node.getConnections(a.node.peerId)) c.abort(new Error('simulated crash'))
+    expect(await pending).toBeInstanceOf(UnavailableError)
+    await until(() => a.node.getConnections(b.node.peerId).length === 0)
+    // The next request reconnects (a knows b's address from the first dial).
+    expect(await a.m.request(b.name, 'echo', 'back')).toBe('back')
+  })
+
+  it('refuses sends with BackpressureError when the outbound queue is full', async () => {
+    const [a, b] = await pair({ outboundFramesMax: 8 })
+    const got: unknown[] = []
+    b.m.on('m', (_f, body) => { got.push(body) })
+    await a.m.send(b.name, 'm', 'open the link')
+    // Sent in one tick: nothing is written until the tick ends, so the ninth frame finds the queue full.
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => a.m.send(b.name, 'm', i)))
+    expect(results.filter(r => r.status === 'fulfilled')).toHaveLength(8)
+    for (const r of results.slice(8)) expect(r.status === 'rejected' && r.reason).toBeInstanceOf(BackpressureError)
+    await until(() => got.length === 9)
+    // The queue drained: sending works again.
+    await a.m.send(b.name, 'm', 'again')
+    await until(() => got.length === 10)
+  })
+
+  it('refuses by bytes too', async () => {
+    const [a, b] = await pair({ frameBytesMax: 1024, outboundBytesMax: 4096 })
+    b.m.on('m', () => {})
+    await a.m.send(b.name, 'm', 'open the link')
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => a.m.send(b.name, 'm', new Uint8Array(1000))))
+    expect(results.filter(r => r.status === 'rejected').length).toBeGreaterThan(0)
+  })
+})
+
+describe('Libp2pMessenger facing a hostile peer', () => {
+  async function rawLink(from: Side, to: Side): Promise<{ write: (bytes: Uint8Array) => void, frames: AsyncGenerator<Frame>, done: Promise<void> }> {
+    const stream = await from.node.dialProtocol(to.node.peerId, PROTOCOL)
+    const out = pushable()
+    const done = stream.sink(out)
+    async function * frames(): AsyncGenerator<Frame> {
+      const decoder = new FrameDecoder()
+      for await (const chunk of stream.source) for (const f of decoder.push(chunk)) yield decodeFrame(f)
+    }
+    return { write: (bytes) => out.push(bytes), frames: frames(), done }
+  }
+
+  it('logs and drops malformed frames, and keeps serving the link', async () => {
+    // The raw side never answers our FIN: a short close timeout keeps teardown quick.
+    const [raw, b] = await pair({ closeTimeoutMs: 100 })
+    b.m.handle('echo', (_f, body) => body)
+    const link = await rawLink(raw, b)
+    link.write(frameBytes(new Uint8Array([0xc1]))) // never-used msgpack byte
+    link.write(frameBytes(new Uint8Array([0x93, 0x09, 0x01, 0x02]))) // [9, 1, 2]: unknown kind
+    link.write(frameBytes(new Uint8Array([0x94, 0x00, 0xcf, 0, 0, 0, 1, 0, 0, 0, 0, 0xa1, 0x63, 0xc0]))) // request id 2^32
+    link.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 'still here' }))
+    const reply = await link.frames.next()
+    expect(reply.value).toEqual({ kind: 'response-ok', id: 1, body: 'still here' })
+    expect(b.log.warnings.map(w => w.msg)).toEqual(['dropped a malformed frame', 'dropped a malformed frame', 'dropped a malformed frame'])
+  })
+
+  it('closes the link on a framing error (oversized length)', async () => {
+    const [raw, b] = await pair({ closeTimeoutMs: 100 })
+    const link = await rawLink(raw, b)
+    link.write(new Uint8Array([0xff, 0xff, 0xff, 0xff]))
+    // The stream ends (reset) instead of the peer buffering 4 GiB.
+    await expect((async () => { for await (const _ of link.frames) { /* drain */ } })()).rejects.toThrow()
+    await until(() => b.log.warnings.some(w => w.msg.startsWith('link aborted')))
+    // The process is fine and a fresh link works.
+    b.m.handle('echo', (_f, body) => body)
+    const again = await rawLink(raw, b)
+    again.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 1 }))
+    expect((await again.frames.next()).value).toEqual({ kind: 'response-ok', id: 1, body: 1 })
+  })
+})
