@@ -3,20 +3,34 @@
 
 import { isTroupeError } from '../errors.js'
 import { VERSION } from '../version.js'
+import { newCommand, NEW_HELP } from './new.js'
 import { startCommand, START_HELP } from './start.js'
-import { UsageError } from './usage.js'
+import { statusCommand, STATUS_HELP } from './status.js'
+import { CommandError, UsageError } from './usage.js'
 
 export const HELP = `troupe: a brokerless actor cluster runtime
 
 Usage: troupe <command> [options]
 
 Commands:
-  start     start a peer (see troupe start --help)
+  start     start a peer
+  status    show the members a running peer sees
+  new       create an app folder to start from
+
+Run troupe <command> --help for its options.
 
 Options:
   -h, --help     show this help
   -v, --version  print the version
 `
+
+interface Command { help: string, run: (argv: string[]) => Promise<number> }
+
+const COMMANDS = new Map<string, Command>([
+  ['start', { help: START_HELP, run: startCommand }],
+  ['status', { help: STATUS_HELP, run: statusCommand }],
+  ['new', { help: NEW_HELP, run: newCommand }],
+])
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -31,14 +45,15 @@ export async function main(argv: string[]): Promise<number> {
       case '--version':
         process.stdout.write(`${VERSION}\n`)
         return 0
-      case 'start':
+      default: {
+        const found = COMMANDS.get(command)
+        if (found === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; try troupe --help`)
         if (rest.includes('--help') || rest.includes('-h')) {
-          process.stdout.write(START_HELP)
+          process.stdout.write(found.help)
           return 0
         }
-        return await startCommand(rest)
-      default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; try troupe --help`)
+        return await found.run(rest)
+      }
     }
   } catch (err) {
     return report(err)
@@ -50,6 +65,10 @@ export function report(err: unknown): number {
   if (err instanceof UsageError) {
     process.stderr.write(`troupe: ${err.message}\n`)
     return 2
+  }
+  if (err instanceof CommandError) {
+    process.stderr.write(`troupe: ${err.message}\n`)
+    return 1
   }
   if (isTroupeError(err) && err.name === 'ConfigError') {
     process.stderr.write(`troupe: ${err.message}\n`)

@@ -3,15 +3,20 @@
 
 import { parseArgs } from 'node:util'
 import { loadApp } from '../app/load.js'
+import { readConfigFile } from '../config/file.js'
+import { resolveSources, type FlagValues } from '../config/sources.js'
 import { createPeer } from '../peer/peer.js'
-import type { LogLevel } from '../util/logger.js'
 import { UsageError } from './usage.js'
 
 export const START_HELP = `Usage: troupe start [options]
 
 Starts a peer: joins the cluster through the seeds, serves actions over HTTP.
 
-Options:
+Options (flags win over TROUPE_* variables, which win over the --config file;
+see docs/configuration.md):
+  --config <file>    JSON file with any of the settings below (camelCase keys:
+                     port, host, listen, announce, seeds, app, data, logLevel,
+                     suspectAfterMs, deadAfterMs, stopTimeoutMs)
   --port <n>         HTTP port (default 8080; 0 picks a free one)
   --host <addr>      HTTP address to bind (default 127.0.0.1)
   --listen <ma>      libp2p multiaddr to listen on, repeatable
@@ -21,27 +26,19 @@ Options:
   --app <dir>        app folder whose index module default-exports defineApp()
                      (default ./actors)
   --data <dir>       data folder: identity and store (default .troupe/peer-<port>)
-  --log-level <l>    debug | info | warn | error | silent (default info, or TROUPE_LOG_LEVEL)
+  --log-level <l>    debug | info | warn | error | silent (default info)
   --suspect-after-ms <n>  silence before a member is suspected (default 3000)
   --dead-after-ms <n>     silence before a member is declared dead (default 8000)
+  --stop-timeout-ms <n>   how long a graceful stop waits (default 10000)
   -h, --help         show this help
 `
 
 export async function startCommand(argv: string[]): Promise<number> {
-  const args = parse(argv)
-  const app = await loadApp(args.app)
-  const logLevel = (args['log-level'] ?? process.env.TROUPE_LOG_LEVEL ?? 'info') as LogLevel
-  const peer = await createPeer({
-    app,
-    http: { port: args.port, host: args.host },
-    listen: args.listen,
-    announce: args.announce,
-    seeds: args.seed,
-    dataDir: args.data,
-    logLevel,
-    prettyLogs: process.stdout.isTTY === true,
-    membership: Object.fromEntries(Object.entries(args.membership).filter(([, v]) => v !== undefined)),
-  })
+  const flags = parse(argv)
+  const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : undefined
+  const { app: appDir, ...config } = resolveSources(file, process.env, flags)
+  const app = await loadApp(appDir)
+  const peer = await createPeer({ ...config, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true })
   const dialable = peer.multiaddrs[0] ?? '(no address)'
   process.stdout.write([
     `troupe peer ${peer.id} (${app.name})`,
@@ -57,26 +54,15 @@ export async function startCommand(argv: string[]): Promise<number> {
   return result === 'stopped' ? 0 : 130
 }
 
-interface StartArgs {
-  port: number
-  host: string | undefined
-  listen: string[] | undefined
-  announce: string[] | undefined
-  seed: string[]
-  app: string
-  data: string | undefined
-  'log-level': string | undefined
-  membership: { suspectAfterMs?: number, deadAfterMs?: number }
-}
-
-function parse(argv: string[]): StartArgs {
-  let values
+/** The flags as strings; resolveSources checks and types them, naming the flag in errors. */
+function parse(argv: string[]): FlagValues {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
       options: {
+        config: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         listen: { type: 'string', multiple: true },
@@ -87,38 +73,12 @@ function parse(argv: string[]): StartArgs {
         'log-level': { type: 'string' },
         'suspect-after-ms': { type: 'string' },
         'dead-after-ms': { type: 'string' },
+        'stop-timeout-ms': { type: 'string' },
       },
-    }))
+    }).values
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const port = values.port === undefined ? 8080 : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, got ${JSON.stringify(values.port)}`)
-  const level = values['log-level']
-  if (level !== undefined && !['debug', 'info', 'warn', 'error', 'silent'].includes(level)) {
-    throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got ${JSON.stringify(level)}`)
-  }
-  return {
-    port,
-    host: values.host,
-    listen: values.listen,
-    announce: values.announce,
-    seed: values.seed ?? [],
-    app: values.app ?? 'actors',
-    data: values.data,
-    'log-level': level,
-    membership: {
-      suspectAfterMs: optionalMs(values['suspect-after-ms'], '--suspect-after-ms'),
-      deadAfterMs: optionalMs(values['dead-after-ms'], '--dead-after-ms'),
-    },
-  }
-}
-
-function optionalMs(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a whole number of milliseconds, got ${JSON.stringify(value)}`)
-  return n
 }
 
 function waitForSignal(): Promise<void> {

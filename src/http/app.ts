@@ -40,6 +40,11 @@ export interface HttpAppOptions {
   signal?: AbortSignal
   /** Request and error ids. Default `crypto.randomUUID`. */
   newId?: () => string
+  /**
+   * Adds middleware and routes after the request-id middleware and before the
+   * built-in routes and the 404 handler (e.g. `app => registerOps(app, ...)`).
+   */
+  extend?: (app: HttpApp) => void
 }
 
 export type HttpEnv = { Variables: { requestId: string } }
@@ -59,6 +64,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     c.header(VERSION_HEADER, options.version)
     await next()
   })
+  options.extend?.(app)
 
   app.get('/health', async (c) => {
     let body: HealthBody

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../util/logger.js'
 import { systemRandom, type Random } from '../util/random.js'
 import { VERSION } from '../version.js'
 import { Libp2pMessenger } from '../wire/index.js'
+import { createMetrics, registerOps, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
 import { summarize, type MemberSummary, type PeerStatus } from './status.js'
@@ -29,6 +30,8 @@ export interface PeerInit extends PeerConfigInit {
   clock?: Clock
   timers?: Timers
   random?: Random
+  /** Add process CPU, memory and GC metrics to /metrics (one peer per process should; the CLI does). */
+  processMetrics?: boolean
 }
 
 export type PeerEvents = MembershipEvents
@@ -43,6 +46,8 @@ export interface Peer {
   /** The peer's Hono app: `peer.http.request('/status')` works without a socket. */
   readonly http: HttpApp
   readonly config: PeerConfig
+  /** The peer's Prometheus registry and metric handles, served at /metrics. */
+  readonly metrics: Metrics
   members(): MemberSummary[]
   status(): PeerStatus
   on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
@@ -67,7 +72,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     cleanup.push(async () => { await node.stop() })
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -102,6 +107,7 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 }
 
 interface Parts {
+  processMetrics: boolean
   store: Store
   node: TroupeNode
   logger: Logger
@@ -115,6 +121,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   readonly config: PeerConfig
   readonly http: HttpApp
   readonly incarnation: number
+  readonly metrics: Metrics
   private readonly app: App
   private readonly p: Parts
   private readonly messenger: Libp2pMessenger
@@ -134,6 +141,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.p = parts
     this.incarnation = parts.incarnation
     this.startedAt = parts.clock.now()
+    this.metrics = createMetrics({ processMetrics: parts.processMetrics })
+    this.metrics.trackMembers(() => this.members())
     this.messenger = new Libp2pMessenger({ node: parts.node, logger: parts.logger.child({ part: 'wire' }) })
     this.membership = new Membership({
       messenger: this.messenger,
@@ -166,6 +175,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       logger: parts.logger.child({ part: 'http' }),
       version: VERSION,
       signal: this.stopSignal.signal,
+      extend: hono => { registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics }) },
     })
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
       this.membership.on(event, member => this.emit(event, member))

@@ -1,0 +1,62 @@
+// Times every HTTP request into `troupe_http_request_duration_seconds`, and
+// serves `GET /metrics`. Labels stay bounded: a path names an action only if
+// the app defines it, and unknown paths and methods count as `other`.
+
+import type { Env, Hono, MiddlewareHandler } from 'hono'
+import type { Metrics } from './metrics.js'
+
+/** Routes every peer serves besides the actions; each is its own label value. */
+export const FIXED_ROUTES: ReadonlySet<string> = new Set(['/api', '/status', '/health', '/metrics', '/openapi.json', '/docs'])
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST'])
+const API_PREFIX = '/api/'
+
+export interface MetricsMiddlewareOptions {
+  /** The app's actions (or their names): only these become label values. */
+  actions: ReadonlyArray<{ name: string } | string>
+  /** Milliseconds, monotonic. Default `performance.now`. */
+  now?: () => number
+}
+
+export function metricsMiddleware(metrics: Metrics, options: MetricsMiddlewareOptions): MiddlewareHandler {
+  const names = new Set(options.actions.map(a => typeof a === 'string' ? a : a.name))
+  const now = options.now ?? (() => performance.now())
+  return async (c, next) => {
+    const started = now()
+    try {
+      await next()
+    } finally {
+      // A handler's throw has already become c.res through onError; a bare throw here still counts as 500.
+      const status = c.finalized ? c.res.status : 500
+      metrics.httpRequests.observe({
+        action: routeLabel(c.req.path, names),
+        method: METHODS.has(c.req.method) ? c.req.method : 'other',
+        status: String(status),
+      }, (now() - started) / 1000)
+    }
+  }
+}
+
+export function routeLabel(path: string, actions: ReadonlySet<string>): string {
+  if (path.startsWith(API_PREFIX)) {
+    const name = safeDecode(path.slice(API_PREFIX.length))
+    return name !== undefined && actions.has(name) ? name : 'other'
+  }
+  return FIXED_ROUTES.has(path) ? path : 'other'
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined // malformed escapes name no action
+  }
+}
+
+/** `GET /metrics` in the Prometheus text format, with the registry's content type. */
+export function metricsRoute<E extends Env>(app: Hono<E>, metrics: Metrics): Hono<E> {
+  app.get('/metrics', async (c) => {
+    const body = await metrics.registry.metrics()
+    return c.body(body, 200, { 'content-type': metrics.registry.contentType })
+  })
+  return app
+}

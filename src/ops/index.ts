@@ -1,0 +1,37 @@
+// Operator tooling on a peer's Hono app: request metrics, `GET /metrics`,
+// `GET /openapi.json` and `GET /docs`. Call `registerOps` from
+// createHttpApp's `extend` hook, so the metrics middleware runs before the
+// built-in routes and sees every request.
+
+import type { Env, Hono } from 'hono'
+import type { Action } from '../app/action.js'
+import { buildOpenApi, openApiRoutes } from '../http/openapi.js'
+import { metricsMiddleware, metricsRoute } from './http-metrics.js'
+import type { Metrics } from './metrics.js'
+
+export interface OpsInit {
+  actions: readonly Action[]
+  version: string
+  /** Shown in the OpenAPI info and on /docs (e.g. the app name). */
+  title?: string
+  /** Omit to serve no /metrics and time nothing. */
+  metrics?: Metrics
+  /** Default true: serve /openapi.json and /docs. */
+  docs?: boolean
+}
+
+export function registerOps<E extends Env>(app: Hono<E>, init: OpsInit): Hono<E> {
+  if (init.metrics !== undefined) {
+    app.use('*', metricsMiddleware(init.metrics, { actions: init.actions }))
+    metricsRoute(app, init.metrics)
+  }
+  if (init.docs !== false) {
+    const doc = buildOpenApi({ actions: init.actions, version: init.version, title: init.title })
+    openApiRoutes(app, () => doc)
+  }
+  return app
+}
+
+export { createMetrics, countFrame, countTask, HTTP_DURATION_BUCKETS, type Metrics, type MetricsInit, type TaskEvent, type WireDirection } from './metrics.js'
+export { metricsMiddleware, metricsRoute, routeLabel, type MetricsMiddlewareOptions } from './http-metrics.js'
+export { buildOpenApi, openApiRoutes, type OpenApiDocument, type OpenApiInit } from '../http/openapi.js'
