@@ -18,7 +18,7 @@ import { createLogger, type Logger } from '../util/logger.js'
 import { systemRandom, type Random } from '../util/random.js'
 import { VERSION } from '../version.js'
 import { Libp2pMessenger } from '../wire/index.js'
-import { createMetrics, registerOps, type Metrics } from '../ops/index.js'
+import { countFrame, createMetrics, registerOps, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
 import { summarize, type MemberSummary, type PeerStatus } from './status.js'
@@ -143,7 +143,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.startedAt = parts.clock.now()
     this.metrics = createMetrics({ processMetrics: parts.processMetrics })
     this.metrics.trackMembers(() => this.members())
-    this.messenger = new Libp2pMessenger({ node: parts.node, logger: parts.logger.child({ part: 'wire' }) })
+    this.messenger = new Libp2pMessenger({
+      node: parts.node,
+      logger: parts.logger.child({ part: 'wire' }),
+      onFrame: (direction, bytes) => { countFrame(this.metrics, direction, bytes) },
+    })
     this.membership = new Membership({
       messenger: this.messenger,
       clock: parts.clock,

@@ -24,6 +24,8 @@ import { resolveLimits, resolveTimeouts, type Libp2pMessengerInit } from './opti
 export interface Libp2pMessengerComponents {
   node: Pick<Libp2p, 'peerId' | 'handle' | 'unhandle' | 'dialProtocol'>
   logger?: WireLogger
+  /** Observes every frame read or queued for writing, with its size in bytes (metrics). */
+  onFrame?: (direction: 'in' | 'out', bytes: number) => void
   clock?: Clock
   timers?: Timers
 }
@@ -43,6 +45,7 @@ export class Libp2pMessenger implements Messenger {
   /** Every link not yet closed, active or draining. */
   private readonly links = new Set<Link>()
   private readonly dials = new Map<PeerName, Promise<Link>>()
+  private readonly onFrame: Libp2pMessengerComponents['onFrame']
   private shutdown = new AbortController()
   private running = false
 
@@ -50,6 +53,7 @@ export class Libp2pMessenger implements Messenger {
     this.node = components.node
     this.self = components.node.peerId.toString()
     this.logger = components.logger ?? stderrWireLogger
+    this.onFrame = components.onFrame
     this.clock = components.clock ?? systemClock
     this.timers = components.timers ?? systemTimers
     this.limits = resolveLimits(init)
@@ -182,6 +186,7 @@ export class Libp2pMessenger implements Messenger {
       timers: this.timers,
       onRetire: (l) => { if (this.active.get(l.remote) === l) this.active.delete(l.remote) },
       onClosed: (l) => { this.links.delete(l) },
+      onFrame: this.onFrame,
     })
     this.links.add(link)
     link.start()

@@ -14,7 +14,7 @@ import type { Stream } from '@libp2p/interface'
 import { fromErrorShape, UnavailableError } from '../errors.js'
 import { systemTimers, type TimerHandle, type Timers } from '../util/clock.js'
 import type { PeerName } from './messenger.js'
-import type { WireLimits } from './constants.js'
+import { FRAME_HEADER_BYTES, type WireLimits } from './constants.js'
 import { BackpressureError } from './errors.js'
 import { decodeFrame, encodeFrame, type Frame } from './frame.js'
 import { FrameDecoder } from './framing.js'
@@ -38,6 +38,8 @@ export interface LinkInit {
   onRetire: (link: Link) => void
   /** Called once when the link is fully closed. */
   onClosed: (link: Link) => void
+  /** Observes every whole frame read or queued for writing (metrics). */
+  onFrame?: (direction: 'in' | 'out', bytes: number) => void
 }
 
 export class Link {
@@ -89,14 +91,14 @@ export class Link {
       throw new BackpressureError(`${this.pending.size} requests already in flight to ${this.remote}`)
     }
     const id = this.pending.allocateId()
-    this.outbox.push(encodeFrame({ kind: 'request', id, channel, body }, this.init.limits.frameBytesMax))
+    this.write(encodeFrame({ kind: 'request', id, channel, body }, this.init.limits.frameBytesMax))
     return this.pending.add(id, { timeoutMs, signal, label: `"${channel}" to ${this.remote}` })
   }
 
   /** Queues a one-way message; throws like `request`. */
   send(channel: string, body: unknown): void {
     if (this.retired) throw new UnavailableError(`link to ${this.remote} is closing`)
-    this.outbox.push(encodeFrame({ kind: 'message', channel, body }, this.init.limits.frameBytesMax))
+    this.write(encodeFrame({ kind: 'message', channel, body }, this.init.limits.frameBytesMax))
   }
 
   /** Stops new sends; the write end closes once nothing is owed either way. */
@@ -120,9 +122,17 @@ export class Link {
     await this.closedPromise
   }
 
+  private write(frame: Uint8Array): void {
+    this.outbox.push(frame)
+    this.init.onFrame?.('out', frame.byteLength)
+  }
+
   private async readLoop(): Promise<void> {
     for await (const chunk of this.stream.source) {
-      for (const payload of this.decoder.push(chunk)) this.onPayload(payload)
+      for (const payload of this.decoder.push(chunk)) {
+        this.init.onFrame?.('in', payload.byteLength + FRAME_HEADER_BYTES)
+        this.onPayload(payload)
+      }
     }
     this.decoder.end()
     this.onReadEnd()
@@ -173,7 +183,7 @@ export class Link {
       return
     }
     try {
-      this.outbox.push(bytes)
+      this.write(bytes)
     } catch (err) {
       // The peer is not reading its replies; it will see a timeout for this one.
       this.init.logger.warn('dropped a reply: outbound queue full', { to: this.remote, channel, err })

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { createPeer, defineAction, defineApp, type Peer } from '../../src/index.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
 
 let peer: Peer
 let removeDir: () => Promise<void>
@@ -29,6 +30,22 @@ describe('operator routes on a peer', () => {
     expect(line).toBeDefined()
     expect(Number(line!.split(' ').pop())).toBe(3)
     expect(text).toMatch(/troupe_members\{state="alive"\} 1/)
+  })
+
+  it('/metrics counts wire frames once another peer talks to this one', async () => {
+    const dir = await tempDir()
+    const other = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, dataDir: dir.path, logger: silentLogger, seeds: [peer.multiaddrs[0]!] })
+    try {
+      await waitFor('the second peer to be seen', () => peer.members().some(m => m.id === other.id && m.state === 'alive'))
+      const text = await (await fetch(`${peer.httpUrl}/metrics`)).text()
+      for (const direction of ['in', 'out']) {
+        const line = text.split('\n').find(l => l.startsWith(`troupe_wire_frames_total{direction="${direction}"}`))
+        expect(Number(line?.split(' ').pop())).toBeGreaterThan(0)
+      }
+    } finally {
+      await other.stop()
+      await dir.remove()
+    }
   })
 
   it('/openapi.json documents the actions, /docs shows them', async () => {
