@@ -16,7 +16,7 @@ Options (flags win over TROUPE_* variables, which win over the --config file;
 see docs/configuration.md):
   --config <file>    JSON file with any of the settings below (camelCase keys:
                      port, host, listen, announce, seeds, app, data, logLevel,
-                     suspectAfterMs, deadAfterMs, stopTimeoutMs)
+                     suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs)
   --port <n>         HTTP port (default 8080; 0 picks a free one)
   --host <addr>      HTTP address to bind (default 127.0.0.1)
   --listen <ma>      libp2p multiaddr to listen on, repeatable
@@ -29,6 +29,7 @@ see docs/configuration.md):
   --log-level <l>    debug | info | warn | error | silent (default info)
   --suspect-after-ms <n>  silence before a member is suspected (default 3000)
   --dead-after-ms <n>     silence before a member is declared dead (default 8000)
+  --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
   --stop-timeout-ms <n>   how long a graceful stop waits (default 10000)
   -h, --help         show this help
 `
@@ -73,6 +74,7 @@ function parse(argv: string[]): FlagValues {
         'log-level': { type: 'string' },
         'suspect-after-ms': { type: 'string' },
         'dead-after-ms': { type: 'string' },
+        'lease-ms': { type: 'string' },
         'stop-timeout-ms': { type: 'string' },
       },
     }).values

@@ -35,7 +35,7 @@ const schema = z.object({
   stopTimeoutMs: z.number().int().positive(),
 })
 
-export type PeerConfig = z.infer<typeof schema> & { membership: MembershipInit }
+export type PeerConfig = z.infer<typeof schema> & { membership: MembershipInit, leaseMs: number | undefined }
 
 export interface PeerConfigInit {
   listen?: string[]
@@ -48,6 +48,11 @@ export interface PeerConfigInit {
   prettyLogs?: boolean
   stopTimeoutMs?: number
   membership?: MembershipInit
+  /**
+   * The lease term M (default 6 000 ms): how long a crashed holder keeps its
+   * partitions. The renewal interval (M/3) and round timeout scale with it.
+   */
+  leaseMs?: number
 }
 
 export function resolveConfig(init: PeerConfigInit): PeerConfig {
@@ -69,5 +74,5 @@ export function resolveConfig(init: PeerConfigInit): PeerConfig {
     const field = first === undefined ? 'config' : first.path.join('.')
     throw new ConfigError(`invalid configuration: ${field}: ${first?.message ?? 'invalid'}`, { details: parsed.error.issues })
   }
-  return { ...parsed.data, membership: init.membership ?? {} }
+  return { ...parsed.data, membership: init.membership ?? {}, leaseMs: init.leaseMs }
 }

@@ -64,6 +64,7 @@ export const FIELDS = {
   suspectAfterMs: { env: 'TROUPE_SUSPECT_AFTER_MS', flag: 'suspect-after-ms', parse: ms },
   deadAfterMs: { env: 'TROUPE_DEAD_AFTER_MS', flag: 'dead-after-ms', parse: ms },
   stopTimeoutMs: { env: 'TROUPE_STOP_TIMEOUT_MS', flag: 'stop-timeout-ms', parse: ms },
+  leaseMs: { env: 'TROUPE_LEASE_MS', flag: 'lease-ms', parse: ms },
 } satisfies Record<string, Field>
 
 export type FieldName = keyof typeof FIELDS

@@ -57,6 +57,7 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     logLevel: get<LogLevel>('logLevel'),
     stopTimeoutMs: get<number>('stopTimeoutMs'),
     membership: Object.fromEntries(Object.entries(membership).filter(([, v]) => v !== undefined)),
+    leaseMs: get<number>('leaseMs'),
   }
 }
 

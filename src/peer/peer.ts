@@ -21,6 +21,9 @@ import { Libp2pMessenger } from '../wire/index.js'
 import { countFrame, createMetrics, registerOps, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
+import { LeaseService, leaseParamsFor, type LeaseStatus } from '../placement/lease-service.js'
+import type { HolderDirectory, PartitionClaims } from '../placement/claims.js'
+import type { LeaseParams } from '../lease/index.js'
 import { summarize, type MemberSummary, type PeerStatus } from './status.js'
 
 export interface PeerInit extends PeerConfigInit {
@@ -30,6 +33,8 @@ export interface PeerInit extends PeerConfigInit {
   clock?: Clock
   timers?: Timers
   random?: Random
+  /** Lease protocol parameters (TTL, partitions, ...); see docs/lease-protocol.md. */
+  lease?: Partial<LeaseParams>
   /** Add process CPU, memory and GC metrics to /metrics (one peer per process should; the CLI does). */
   processMetrics?: boolean
 }
@@ -48,6 +53,8 @@ export interface Peer {
   readonly config: PeerConfig
   /** The peer's Prometheus registry and metric handles, served at /metrics. */
   readonly metrics: Metrics
+  /** The lease partitions this peer holds now, with fences; news of changes. */
+  readonly leases: PartitionClaims & HolderDirectory & { status(): LeaseStatus }
   members(): MemberSummary[]
   status(): PeerStatus
   on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
@@ -72,7 +79,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     cleanup.push(async () => { await node.stop() })
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, lease: init.lease ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -108,6 +115,7 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 
 interface Parts {
   processMetrics: boolean
+  lease: Partial<LeaseParams>
   store: Store
   node: TroupeNode
   logger: Logger
@@ -127,6 +135,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   private readonly messenger: Libp2pMessenger
   private readonly membership: Membership
   private readonly seeds: SeedJoiner
+  /** Which partitions this peer holds; tasks and actors run only where their partition is held. */
+  readonly leases: LeaseService
   private readonly startedAt: number
   private server: Listening | undefined
   private started = false
@@ -165,6 +175,15 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       hosts: { actors: [], tasks: [] },
       version: VERSION,
     }, membershipOptions)
+    this.leases = new LeaseService({
+      self: this.id,
+      messenger: this.messenger,
+      store: parts.store,
+      clock: parts.clock,
+      timers: parts.timers,
+      random: parts.random,
+      logger: parts.logger.child({ part: 'lease' }),
+    }, { bootstrap: config.seeds.length === 0, params: leaseParamsFor(config.leaseMs, parts.lease) })
     this.seeds = new SeedJoiner({
       node: parts.node,
       logger: parts.logger.child({ part: 'seeds' }),
@@ -182,7 +201,10 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       extend: hono => { registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics }) },
     })
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
-      this.membership.on(event, member => this.emit(event, member))
+      this.membership.on(event, member => {
+        if (event !== 'member:update') this.hintLeases()
+        this.emit(event, member)
+      })
     }
   }
 
@@ -201,6 +223,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   async start(): Promise<void> {
     await this.messenger.start()
     this.membership.start()
+    this.leases.start()
+    this.hintLeases()
     // A peer that connects to us is (almost always) a member: exchange views at once.
     this.p.node.addEventListener('peer:connect', this.onConnect)
     if (this.config.http !== null) {
@@ -220,6 +244,17 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     })
   }
 
+  /** Tells the lease protocol who looks alive and who is leaving: a hint for placement, never a quorum. */
+  private hintLeases(): void {
+    const alive: string[] = []
+    const leaving: string[] = []
+    for (const m of this.membership.members()) {
+      if (m.state === 'alive' || m.state === 'suspect') alive.push(m.record.id)
+      else if (m.state === 'left') leaving.push(m.record.id)
+    }
+    this.leases.hint(alive, leaving)
+  }
+
   members(): MemberSummary[] {
     const now = this.p.clock.now()
     return this.membership.members().map(m => summarize(m, now))
@@ -232,6 +267,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       version: VERSION,
       uptimeMs: Math.round(this.p.clock.now() - this.startedAt),
       members: this.members(),
+      leases: this.leases.status(),
     }
   }
 
@@ -245,6 +281,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.stopSignal.abort(new Error('the peer is stopping'))
     this.p.node.removeEventListener('peer:connect', this.onConnect)
     await this.seeds.stop()
+    await this.leases.stop()
     await this.membership.stop()
     await this.server?.close()
     await this.messenger.stop()

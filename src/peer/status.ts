@@ -1,6 +1,7 @@
 // What `GET /status` and `peer.members()` show of the cluster.
 
 import type { MemberInfo, MemberState } from '../membership/view.js'
+import type { LeaseStatus } from '../placement/lease-service.js'
 
 export interface MemberSummary {
   id: string
@@ -35,4 +36,5 @@ export interface PeerStatus {
   version: string
   uptimeMs: number
   members: MemberSummary[]
+  leases: LeaseStatus
 }

@@ -1,0 +1,207 @@
+// The lease shell: drives the pure LeaseNode with the clock and one timer,
+// carries its messages over the Messenger, writes its persisted state to the
+// store before any later effect, and serves the result to tasks and actors as
+// PartitionClaims. Placement hints come from membership (HRW over live peers).
+
+import { EventEmitter } from 'node:events'
+import {
+  hrwRank, LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LeaseNode, partitionOf,
+  type Effect, type LeaseParams, type PersistedState,
+} from '../lease/index.js'
+import type { Store } from '../store/store.js'
+import type { Clock, TimerHandle, Timers } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import type { Random } from '../util/random.js'
+import type { Messenger } from '../wire/messenger.js'
+import type { ClaimsChange, HolderDirectory, PartitionClaims, PartitionGrant, Successors } from './claims.js'
+
+export interface LeaseServiceComponents {
+  self: string
+  messenger: Messenger
+  store: Store
+  clock: Clock
+  timers: Timers
+  random: Random
+  logger: Logger
+}
+
+export interface LeaseServiceInit {
+  params?: Partial<LeaseParams>
+  /** Create voter config 1 = {self}: only the first peer of a new cluster (started without seeds, with no lease state). */
+  bootstrap: boolean
+}
+
+export interface LeaseStatus {
+  cfg: number
+  voters: string[]
+  voter: boolean
+  held: Array<{ partition: number, fence: string, validForMs: number }>
+}
+
+const STATE_KEY = 'state'
+
+/**
+ * Lease parameters for a chosen term M: renew every M/3, give a round half of
+ * that, tick at least that often. Explicit `params` fields win.
+ */
+export function leaseParamsFor(leaseMs: number | undefined, params: Partial<LeaseParams> = {}): Partial<LeaseParams> {
+  if (leaseMs === undefined) return params
+  const renewIntervalMs = Math.floor(leaseMs / 3)
+  return {
+    leaseMs,
+    renewIntervalMs,
+    roundTimeoutMs: Math.floor(renewIntervalMs / 2),
+    tickMaxMs: Math.min(500, renewIntervalMs),
+    ...params,
+  }
+}
+
+export class LeaseService implements PartitionClaims, HolderDirectory, Successors {
+  readonly partitions: number
+  private readonly c: LeaseServiceComponents
+  private readonly node: LeaseNode
+  private readonly init: LeaseServiceInit
+  private readonly grants = new Map<number, PartitionGrant>()
+  private readonly events = new EventEmitter<{ change: [ClaimsChange] }>()
+  private config = { cfg: 0, voters: [] as string[], voter: false }
+  private alive: string[] = []
+  private timer: TimerHandle | undefined
+  private running = false
+
+  constructor(components: LeaseServiceComponents, init: LeaseServiceInit) {
+    this.c = components
+    this.init = init
+    this.node = new LeaseNode({ id: components.self, random: components.random, params: init.params })
+    this.partitions = this.node.state.params.partitions
+    this.alive = [components.self]
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    const onMessage = (from: string, body: unknown): void => { this.feed({ type: 'message', from, body }) }
+    this.c.messenger.on(LEASE_CHANNEL, onMessage)
+    this.c.messenger.on(LEASE_CONFIG_CHANNEL, onMessage)
+    const persisted = this.c.store.db<PersistedState>('lease').get(STATE_KEY)
+    const bootstrap = this.init.bootstrap && persisted === undefined
+    if (bootstrap) this.c.logger.info('bootstrapping a new cluster: this peer is the first voter')
+    this.feed({ type: 'boot', persisted, bootstrap })
+  }
+
+  /** Releases held partitions and asks to leave the voter set; waits up to `graceMs` for that to go out. */
+  async stop(graceMs = 1_000): Promise<void> {
+    if (!this.running) return
+    this.feed({ type: 'leave' })
+    const deadline = this.c.clock.now() + graceMs
+    while (this.grants.size > 0 && this.c.clock.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    this.running = false
+    if (this.timer !== undefined) this.c.timers.clearTimeout(this.timer)
+    this.c.messenger.unhandle(LEASE_CHANNEL)
+    this.c.messenger.unhandle(LEASE_CONFIG_CHANNEL)
+    for (const p of [...this.grants.keys()]) this.dropGrant(p)
+  }
+
+  /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */
+  hint(alive: string[], leaving: string[]): void {
+    this.alive = [...alive].sort()
+    if (this.running) this.feed({ type: 'hint', alive, leaving })
+  }
+
+  partitionOf(key: string): number {
+    return partitionOf(key, this.partitions)
+  }
+
+  held(p: number): PartitionGrant | undefined {
+    const h = this.node.holding(p, this.c.clock.now())
+    return h === undefined ? undefined : { fence: h.fence, validUntil: h.validUntil }
+  }
+
+  onChange(listener: (event: ClaimsChange) => void): () => void {
+    this.events.on('change', listener)
+    return () => { this.events.off('change', listener) }
+  }
+
+  holderOf(p: number): string | undefined {
+    if (this.grants.has(p) && this.held(p) !== undefined) return this.c.self
+    return hrwRank(this.alive, p)[0]
+  }
+
+  successorsOf(p: number, count: number): string[] {
+    return hrwRank(this.alive, p).filter(id => id !== this.c.self).slice(0, count)
+  }
+
+  status(): LeaseStatus {
+    const now = this.c.clock.now()
+    const held: LeaseStatus['held'] = []
+    for (const p of this.grants.keys()) {
+      const h = this.node.holding(p, now)
+      if (h !== undefined) held.push({ partition: p, fence: h.fence, validForMs: Math.round(h.validUntil - now) })
+    }
+    return { ...this.config, voters: [...this.config.voters], held }
+  }
+
+  private feed(event: Parameters<LeaseNode['step']>[0]): void {
+    let effects: Effect[]
+    try {
+      effects = this.node.step(event, this.c.clock.now())
+    } catch (err) {
+      // An invariant of the protocol broke: crash loudly rather than risk two holders.
+      this.c.logger.error('lease invariant violated', { err: (err as Error).message, event: event.type })
+      throw err
+    }
+    for (const e of effects) this.apply(e)
+  }
+
+  private apply(e: Effect): void {
+    switch (e.type) {
+      case 'send':
+        this.c.messenger.send(e.to, e.channel, e.message).catch((err: unknown) => {
+          this.c.logger.debug('lease message not sent', { to: e.to, err: (err as Error).message })
+        })
+        return
+      case 'persist':
+        // Synchronous and durable before any later effect of the same step.
+        this.c.store.db<PersistedState>('lease').putSync(STATE_KEY, e.state)
+        return
+      case 'acquired':
+        this.grants.set(e.partition, { fence: e.fence, validUntil: e.validUntil })
+        this.c.logger.debug('partition acquired', { partition: e.partition, fence: e.fence })
+        this.events.emit('change', { type: 'acquired', partition: e.partition, fence: e.fence })
+        return
+      case 'renewed':
+        this.grants.set(e.partition, { fence: e.fence, validUntil: e.validUntil })
+        return
+      case 'lost':
+        this.c.logger.debug('partition lost', { partition: e.partition, fence: e.fence, reason: e.reason })
+        this.dropGrant(e.partition)
+        return
+      case 'config':
+        this.config = { cfg: e.cfg, voters: [...e.voters], voter: e.voter }
+        this.c.logger.info('lease voters changed', { cfg: e.cfg, voters: e.voters, voter: e.voter })
+        return
+      case 'timer':
+        this.schedule(e.at)
+        return
+      case 'invalid':
+        this.c.logger.warn('dropped an invalid lease message', { from: e.from, reason: e.reason })
+        return
+    }
+  }
+
+  private dropGrant(p: number): void {
+    if (!this.grants.delete(p)) return
+    this.events.emit('change', { type: 'lost', partition: p })
+  }
+
+  private schedule(at: number): void {
+    if (!this.running) return
+    if (this.timer !== undefined) this.c.timers.clearTimeout(this.timer)
+    const delay = Math.max(0, at - this.c.clock.now())
+    this.timer = this.c.timers.setTimeout(() => {
+      this.timer = undefined
+      if (this.running) this.feed({ type: 'tick' })
+    }, delay)
+  }
+}
