@@ -1,0 +1,80 @@
+// The publish/subscribe the task plane needs: the subset of libp2p's PubSub
+// it uses, so tests pass an in-memory bus and the peer passes gossipsub.
+import type { PubSub } from '@libp2p/interface'
+
+export type BusHandler = (topic: string, data: Uint8Array, from: string) => void
+
+export interface TaskPubSub {
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+  /** Resolves once handed to the transport (not delivered). Never delivers to the publisher itself. */
+  publish(topic: string, data: Uint8Array): Promise<void>
+  /** Returns the unsubscribe function. */
+  onMessage(handler: BusHandler): () => void
+}
+
+/** Adapts libp2p's PubSub (gossipsub at `node.services.pubsub`). */
+export function libp2pPubSub(pubsub: PubSub): TaskPubSub {
+  return {
+    subscribe: (topic) => { pubsub.subscribe(topic) },
+    unsubscribe: (topic) => { pubsub.unsubscribe(topic) },
+    publish: async (topic, data) => { await pubsub.publish(topic, data) },
+    onMessage(handler) {
+      const listener = (evt: CustomEvent<{ topic: string, data: Uint8Array, from?: { toString(): string } }>): void => {
+        const m = evt.detail
+        handler(m.topic, m.data, m.from?.toString() ?? '')
+      }
+      pubsub.addEventListener('message', listener as never)
+      return () => { pubsub.removeEventListener('message', listener as never) }
+    },
+  }
+}
+
+/**
+ * An in-memory bus for tests: every attached peer subscribed to a topic gets
+ * each message once, on a later macrotask, in publish order. `detach` makes a
+ * peer deaf and mute (a crash or partition as gossip sees it); `drop` loses
+ * the next messages, to test that sync repairs what gossip missed.
+ */
+export class MemoryBus {
+  private readonly peers = new Map<string, { topics: Set<string>, handlers: Set<BusHandler>, detached: boolean }>()
+  /** While true, every published message is lost. */
+  dropping = false
+  published = 0
+
+  attach(peer: string): TaskPubSub {
+    const state = { topics: new Set<string>(), handlers: new Set<BusHandler>(), detached: false }
+    this.peers.set(peer, state)
+    return {
+      subscribe: (topic) => { state.topics.add(topic) },
+      unsubscribe: (topic) => { state.topics.delete(topic) },
+      publish: async (topic, data) => { this.deliver(peer, topic, data) },
+      onMessage: (handler) => {
+        state.handlers.add(handler)
+        return () => { state.handlers.delete(handler) }
+      },
+    }
+  }
+
+  detach(peer: string): void {
+    const s = this.peers.get(peer)
+    if (s !== undefined) s.detached = true
+  }
+
+  reattach(peer: string): void {
+    const s = this.peers.get(peer)
+    if (s !== undefined) s.detached = false
+  }
+
+  private deliver(from: string, topic: string, data: Uint8Array): void {
+    if (this.dropping || this.peers.get(from)?.detached === true) return
+    this.published++
+    const copy = data.slice()
+    setImmediate(() => {
+      for (const [name, s] of this.peers) {
+        if (name === from || s.detached || !s.topics.has(topic)) continue
+        for (const h of s.handlers) h(topic, copy, from)
+      }
+    })
+  }
+}

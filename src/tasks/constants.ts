@@ -1,0 +1,76 @@
+// The task plane's names and limits, each with the reason for its value.
+// TaskServiceInit fields default to these; relations are checked once, in
+// resolveInit (options.ts). docs/tasks.md lists them all.
+
+/** Gossipsub topic that carries batches of task records. Bump the suffix on an incompatible change. */
+export const TASKS_TOPIC = 'troupe/tasks/1'
+
+/** Messenger channels (request/response). */
+export const CHANNEL_PUT = 'tasks/put'
+export const CHANNEL_DIGEST = 'tasks/digest'
+export const CHANNEL_PULL = 'tasks/pull'
+
+/** Version of the gossip and sync bodies; a peer drops bodies of another version (sync repairs). */
+export const WIRE_VERSION = 1
+
+/** Task names share the action alphabet: they appear in ids, logs and URLs. */
+export const TASK_NAME_PATTERN = /^[a-zA-Z0-9_.:-]+$/
+export const TASK_NAME_LENGTH_MAX = 128
+
+/** Idempotency keys are hashed into ids; the bound keeps records and logs small. */
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 256
+
+/** Other peers that must hold a task durably before `enqueue` resolves (capped by live peers). One survives any single crash. */
+export const REPLICAS = 1
+
+/** How long `enqueue` may wait for replica acks before it rejects (the task stays stored locally and still spreads). */
+export const ENQUEUE_TIMEOUT_MS = 10_000
+
+/** Tasks one peer runs at once. One, like an ActionHero worker: raise it for I/O-bound handlers. */
+export const CONCURRENCY = 1
+
+/** Default deadline of one attempt when a definition gives none. */
+export const TASK_TIMEOUT_MS = 60_000
+
+/** Finished (done, failed, cancelled, deleted) records are kept this long for inspection and dedup, then collected. */
+export const RETENTION_MS = 24 * 60 * 60 * 1000
+
+/** How often finished records are collected. */
+export const COLLECT_INTERVAL_MS = 60_000
+
+/** An "all" task runs on a peer that receives it up to this long after its runAt; later it is skipped. */
+export const ALL_EXPIRY_MS = 60 * 60 * 1000
+
+/** Gossip coalescing: records changed within this window go out in one message. */
+export const GOSSIP_COALESCE_MS = 5
+
+/** Bytes of records per gossip message; well under gossipsub's 1 MiB default max message size. */
+export const GOSSIP_BYTES_MAX = 64 * 1024
+
+/** Gossip messages per second per peer: the anchors show gossipsub loses nothing at ~226 msg/s and drops 21% unpaced. */
+export const GOSSIP_MESSAGES_PER_SECOND = 100
+
+/** Records waiting to be gossiped; beyond this the oldest are dropped and sync repairs. */
+export const GOSSIP_QUEUE_MAX = 20_000
+
+/** Anti-entropy: one digest exchange with one random peer this often (and with every peer at start). */
+export const SYNC_INTERVAL_MS = 15_000
+
+/**
+ * A newly acquired partition runs nothing until a sync round with the other
+ * peers has brought its latest records (a task the old holder just finished
+ * would otherwise run again), or until this long has passed.
+ */
+export const HANDOVER_SYNC_MS = 1_000
+
+/** Records per sync page; with records of a few hundred bytes a page stays far below the 4 MiB frame. */
+export const SYNC_PAGE_RECORDS = 500
+
+/** Retry backoff factor when a definition gives none. */
+export const BACKOFF_FACTOR = 2
+
+/** Ceiling of one retry delay, so a long chain of retries still comes back within the hour. */
+export const BACKOFF_MAX_MS = 60 * 60 * 1000
+
+/** Stop waits this long for running tasks before it aborts them, unless told otherwise. */
+export const STOP_DEADLINE_MS = 10_000

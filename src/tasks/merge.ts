@@ -1,0 +1,63 @@
+// The merge of two copies of one task record: a join, so peers that receive
+// the same copies in any order, any number of times, end with the same record
+// (commutative, associative, idempotent; property-tested in merge.test.ts).
+// - body: the copy created first wins (then creator, then content);
+// - head: the larger of (deleted, round, terminal, version, writer, content):
+//   a tombstone beats everything, an explicit retry (next round) beats the
+//   round before, a finished state beats an unfinished one of its round, then
+//   Lamport order;
+// - attempts: union by key; an ended attempt beats its unended copy.
+import { canonical, compareText } from './canonical.js'
+import { BODY_FIELDS, HEAD_FIELDS, isTerminal, stripUndefined, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
+
+export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
+  if (a.id !== b.id) throw new Error(`merging records of different tasks: ${a.id} and ${b.id}`)
+  const body = compareBodies(a, b) <= 0 ? a : b
+  const head = compareHeads(a, b) >= 0 ? a : b
+  const merged = {} as Record<string, unknown>
+  for (const k of BODY_FIELDS) merged[k] = body[k]
+  for (const k of HEAD_FIELDS) merged[k] = head[k]
+  merged.attempts = mergeAttempts(a.attempts, b.attempts)
+  return stripUndefined(merged as unknown as TaskRecord)
+}
+
+/** True when merging `incoming` into `current` changes it. */
+export function changes(current: TaskRecord | undefined, incoming: TaskRecord): boolean {
+  if (current === undefined) return true
+  return canonical(mergeRecords(current, incoming)) !== canonical(current)
+}
+
+/** Negative when `a`'s body is preferred (created first). */
+export function compareBodies(a: TaskBody, b: TaskBody): number {
+  return (a.createdAt - b.createdAt) || compareText(a.creator, b.creator) || compareText(canonical(pick(a, BODY_FIELDS)), canonical(pick(b, BODY_FIELDS)))
+}
+
+/** Positive when `a`'s head wins. */
+export function compareHeads(a: TaskHead, b: TaskHead): number {
+  return (Number(a.deleted) - Number(b.deleted))
+    || (a.round - b.round)
+    || (Number(isTerminal(a.state)) - Number(isTerminal(b.state)))
+    || (a.version - b.version)
+    || compareText(a.writer, b.writer)
+    || compareText(canonical(pick(a, HEAD_FIELDS)), canonical(pick(b, HEAD_FIELDS)))
+}
+
+export function mergeAttempts(a: readonly Attempt[], b: readonly Attempt[]): Attempt[] {
+  const byKey = new Map<string, Attempt>()
+  for (const x of [...a, ...b]) {
+    const seen = byKey.get(x.key)
+    byKey.set(x.key, seen === undefined || compareAttempts(x, seen) > 0 ? x : seen)
+  }
+  return [...byKey.values()].sort((x, y) => (x.startedAt - y.startedAt) || compareText(x.key, y.key))
+}
+
+/** Positive when `a` is the later copy of the same attempt. */
+function compareAttempts(a: Attempt, b: Attempt): number {
+  return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined)) || compareText(canonical(a), canonical(b))
+}
+
+function pick<T extends object>(value: T, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const k of fields) out[k] = (value as Record<string, unknown>)[k]
+  return out
+}

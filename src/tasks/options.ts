@@ -1,0 +1,61 @@
+// The service's Init (every field optional, defaults from constants.ts) and
+// the check of the relations between limits, done once at construction.
+import { ConfigError } from '../errors.js'
+import * as C from './constants.js'
+
+export interface TaskServiceInit {
+  /** Other peers that must ack a new task before `enqueue` resolves (capped by live peers). Default 1. */
+  replicas?: number
+  /** Default deadline of `enqueue` waiting for acks. Default 10 000. */
+  enqueueTimeoutMs?: number
+  /** Tasks run at once on this peer. Default 1. */
+  concurrency?: number
+  /** Attempt deadline for definitions without timeoutMs. Default 60 000. */
+  taskTimeoutMs?: number
+  /** How long finished records are kept. Default 24 h. */
+  retentionMs?: number
+  collectIntervalMs?: number
+  /** How late a peer may still run an "all" task. Default 1 h. */
+  allExpiryMs?: number
+  gossipCoalesceMs?: number
+  gossipBytesMax?: number
+  gossipMessagesPerSecond?: number
+  gossipQueueMax?: number
+  syncIntervalMs?: number
+  syncPageRecords?: number
+  /** A newly acquired partition waits at most this long for the sync round that brings its latest records. Default 1 000. */
+  handoverSyncMs?: number
+  /** Default deadline of a graceful stop. Default 10 000. */
+  stopDeadlineMs?: number
+}
+
+export type TaskLimits = Required<TaskServiceInit>
+
+export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
+  const limits: TaskLimits = {
+    replicas: init.replicas ?? C.REPLICAS,
+    enqueueTimeoutMs: init.enqueueTimeoutMs ?? C.ENQUEUE_TIMEOUT_MS,
+    concurrency: init.concurrency ?? C.CONCURRENCY,
+    taskTimeoutMs: init.taskTimeoutMs ?? C.TASK_TIMEOUT_MS,
+    retentionMs: init.retentionMs ?? C.RETENTION_MS,
+    collectIntervalMs: init.collectIntervalMs ?? C.COLLECT_INTERVAL_MS,
+    allExpiryMs: init.allExpiryMs ?? C.ALL_EXPIRY_MS,
+    gossipCoalesceMs: init.gossipCoalesceMs ?? C.GOSSIP_COALESCE_MS,
+    gossipBytesMax: init.gossipBytesMax ?? C.GOSSIP_BYTES_MAX,
+    gossipMessagesPerSecond: init.gossipMessagesPerSecond ?? C.GOSSIP_MESSAGES_PER_SECOND,
+    gossipQueueMax: init.gossipQueueMax ?? C.GOSSIP_QUEUE_MAX,
+    syncIntervalMs: init.syncIntervalMs ?? C.SYNC_INTERVAL_MS,
+    syncPageRecords: init.syncPageRecords ?? C.SYNC_PAGE_RECORDS,
+    handoverSyncMs: init.handoverSyncMs ?? C.HANDOVER_SYNC_MS,
+    stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
+  }
+  for (const [k, v] of Object.entries(limits)) {
+    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs'
+    if (!(Number.isFinite(v) && (zeroOk ? v >= 0 : v > 0))) throw new ConfigError(`tasks: ${k} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${v}`)
+  }
+  if (!Number.isInteger(limits.concurrency)) throw new ConfigError(`tasks: concurrency must be an integer, got ${limits.concurrency}`)
+  if (limits.gossipBytesMax > 1024 * 1024) throw new ConfigError(`tasks: gossipBytesMax ${limits.gossipBytesMax} exceeds gossipsub's 1 MiB message limit`)
+  // A record collected before every peer has had a chance to sync it could come back from a peer that was away.
+  if (limits.retentionMs < 2 * limits.syncIntervalMs) throw new ConfigError(`tasks: retentionMs (${limits.retentionMs}) must be at least 2 x syncIntervalMs (${limits.syncIntervalMs})`)
+  return limits
+}

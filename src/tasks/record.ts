@@ -1,0 +1,103 @@
+// The task record: what every peer stores and gossips about one task. A
+// record has three parts that merge independently (merge.ts):
+// - the body, fixed at creation (name, input, ...);
+// - the head, the mutable state, last-writer-wins under a total order;
+// - the attempts, a set keyed by `peer#round.n`, grown by the peers that run it.
+import type { ErrorShape } from '../errors.js'
+import type { TaskScope } from './define.js'
+
+export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
+
+export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled'])
+
+/** How one attempt ended. `lost` and `aborted` (partition lost, peer stopped or died) do not count against retries. */
+export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'cancelled' | 'lost' | 'aborted'
+
+export interface Attempt {
+  /** `peer#round.n`: unique because a peer numbers its own attempts from its own store. */
+  key: string
+  peer: string
+  round: number
+  n: number
+  fence?: string
+  /** Wall ms. */
+  startedAt: number
+  endedAt?: number
+  outcome?: AttemptOutcome
+  error?: ErrorShape
+  /** "all" tasks: when this peer may try again after a failed attempt (wall ms). */
+  retryAt?: number
+}
+
+export interface TaskRecord {
+  // body: fixed at creation
+  id: string
+  name: string
+  scope: TaskScope
+  partition: number
+  input: unknown
+  priority: number
+  idempotencyKey?: string
+  /** Per-task override of the definition's attempt deadline. */
+  timeoutMs?: number
+  /** "all" tasks: peers that receive it later than this (wall ms) skip it. */
+  expiresAt?: number
+  createdAt: number
+  creator: string
+  // head: mutable, ordered by (deleted, round, terminal, version, writer)
+  state: TaskState
+  /** Incremented by an explicit retry of a failed or cancelled task; attempts count per round. */
+  round: number
+  /** Wall ms before which the task does not start. */
+  runAt: number
+  /** Lamport counter of head writes. */
+  version: number
+  writer: string
+  updatedAt: number
+  deleted: boolean
+  error?: ErrorShape
+  // attempts: a grow-only set
+  attempts: Attempt[]
+}
+
+export type TaskBody = Pick<TaskRecord, 'id' | 'name' | 'scope' | 'partition' | 'input' | 'priority' | 'idempotencyKey' | 'timeoutMs' | 'expiresAt' | 'createdAt' | 'creator'>
+export type TaskHead = Pick<TaskRecord, 'state' | 'round' | 'runAt' | 'version' | 'writer' | 'updatedAt' | 'deleted' | 'error'>
+
+export const BODY_FIELDS = ['id', 'name', 'scope', 'partition', 'input', 'priority', 'idempotencyKey', 'timeoutMs', 'expiresAt', 'createdAt', 'creator'] as const
+export const HEAD_FIELDS = ['state', 'round', 'runAt', 'version', 'writer', 'updatedAt', 'deleted', 'error'] as const
+
+export function isTerminal(state: TaskState): boolean {
+  return TERMINAL_STATES.has(state)
+}
+
+/** Finished for good: nobody will run it again unless someone retries it. */
+export function isFinished(r: TaskRecord): boolean {
+  return r.deleted || isTerminal(r.state)
+}
+
+export interface NewRecordInit extends Omit<TaskBody, 'createdAt' | 'creator'> {
+  runAt: number
+  now: number
+  self: string
+}
+
+export function newRecord(init: NewRecordInit): TaskRecord {
+  const { now, self, runAt, ...body } = init
+  const r: TaskRecord = {
+    ...body, createdAt: now, creator: self,
+    state: 'pending', round: 0, runAt, version: 1, writer: self, updatedAt: now, deleted: false,
+    attempts: [],
+  }
+  return stripUndefined(r)
+}
+
+/** Drops `undefined` fields so equal records compare and hash equal whatever path built them. */
+export function stripUndefined<T extends object>(value: T): T {
+  for (const k of Object.keys(value) as Array<keyof T>) if (value[k] === undefined) delete value[k]
+  return value
+}
+
+/** Attempts of the record's current round by `peer` (all peers when undefined). */
+export function attemptsOf(r: TaskRecord, peer?: string): Attempt[] {
+  return r.attempts.filter(a => a.round === r.round && (peer === undefined || a.peer === peer))
+}

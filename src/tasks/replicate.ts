@@ -1,0 +1,136 @@
+// Durability before `enqueue` resolves: a new record is written here, then
+// sent on `tasks/put` to other peers until `need` of them answer that they
+// stored it durably. Records bound for the same peer in the same tick travel
+// in one request, so a burst of enqueues costs a few round trips, not one each.
+import { UnavailableError } from '../errors.js'
+import type { AbortOptions } from '../util/abort.js'
+import type { TimerHandle, Timers } from '../util/clock.js'
+import type { Messenger } from '../wire/messenger.js'
+import { hash32 } from './canonical.js'
+import { CHANNEL_PUT, WIRE_VERSION } from './constants.js'
+import { NotReplicatedError } from './errors.js'
+import type { TaskRecord } from './record.js'
+
+/** Records per put request; a few hundred bytes each keeps a request far below the 4 MiB frame. */
+export const PUT_BATCH_RECORDS = 1000
+
+/** Pause before asking again when no peer could be reached. */
+export const REPLICATE_RETRY_MS = 200
+
+export interface PutBody {
+  v: number
+  records: TaskRecord[]
+}
+
+interface Waiter {
+  record: TaskRecord
+  /** Monotonic ms after which the caller no longer waits. */
+  deadline: number
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+export class PutBatcher {
+  private readonly queues = new Map<string, Waiter[]>()
+  private timer: TimerHandle | undefined
+
+  constructor(private readonly messenger: Messenger, private readonly timers: Timers, private readonly now: () => number) {}
+
+  /** Resolves when `peer` has stored the record durably; the request gives up at the latest deadline of its batch. */
+  put(peer: string, record: TaskRecord, deadline: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const q = this.queues.get(peer) ?? []
+      q.push({ record, deadline, resolve, reject })
+      this.queues.set(peer, q)
+      this.timer ??= this.timers.setTimeout(() => this.flush(), 0)
+    })
+  }
+
+  private flush(): void {
+    this.timer = undefined
+    const queues = [...this.queues]
+    this.queues.clear()
+    for (const [peer, waiters] of queues) {
+      for (let i = 0; i < waiters.length; i += PUT_BATCH_RECORDS) this.send(peer, waiters.slice(i, i + PUT_BATCH_RECORDS))
+    }
+  }
+
+  private send(peer: string, waiters: Waiter[]): void {
+    const body: PutBody = { v: WIRE_VERSION, records: waiters.map(w => w.record) }
+    const timeoutMs = Math.max(1, Math.max(...waiters.map(w => w.deadline)) - this.now())
+    this.messenger.request(peer, CHANNEL_PUT, body, { timeoutMs }).then(
+      () => { for (const w of waiters) w.resolve() },
+      (err: unknown) => { for (const w of waiters) w.reject(err) },
+    )
+  }
+}
+
+export interface ReplicateInit extends AbortOptions {
+  self: string
+  members: () => readonly string[]
+  replicas: number
+  timers: Timers
+  /** Monotonic ms. */
+  now: () => number
+  deadline: number
+}
+
+/**
+ * Resolves with the peers that acked once `min(replicas, live others)` have;
+ * keeps trying others, and re-reads the members, until the deadline; then
+ * rejects with NotReplicatedError. Peers are tried in an order ranked by the
+ * record id, so replicas spread over the cluster.
+ */
+export async function replicate(batcher: PutBatcher, record: TaskRecord, init: ReplicateInit): Promise<string[]> {
+  const acked = new Set<string>()
+  const failed = new Map<string, string>()
+  for (;;) {
+    const others = init.members().filter(p => p !== init.self)
+    const need = Math.min(init.replicas, others.length)
+    if (acked.size >= need) return [...acked]
+    const untried = rank(others.filter(p => !acked.has(p) && !failed.has(p)), record.id)
+    if (untried.length === 0) {
+      if (init.now() + REPLICATE_RETRY_MS >= init.deadline) break
+      await sleep(init.timers, REPLICATE_RETRY_MS, init.signal)
+      failed.clear()
+      continue
+    }
+    const wave = untried.slice(0, need - acked.size)
+    const acks = Promise.all(wave.map(p => batcher.put(p, record, init.deadline).then(() => { acked.add(p) }, (err: unknown) => { failed.set(p, (err as Error).message) })))
+    await untilAborted(acks, init.signal)
+    if (init.now() >= init.deadline && acked.size < need) break
+  }
+  const reasons = [...failed].map(([p, m]) => `${p}: ${m}`).join('; ')
+  throw new NotReplicatedError(`task ${record.id} is stored on this peer but only ${acked.size} of the required replicas acked before the deadline${reasons === '' ? '' : ` (${reasons})`}`, { details: { id: record.id, acked: [...acked] } })
+}
+
+function rank(peers: string[], id: string): string[] {
+  return peers.map(p => ({ p, w: hash32(`${p}\n${id}`) })).sort((a, b) => b.w - a.w).map(x => x.p)
+}
+
+/** Waits for `p`, or rejects with the signal's reason as soon as it aborts. */
+async function untilAborted(p: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) {
+    await p
+    return
+  }
+  let onAbort = (): void => {}
+  try {
+    await Promise.race([p, new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason)
+      if (signal.aborted) onAbort()
+      else signal.addEventListener('abort', onAbort, { once: true })
+    })])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function sleep(timers: Timers, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(signal.reason)
+    const onAbort = (): void => { timers.clearTimeout(h); reject(signal?.reason ?? new UnavailableError('aborted')) }
+    const h = timers.setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

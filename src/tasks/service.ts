@@ -1,0 +1,363 @@
+// The TaskService: wires the store, gossip, sync, replication, the runner
+// and periodic scheduling to the components it is given, and offers the
+// public operations (enqueue, get, list, cancel, retry, delete).
+import { pack } from 'msgpackr'
+import { validateInput } from '../app/validate.js'
+import { ConfigError, UnavailableError } from '../errors.js'
+import type { Store } from '../store/store.js'
+import type { AbortOptions } from '../util/abort.js'
+import type { Clock, TimerHandle, Timers, WallClock } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import type { Random } from '../util/random.js'
+import type { Messenger } from '../wire/messenger.js'
+import type { TaskPubSub } from './bus.js'
+import type { PartitionClaims } from './claims.js'
+import { checkRecords, decodeGossip } from './codec.js'
+import { CHANNEL_PUT, IDEMPOTENCY_KEY_LENGTH_MAX, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
+import type { TaskDefinition } from './define.js'
+import { TaskNotFoundError, TaskStateError, UnknownTaskError, ValidationError } from './errors.js'
+import { GossipOut } from './gossip.js'
+import { idForKey, randomId } from './ids.js'
+import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
+import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
+import { isFinished, newRecord, type TaskRecord } from './record.js'
+import { PutBatcher, replicate } from './replicate.js'
+import { TaskStore, type TaskQuery } from './store.js'
+import { Runner } from './runner.js'
+import { serveSync, syncWith, type SyncDeps, type SyncResult } from './sync.js'
+import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
+
+/** Largest encoded task input: records travel in gossip messages of 64 KiB by default, and are stored on every peer. */
+export const INPUT_BYTES_MAX = 256 * 1024
+
+/** Partitions granted one by one (a lease protocol warming up) share one sync round. */
+const SYNC_ALL_DEBOUNCE_MS = 10
+
+export interface TaskServiceComponents {
+  store: Store
+  messenger: Messenger
+  pubsub: TaskPubSub
+  clock: Clock & WallClock
+  timers: Timers
+  random: Random
+  logger: Logger
+  claims: PartitionClaims
+  /** Live peer ids (a hint; may include self). */
+  members: () => readonly string[]
+  self: string
+}
+
+export interface EnqueueOptions extends AbortOptions {
+  /** Run no earlier than this many ms from now. */
+  delayMs?: number
+  /** Run no earlier than this wall time (ms since the epoch). */
+  runAt?: number
+  /** Same key (per task name) = same task, within the retention. */
+  idempotencyKey?: string
+  /** Higher runs first among due tasks; default the definition's. */
+  priority?: number
+  /** How long this call may wait for replica acks; default enqueueTimeoutMs. */
+  timeoutMs?: number
+  /** The attempt deadline of this task; default the definition's. */
+  taskTimeoutMs?: number
+}
+
+export interface StopOptions extends AbortOptions {
+  /** How long running tasks may take to finish before they are aborted; default stopDeadlineMs. */
+  deadlineMs?: number
+}
+
+export class TaskService {
+  readonly limits: TaskLimits
+  private readonly definitions: ReadonlyMap<string, TaskDefinition>
+  private readonly tasks: TaskStore
+  private readonly gossip: GossipOut
+  private readonly batcher: PutBatcher
+  private readonly runner: Runner
+  private readonly periodic: Periodic
+  private readonly syncDeps: SyncDeps
+  private readonly logger: Logger
+  private readonly cleanups: Array<() => void> = []
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
+  private scope = new AbortController()
+  private readonly warming = new Set<number>()
+  private state: 'new' | 'started' | 'stopped' = 'new'
+
+  constructor(private readonly c: TaskServiceComponents, definitions: readonly TaskDefinition[], init: TaskServiceInit = {}) {
+    this.limits = resolveInit(init)
+    this.logger = c.logger.child({ component: 'tasks' })
+    this.definitions = indexDefinitions(definitions, this.limits)
+    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
+    const l = this.limits
+    this.gossip = new GossipOut(c.pubsub, c.timers, this.logger, {
+      topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
+    })
+    this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
+    this.runner = new Runner({
+      store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
+      self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs, spread: (rs) => this.gossip.push(rs),
+    })
+    this.periodic = new Periodic({
+      definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
+      ensure: (def, o) => this.ensureOccurrence(def, o),
+    })
+    this.syncDeps = {
+      store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions,
+      pageRecords: l.syncPageRecords, retentionMs: l.retentionMs, timeoutMs: l.enqueueTimeoutMs,
+    }
+  }
+
+  /** Attempts started and finished on this peer. */
+  get counts(): { started: number, finished: number } {
+    return { ...this.runner.counts }
+  }
+
+  async start(): Promise<void> {
+    if (this.state === 'started') return
+    if (this.state === 'stopped') throw new UnavailableError('a stopped task service cannot be restarted; build a new one')
+    for (const def of this.definitions.values()) {
+      if (def.frequencyMs === undefined && def.cron === undefined) continue
+      await validateInput(def.input, def.periodicInput).catch((err: unknown) => {
+        throw new ConfigError(`task ${def.name}: periodicInput does not pass the input schema: ${(err as Error).message}`)
+      })
+    }
+    this.state = 'started'
+    this.tasks.load()
+    const { c } = this
+    // A put is acked once flushed to disk, not just committed: the ack is what makes an enqueue durable.
+    this.cleanups.push(serveSync(this.syncDeps, (records) => this.guard((async () => {
+      await this.tasks.merge(records, this.limits.retentionMs)
+      await this.tasks.flushed()
+    })())))
+    this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.receive(data, from) }))
+    c.pubsub.subscribe(TASKS_TOPIC)
+    this.cleanups.push(() => c.pubsub.unsubscribe(TASKS_TOPIC))
+    this.cleanups.push(this.tasks.onChange(changes => this.runner.onChanges(changes)))
+    this.cleanups.push(c.claims.onChange(e => {
+      if (e.type === 'lost') return this.runner.onLost(e.partition)
+      this.runner.hold(e.partition)
+      this.warming.add(e.partition)
+      this.periodic.onAcquired(e.partition)
+      this.scheduleSyncAll()
+    }))
+    this.arm('sync', this.limits.syncIntervalMs, () => this.syncRandom())
+    this.arm('collect', this.limits.collectIntervalMs, () => this.collect())
+    this.periodic.start()
+    this.runner.pump()
+    this.scheduleSyncAll()
+  }
+
+  /** Stops claiming work, lets running tasks finish up to the deadline, aborts the rest, flushes gossip. */
+  async stop(options: StopOptions = {}): Promise<void> {
+    if (this.state !== 'started') {
+      this.state = 'stopped'
+      return
+    }
+    this.state = 'stopped'
+    this.periodic.stop()
+    for (const h of this.timers.values()) this.c.timers.clearTimeout(h)
+    this.timers.clear()
+    await this.runner.stop(options.deadlineMs ?? this.limits.stopDeadlineMs, options.signal)
+    this.scope.abort(new UnavailableError('task service stopped'))
+    await this.gossip.stop()
+    for (const f of this.cleanups.splice(0)) f()
+    await Promise.allSettled([...this.inflight])
+  }
+
+  /**
+   * Validates, stores and replicates a task; resolves with its id once
+   * `min(replicas, live others)` other peers hold it durably. Rejects with
+   * UnknownTaskError, ValidationError (422), NotReplicatedError (503: the
+   * task is stored here and still spreads; retry with the same key), or the
+   * signal's reason.
+   */
+  async enqueue(name: string, input: unknown, options: EnqueueOptions = {}): Promise<string> {
+    const def = this.definitions.get(name)
+    if (def === undefined) throw new UnknownTaskError(name)
+    this.checkStarted()
+    await validateInput(def.input, input)
+    checkEnqueueOptions(input, options)
+    const now = this.c.clock.wallNow()
+    const key = options.idempotencyKey
+    const id = key === undefined ? randomId(this.c.random, now) : idForKey(name, key)
+    const runAt = options.runAt ?? now + (options.delayMs ?? 0)
+    const change = await this.tasks.update(id, cur => cur ?? newRecord({
+      id, name, scope: def.scope, partition: this.c.claims.partitionOf(id), input, priority: options.priority ?? def.priority,
+      idempotencyKey: key, timeoutMs: options.taskTimeoutMs, expiresAt: def.scope === 'all' ? runAt + this.limits.allExpiryMs : undefined,
+      runAt, now, self: this.c.self,
+    }))
+    const record = change?.after ?? this.tasks.get(id)
+    if (record === undefined) throw new TaskNotFoundError(id)
+    if (change !== undefined) this.gossip.push([record])
+    await replicate(this.batcher, record, {
+      self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
+      deadline: this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs), signal: options.signal,
+    })
+    return id
+  }
+
+  /** The record with its attempts, as this peer knows it; undefined if unknown or deleted. */
+  get(id: string): TaskRecord | undefined {
+    const r = this.tasks.get(id)
+    return r === undefined || r.deleted ? undefined : r
+  }
+
+  list(query: TaskQuery = {}): TaskRecord[] {
+    return this.tasks.list(query)
+  }
+
+  /** Cancels a pending or running task; the running handler's signal fires on its peer. */
+  async cancel(id: string): Promise<TaskRecord> {
+    return this.control(id, r => !isFinished(r), 'only a pending or running task can be cancelled', cancelRecord)
+  }
+
+  /** Runs a failed or cancelled task again, with a fresh count of attempts. */
+  async retry(id: string): Promise<TaskRecord> {
+    return this.control(id, r => !r.deleted && (r.state === 'failed' || r.state === 'cancelled'), 'only a failed or cancelled task can be retried', retryRecord)
+  }
+
+  /** Deletes a task in any state (a running handler is aborted); the tombstone is collected after the retention. */
+  async delete(id: string): Promise<TaskRecord> {
+    return this.control(id, r => !r.deleted, 'the task is already deleted', deleteRecord)
+  }
+
+  /** One sync exchange with `peer` now (the service also syncs on its own). */
+  async syncWith(peer: string, options: AbortOptions = {}): Promise<SyncResult> {
+    return syncWith(this.syncDeps, peer, options.signal)
+  }
+
+  private async control(id: string, allowed: (r: TaskRecord) => boolean, refusal: string, next: (r: TaskRecord, at: Actor) => TaskRecord): Promise<TaskRecord> {
+    this.checkStarted()
+    const current = this.tasks.get(id)
+    if (current === undefined) throw new TaskNotFoundError(id)
+    if (!allowed(current)) throw new TaskStateError(`task ${id} is ${current.deleted ? 'deleted' : current.state}: ${refusal}`)
+    const change = await this.tasks.update(id, cur => cur !== undefined && allowed(cur) ? next(cur, { self: this.c.self, now: this.c.clock.wallNow() }) : undefined)
+    const record = change?.after
+    if (record === undefined) throw new TaskStateError(`task ${id} changed meanwhile: ${refusal}`)
+    this.gossip.push([record])
+    this.pushToAll(record)
+    return record
+  }
+
+  /** Control changes also go straight to every member: a cancel should not wait for gossip or sync. */
+  private pushToAll(record: TaskRecord): void {
+    for (const peer of this.c.members()) {
+      if (peer === this.c.self) continue
+      this.track(this.c.messenger.request(peer, CHANNEL_PUT, { v: WIRE_VERSION, records: [record] }, { signal: this.scope.signal })
+        .catch((err: unknown) => this.logger.debug('direct push failed; gossip and sync will carry it', { peer, id: record.id, err: (err as Error).message })))
+    }
+  }
+
+  private async ensureOccurrence(def: TaskDefinition, o: Occurrence): Promise<void> {
+    const change = await this.tasks.update(o.id, cur => cur ?? newRecord({
+      id: o.id, name: def.name, scope: def.scope, partition: this.c.claims.partitionOf(o.id), input: def.periodicInput, priority: def.priority,
+      expiresAt: o.expiresAt, runAt: o.runAt, now: this.c.clock.wallNow(), self: this.c.self,
+    }))
+    if (change?.after !== undefined) this.gossip.push([change.after])
+  }
+
+  private receive(data: Uint8Array, from: string): void {
+    let body
+    try {
+      body = decodeGossip(data)
+    } catch (err) {
+      this.logger.warn('dropped an undecodable gossip message', { from, err: (err as Error).message })
+      return
+    }
+    if (body === undefined) return this.logger.debug('dropped a gossip message of another version', { from })
+    const { records, dropped } = checkRecords(body.records, this.c.claims.partitions)
+    if (dropped > 0) this.logger.warn('dropped malformed gossiped records', { from, dropped })
+    if (records.length > 0) this.track(this.tasks.merge(records, this.limits.retentionMs))
+  }
+
+  private syncRandom(): void {
+    const others = this.c.members().filter(p => p !== this.c.self)
+    const peer = others[Math.floor(this.c.random.next() * others.length)]
+    if (peer !== undefined) this.track(this.syncOne(peer))
+  }
+
+  /**
+   * Syncs with every member soon (debounced): at start and when partitions
+   * arrive. Partitions acquired meanwhile run once the round ends, or after
+   * handoverSyncMs if some peer is slow to answer.
+   */
+  private scheduleSyncAll(): void {
+    if (this.timers.has('syncAll') || this.state !== 'started') return
+    this.timers.set('syncAll', this.c.timers.setTimeout(() => {
+      this.timers.delete('syncAll')
+      const partitions = [...this.warming]
+      this.warming.clear()
+      const release = (): void => this.runner.release(partitions)
+      const fallback = this.c.timers.setTimeout(release, this.limits.handoverSyncMs)
+      const round = this.c.members().filter(p => p !== this.c.self).map(peer => this.syncOne(peer))
+      this.track(Promise.allSettled(round).then(() => { this.c.timers.clearTimeout(fallback); release() }))
+    }, SYNC_ALL_DEBOUNCE_MS))
+  }
+
+  private async syncOne(peer: string): Promise<void> {
+    try {
+      const r = await syncWith(this.syncDeps, peer, this.scope.signal)
+      if (r.pulled > 0 || r.pushed > 0) this.logger.debug('synced', { peer, ...r })
+    } catch (err) {
+      this.logger.debug('sync failed; the next round retries', { peer, err: (err as Error).message })
+    }
+  }
+
+  private collect(): void {
+    this.track(this.tasks.collect(this.limits.retentionMs).then(n => { if (n > 0) this.logger.debug('collected finished tasks', { count: n }) }))
+  }
+
+  private arm(name: 'sync' | 'collect', everyMs: number, fn: () => void): void {
+    this.timers.set(name, this.c.timers.setTimeout(() => {
+      if (this.state !== 'started') return
+      fn()
+      this.arm(name, everyMs, fn)
+    }, everyMs))
+  }
+
+  /** Work whose caller handles its errors; stop still waits for it, so the store is not closed under it. */
+  private guard<T>(p: Promise<T>): Promise<T> {
+    const settled = p.then(() => undefined, () => undefined).finally(() => this.inflight.delete(settled))
+    this.inflight.add(settled)
+    return p
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.logger.warn('task plane background work failed', { err: (err as Error).message }))
+      .finally(() => this.inflight.delete(tracked))
+    this.inflight.add(tracked)
+  }
+
+  private checkStarted(): void {
+    if (this.state !== 'started') throw new UnavailableError('the task service is not running')
+  }
+}
+
+function indexDefinitions(definitions: readonly TaskDefinition[], limits: TaskLimits): Map<string, TaskDefinition> {
+  const byName = new Map<string, TaskDefinition>()
+  for (const def of definitions) {
+    if (byName.has(def.name)) throw new ConfigError(`two tasks are defined with the name ${def.name}`)
+    if (def.cron !== undefined && limits.retentionMs < 2 * CRON_CATCHUP_MS) {
+      throw new ConfigError(`task ${def.name}: a cron task needs retentionMs >= ${2 * CRON_CATCHUP_MS}, or a firing could be collected and created again`)
+    }
+    if (def.frequencyMs !== undefined && def.frequencyMs > limits.retentionMs) {
+      throw new ConfigError(`task ${def.name}: frequencyMs (${def.frequencyMs}) exceeds retentionMs (${limits.retentionMs}); an occurrence could be collected and created again within its period`)
+    }
+    byName.set(def.name, def)
+  }
+  return byName
+}
+
+function checkEnqueueOptions(input: unknown, o: EnqueueOptions): void {
+  const bad = (path: string, message: string): never => { throw new ValidationError([{ path: [path], message }]) }
+  if (o.idempotencyKey !== undefined && (typeof o.idempotencyKey !== 'string' || o.idempotencyKey.length === 0 || o.idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX)) {
+    bad('idempotencyKey', `must be a string of 1-${IDEMPOTENCY_KEY_LENGTH_MAX} characters`)
+  }
+  if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0)) bad('delayMs', 'must be a number >= 0')
+  if (o.runAt !== undefined && !Number.isFinite(o.runAt)) bad('runAt', 'must be a wall time in ms')
+  if (o.priority !== undefined && !Number.isFinite(o.priority)) bad('priority', 'must be a finite number')
+  if (o.taskTimeoutMs !== undefined && !(Number.isFinite(o.taskTimeoutMs) && o.taskTimeoutMs > 0)) bad('taskTimeoutMs', 'must be a positive number')
+  if (pack(input).length > INPUT_BYTES_MAX) bad('input', `is larger than ${INPUT_BYTES_MAX} bytes encoded`)
+}
+

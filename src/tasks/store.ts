@@ -1,0 +1,174 @@
+// Task records in lmdb, keyed [partition, id] so sync pages a partition in
+// key order. Every write is a read-merge-write inside one lmdb transaction,
+// so concurrent writers (gossip, sync, the runner, control calls) never lose
+// each other's changes. The store also keeps in memory the per-partition
+// digest and the records that may still run ("active"), both updated in the
+// same transaction callback as the write they reflect.
+import type { Database } from 'lmdb'
+import type { Store } from '../store/store.js'
+import { Digest, fingerprint } from './digest.js'
+import { changes, mergeRecords } from './merge.js'
+import { isFinished, type TaskRecord, type TaskState } from './record.js'
+
+export const TASKS_DB = 'tasks'
+
+export interface Change {
+  before: TaskRecord | undefined
+  after: TaskRecord | undefined
+}
+
+export interface TaskQuery {
+  state?: TaskState
+  name?: string
+  /** Include deleted records (tombstones). Default false. */
+  deleted?: boolean
+  limit?: number
+}
+
+/** May this record still run somewhere? "all" records stay active until they expire, for late peers. */
+export function isActive(r: TaskRecord, wallNow: number): boolean {
+  if (r.deleted) return false
+  if (r.scope === 'any') return !isFinished(r)
+  return r.state !== 'cancelled' && (r.expiresAt ?? Number.POSITIVE_INFINITY) > wallNow
+}
+
+/** Finished and older than the retention: dropped locally, and refused when it arrives again. */
+export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: number): boolean {
+  if (r.scope === 'all' && !r.deleted && r.state !== 'cancelled') return (r.expiresAt ?? Number.POSITIVE_INFINITY) + retentionMs <= wallNow
+  return isFinished(r) && r.updatedAt + retentionMs <= wallNow
+}
+
+export class TaskStore {
+  readonly digest: Digest
+  private readonly db: Database<TaskRecord, [number, string]>
+  private readonly active = new Map<string, TaskRecord>()
+  private readonly fingerprints = new Map<string, number>()
+  private readonly listeners = new Set<(changes: Change[]) => void>()
+
+  constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number) {
+    this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
+    this.digest = new Digest(partitions)
+  }
+
+  /** Builds the digest and the active set from disk. */
+  load(): void {
+    const now = this.wall()
+    for (const { value } of this.db.getRange()) this.track(undefined, value, now)
+  }
+
+  get(id: string): TaskRecord | undefined {
+    return this.db.get([this.partitionOf(id), id])
+  }
+
+  activeRecords(): IterableIterator<TaskRecord> {
+    return this.active.values()
+  }
+
+  /** Resolves when every write so far is flushed to disk (commits resolve earlier, when visible: lmdb's overlappingSync). */
+  async flushed(): Promise<void> {
+    await this.db.flushed
+  }
+
+  onChange(listener: (changes: Change[]) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  /** Merges records from anywhere; resolves with the changes once committed. Collectable records not held here are refused. */
+  async merge(records: readonly TaskRecord[], retentionMs = Number.POSITIVE_INFINITY): Promise<Change[]> {
+    return this.write(() => {
+      const now = this.wall()
+      const out: Change[] = []
+      for (const incoming of records) {
+        if (incoming.partition !== this.partitionOf(incoming.id)) continue
+        const before = this.get(incoming.id)
+        if (!changes(before, incoming)) continue
+        const after = before === undefined ? incoming : mergeRecords(before, incoming)
+        if (before === undefined && isCollectable(after, now, retentionMs)) continue
+        this.putNow(before, after, now)
+        out.push({ before, after })
+      }
+      return out
+    })
+  }
+
+  /** Read-modify-write of one record: `fn` gets the current copy and returns the next, or undefined to leave it. */
+  async update(id: string, fn: (current: TaskRecord | undefined) => TaskRecord | undefined): Promise<Change | undefined> {
+    const [change] = await this.write(() => {
+      const before = this.get(id)
+      const after = fn(before)
+      if (after === undefined || after === before) return []
+      if (after.id !== id) throw new Error(`update of ${id} returned record ${after.id}`)
+      this.putNow(before, after, this.wall())
+      return [{ before, after }]
+    })
+    return change
+  }
+
+  /** Removes collectable records; returns how many. */
+  async collect(retentionMs: number): Promise<number> {
+    const now = this.wall()
+    const doomed: TaskRecord[] = []
+    for (const { value } of this.db.getRange()) if (isCollectable(value, now, retentionMs)) doomed.push(value)
+    if (doomed.length === 0) return 0
+    const removed = await this.write(() => {
+      const out: Change[] = []
+      for (const r of doomed) {
+        const before = this.get(r.id)
+        if (before === undefined || !isCollectable(before, now, retentionMs)) continue
+        void this.db.remove([before.partition, before.id])
+        this.track(before, undefined, now)
+        out.push({ before, after: undefined })
+      }
+      return out
+    })
+    return removed.length
+  }
+
+  /** Records of partition p in id order, after `afterId`. */
+  page(p: number, afterId: string | undefined, limit: number): TaskRecord[] {
+    const out: TaskRecord[] = []
+    for (const { key, value } of this.db.getRange({ start: afterId === undefined ? [p] : [p, afterId], end: [p + 1] })) {
+      if (key[1] === afterId) continue
+      out.push(value)
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  list(query: TaskQuery = {}): TaskRecord[] {
+    const out: TaskRecord[] = []
+    const limit = query.limit ?? Number.POSITIVE_INFINITY
+    for (const { value } of this.db.getRange()) {
+      if (value.deleted && query.deleted !== true) continue
+      if (query.state !== undefined && value.state !== query.state) continue
+      if (query.name !== undefined && value.name !== query.name) continue
+      out.push(value)
+      if (out.length >= limit) break
+    }
+    return out.sort((a, b) => (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : 1))
+  }
+
+  private async write(fn: () => Change[]): Promise<Change[]> {
+    const out = await this.db.transaction(fn)
+    if (out.length > 0) for (const l of [...this.listeners]) l(out)
+    return out
+  }
+
+  private putNow(before: TaskRecord | undefined, after: TaskRecord, now: number): void {
+    void this.db.put([after.partition, after.id], after)
+    this.track(before, after, now)
+  }
+
+  private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number): void {
+    const r = after ?? before
+    if (r === undefined) return
+    const old = this.fingerprints.get(r.id)
+    const next = after === undefined ? undefined : fingerprint(after)
+    this.digest.update(r.partition, old, next)
+    if (next === undefined) this.fingerprints.delete(r.id)
+    else this.fingerprints.set(r.id, next)
+    if (after !== undefined && isActive(after, now)) this.active.set(r.id, after)
+    else this.active.delete(r.id)
+  }
+}

@@ -1,0 +1,103 @@
+// The state machine of one record, as pure functions: each takes a record and
+// what happened, and returns the next record. Head changes bump the Lamport
+// version; attempt-only changes leave the head alone, so a peer that lost its
+// partition can still report how its attempt ended without overriding the
+// new holder.
+import type { ErrorShape } from '../errors.js'
+import { BACKOFF_MAX_MS } from './constants.js'
+import type { RetryPolicy } from './define.js'
+import { attemptsOf, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+
+export interface Actor {
+  self: string
+  /** Wall ms. */
+  now: number
+}
+
+const COUNTED: ReadonlySet<AttemptOutcome | undefined> = new Set(['error', 'timeout'])
+
+export function retryDelayMs(retry: Required<RetryPolicy>, failures: number): number {
+  return Math.min(retry.backoffMs * retry.backoffFactor ** Math.max(0, failures - 1), BACKOFF_MAX_MS)
+}
+
+/** A new attempt by `self`. For "any", unended attempts of others are marked lost: the caller holds the partition now. */
+export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined): { record: TaskRecord, attempt: Attempt } {
+  const n = attemptsOf(r, at.self).length + 1
+  const attempt: Attempt = stripUndefined({ key: `${at.self}#${r.round}.${n}`, peer: at.self, round: r.round, n, fence, startedAt: at.now })
+  // "any": the caller holds the partition, so every unended attempt is dead. "all": only our own (we crashed mid-run).
+  const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? { ...a, endedAt: at.now, outcome: 'lost' as const } : a)
+  if (r.scope === 'all') return { record: { ...r, attempts: [...attempts, attempt] }, attempt }
+  return { record: { ...r, ...bump(r, at), state: 'running', attempts: [...attempts, attempt] }, attempt }
+}
+
+export interface Finish {
+  key: string
+  outcome: AttemptOutcome
+  error?: ErrorShape
+  retry: Required<RetryPolicy>
+  /** Live peers (a hint) for "all" tasks: the record is done once each has a final attempt. */
+  members?: readonly string[]
+  /** "any" tasks: false when the caller no longer holds the partition with the attempt's fence; then only the attempt is updated. */
+  owner: boolean
+}
+
+export function finishAttempt(r: TaskRecord, at: Actor, f: Finish): TaskRecord {
+  const old = r.attempts.find(a => a.key === f.key)
+  if (old === undefined) throw new Error(`task ${r.id} has no attempt ${f.key}`)
+  const failures = countFailures(r, old.peer, old.round) + Number(COUNTED.has(f.outcome))
+  const again = COUNTED.has(f.outcome) && failures < f.retry.attempts
+  const ended: Attempt = stripUndefined({ ...old, endedAt: at.now, outcome: f.outcome, error: f.error, retryAt: r.scope === 'all' && again ? at.now + retryDelayMs(f.retry, failures) : undefined })
+  const next: TaskRecord = { ...r, attempts: r.attempts.map(a => a.key === f.key ? ended : a) }
+  if (isFinished(r) || old.round !== r.round) return next
+  if (r.scope === 'all') return settleAll(next, at, f.retry, f.members ?? [])
+  if (!f.owner || r.state !== 'running' || (!COUNTED.has(f.outcome) && f.outcome !== 'ok')) return next
+  if (f.outcome === 'ok') return stripUndefined({ ...next, ...bump(r, at), state: 'done', error: undefined })
+  if (again) return { ...next, ...bump(r, at), state: 'pending', runAt: at.now + retryDelayMs(f.retry, failures), error: f.error }
+  return { ...next, ...bump(r, at), state: 'failed', error: f.error }
+}
+
+/**
+ * An "all" record is done (or failed) once every member has succeeded (or run
+ * out of attempts). Called by each peer when it finishes and when others'
+ * attempts arrive, so the last news settles it wherever it lands.
+ */
+export function settleAll(r: TaskRecord, at: Actor, retry: Required<RetryPolicy>, members: readonly string[]): TaskRecord {
+  if (r.scope !== 'all' || isFinished(r)) return r
+  const peers = new Set([...members, at.self])
+  let failed = false
+  for (const peer of peers) {
+    const status = peerStatus(r, peer, retry)
+    if (status === 'open') return r
+    failed ||= status === 'failed'
+  }
+  const state = failed ? 'failed' : 'done'
+  return state === r.state ? r : { ...r, ...bump(r, at), state }
+}
+
+/** Where `peer` stands on an "all" task in the current round. */
+export function peerStatus(r: TaskRecord, peer: string, retry: Required<RetryPolicy>): 'ok' | 'failed' | 'open' {
+  const mine = attemptsOf(r, peer)
+  if (mine.some(a => a.outcome === 'ok')) return 'ok'
+  return countFailures(r, peer, r.round) >= retry.attempts ? 'failed' : 'open'
+}
+
+export function countFailures(r: TaskRecord, peer: string | undefined, round: number): number {
+  return r.attempts.filter(a => a.round === round && (peer === undefined || r.scope === 'any' || a.peer === peer) && COUNTED.has(a.outcome)).length
+}
+
+export function cancelRecord(r: TaskRecord, at: Actor): TaskRecord {
+  return { ...r, ...bump(r, at), state: 'cancelled' }
+}
+
+/** A new round: attempts start counting again; past attempts stay as history. */
+export function retryRecord(r: TaskRecord, at: Actor): TaskRecord {
+  return stripUndefined({ ...r, ...bump(r, at), state: 'pending', round: r.round + 1, runAt: at.now, error: undefined })
+}
+
+export function deleteRecord(r: TaskRecord, at: Actor): TaskRecord {
+  return { ...r, ...bump(r, at), deleted: true }
+}
+
+function bump(r: TaskRecord, at: Actor): Pick<TaskRecord, 'version' | 'writer' | 'updatedAt'> {
+  return { version: r.version + 1, writer: at.self, updatedAt: at.now }
+}

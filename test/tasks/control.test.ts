@@ -1,0 +1,192 @@
+// Cancel, retry, delete, list; validation at enqueue; retries with backoff;
+// periodic tasks; collection of finished records.
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { defineTask } from '../../src/tasks/define.js'
+import { TaskCancelledError, TaskStateError, UnknownTaskError, ValidationError } from '../../src/tasks/errors.js'
+import { waitFor } from '../helpers/wait.js'
+import { Cluster } from './harness.js'
+
+let cluster: Cluster | undefined
+afterEach(async () => { await cluster?.close(); cluster = undefined })
+
+const input = z.object({ n: z.number() })
+
+describe('task control', () => {
+  it('cancel from another peer fires the running handler\'s signal', async () => {
+    let seen: unknown
+    let runner = ''
+    cluster = await Cluster.start({
+      definitions: (peer) => [defineTask({
+        name: 'wait', scope: 'any', input,
+        run: (ctx) => new Promise((_, reject) => {
+          runner = peer
+          ctx.signal.addEventListener('abort', () => { seen = ctx.signal.reason; reject(ctx.signal.reason) })
+        }),
+      })],
+    })
+    const c = cluster
+    const id = await c.service('a').enqueue('wait', { n: 1 })
+    await waitFor('running', () => runner !== '')
+    const other = ['a', 'b', 'c'].find(p => p !== runner)!
+    await waitFor('the other peer sees it', () => c.service(other).get(id) !== undefined)
+    await c.service(other).cancel(id)
+    await waitFor('handler aborted', () => seen !== undefined)
+    expect(seen).toBeInstanceOf(TaskCancelledError)
+    await waitFor('cancelled on the runner with the attempt recorded', () => c.service(runner).get(id)?.attempts[0]?.outcome === 'cancelled')
+    expect(c.service(runner).get(id)?.state).toBe('cancelled')
+    await expect(c.service(runner).cancel(id)).rejects.toBeInstanceOf(TaskStateError)
+  })
+
+  it('cancels a pending task: it never runs', async () => {
+    let runs = 0
+    cluster = await Cluster.start({ definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => { runs++ } })] })
+    const c = cluster
+    const id = await c.service('a').enqueue('x', { n: 1 }, { delayMs: 60_000 })
+    await waitFor('known to c', () => c.service('c').get(id) !== undefined)
+    expect((await c.service('c').cancel(id)).state).toBe('cancelled')
+    await waitFor('cancelled everywhere', () => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'cancelled'))
+    c.clock.advance(60_010)
+    await new Promise(r => setTimeout(r, 100))
+    expect(runs).toBe(0)
+    expect(c.service('a').list({ state: 'cancelled' }).map(r => r.id)).toEqual([id])
+  })
+
+  it('runs due tasks by priority, then by due time', async () => {
+    const order: number[] = []
+    cluster = await Cluster.start({ peers: 1, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: (_c, { n }) => { order.push(n) } })] })
+    const s = cluster.service('a')
+    const at = cluster.clock.wallNow() + 60_000
+    await s.enqueue('x', { n: 1 }, { runAt: at + 2 })
+    await s.enqueue('x', { n: 2 }, { runAt: at + 1 })
+    await s.enqueue('x', { n: 3 }, { runAt: at + 3, priority: 10 })
+    await s.enqueue('x', { n: 4 }, { runAt: at, priority: -1 })
+    cluster.clock.advance(60_010)
+    await waitFor('all four', () => order.length === 4)
+    expect(order).toEqual([3, 2, 1, 4])
+  })
+
+  it('refuses invalid input and unknown names at enqueue', async () => {
+    cluster = await Cluster.start({ peers: 1, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })] })
+    const s = cluster.service('a')
+    const err = await s.enqueue('x', { n: 'one' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ValidationError)
+    expect((err as ValidationError).status).toBe(422)
+    expect((err as ValidationError).fields[0]?.path).toEqual(['n'])
+    await expect(s.enqueue('nope', {})).rejects.toBeInstanceOf(UnknownTaskError)
+    await expect(s.enqueue('x', { n: 1 }, { delayMs: -1 })).rejects.toBeInstanceOf(ValidationError)
+    expect(s.list()).toEqual([])
+  })
+
+  it('retries with backoff, then fails and keeps the record; retry() runs it again', async () => {
+    let calls = 0
+    let healthy = false
+    const attemptsSeen: number[] = []
+    cluster = await Cluster.start({
+      peers: 2,
+      definitions: () => [defineTask({
+        name: 'flaky', scope: 'any', input, retry: { attempts: 3, backoffMs: 1000, backoffFactor: 2 },
+        run: (ctx) => { calls++; attemptsSeen.push(ctx.attempt); if (!healthy) throw new Error(`boom ${calls}`) },
+      })],
+    })
+    const c = cluster
+    const id = await c.service('a').enqueue('flaky', { n: 1 })
+    await waitFor('first failure', () => calls === 1)
+    await waitFor('pending again', () => ['a', 'b'].every(p => { const r = c.service(p).get(id); return r?.state === 'pending' && r.attempts.length === 1 }))
+    const r1 = c.service('a').get(id)!
+    expect(r1.runAt - r1.attempts[0]!.endedAt!).toBe(1000)
+    c.clock.advance(1005)
+    await waitFor('second failure', () => calls === 2)
+    await waitFor('pending with a longer delay', () => { const r = c.service('a').get(id); return r?.state === 'pending' && r.attempts.length === 2 && r })
+    const r2 = c.service('a').get(id)!
+    expect(r2.runAt - r2.attempts[1]!.endedAt!).toBe(2000)
+    c.clock.advance(2005)
+    await waitFor('failed for good, on both peers', () => ['a', 'b'].every(p => c.service(p).get(id)?.state === 'failed'))
+    expect(calls).toBe(3)
+    expect(c.service('b').get(id)?.error?.message).toBe('boom 3')
+    expect(c.service('a').list({ state: 'failed' }).map(r => r.id)).toEqual([id])
+    healthy = true
+    await c.service('b').retry(id)
+    await waitFor('done after retry', () => c.service('a').get(id)?.state === 'done')
+    expect(c.service('a').get(id)!.attempts.map(a => [a.round, a.outcome])).toEqual([[0, 'error'], [0, 'error'], [0, 'error'], [1, 'ok']])
+    await expect(c.service('a').retry(id)).rejects.toBeInstanceOf(TaskStateError)
+    expect(attemptsSeen).toEqual([1, 2, 3, 1])
+  })
+
+  it('deletes a task everywhere', async () => {
+    cluster = await Cluster.start({ definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })] })
+    const c = cluster
+    const id = await c.service('a').enqueue('x', { n: 1 }, { delayMs: 60_000 })
+    await waitFor('everywhere', () => ['a', 'b', 'c'].every(p => c.service(p).get(id) !== undefined))
+    await c.service('b').delete(id)
+    await waitFor('gone everywhere', () => ['a', 'b', 'c'].every(p => c.service(p).get(id) === undefined))
+    expect(c.service('c').list({ deleted: true }).map(r => r.id)).toEqual([id])
+    c.clock.advance(60_000)
+    await new Promise(r => setTimeout(r, 50))
+    expect(c.service('a').list({ state: 'done' })).toEqual([])
+  })
+
+  it('collects finished records after the retention', async () => {
+    cluster = await Cluster.start({
+      peers: 2,
+      definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
+      init: { retentionMs: 10_000, syncIntervalMs: 5_000, collectIntervalMs: 1_000 },
+    })
+    const c = cluster
+    const id = await c.service('a').enqueue('x', { n: 1 })
+    await waitFor('done on both', () => ['a', 'b'].every(p => c.service(p).get(id)?.state === 'done'))
+    c.clock.advance(5_000)
+    await new Promise(r => setTimeout(r, 50))
+    expect(c.service('a').get(id)).toBeDefined()
+    c.clock.advance(6_000)
+    await waitFor('collected on both', () => ['a', 'b'].every(p => c.service(p).list().length === 0))
+  })
+})
+
+describe('periodic tasks', () => {
+  it('runs an "any" task once per period across the cluster and an "all" task on every peer each period', async () => {
+    const anyRuns: string[] = []
+    const allRuns: string[] = []
+    cluster = await Cluster.start({
+      definitions: (peer) => [
+        defineTask({ name: 'tick', scope: 'any', input: z.object({}), frequencyMs: 60_000, run: (ctx) => { anyRuns.push(ctx.taskId) } }),
+        defineTask({ name: 'sweep', scope: 'all', input: z.object({}), frequencyMs: 60_000, run: (ctx) => { allRuns.push(`${peer} ${ctx.taskId}`) } }),
+      ],
+    })
+    const c = cluster
+    await waitFor('first period', () => anyRuns.length === 1 && allRuns.length === 3)
+    c.clock.advance(60_000)
+    await waitFor('second period', () => anyRuns.length === 2 && allRuns.length === 6)
+    c.clock.advance(60_000)
+    await waitFor('third period', () => anyRuns.length === 3 && allRuns.length === 9)
+    await new Promise(r => setTimeout(r, 100))
+    expect(new Set(anyRuns).size).toBe(3)
+    expect(new Set(allRuns).size).toBe(9)
+    expect(anyRuns.every(id => /^tick@\d+$/.test(id))).toBe(true)
+  })
+
+  it('runs cron tasks at their firing minutes: "any" once, "all" on every peer', async () => {
+    const anyRuns: string[] = []
+    const allRuns: string[] = []
+    cluster = await Cluster.start({
+      definitions: (peer) => [
+        defineTask({ name: 'report', scope: 'any', input: z.object({}), cron: '*/5 * * * *', run: (ctx) => { anyRuns.push(ctx.taskId) } }),
+        defineTask({ name: 'rotate', scope: 'all', input: z.object({}), cron: '*/5 * * * *', run: (ctx) => { allRuns.push(`${peer} ${ctx.taskId}`) } }),
+      ],
+    })
+    const c = cluster
+    const fire1 = Math.ceil((c.clock.wallNow() + 1) / 300_000) * 300_000
+    // A few ms past the firing: the clock's wall and monotonic readings differ by fractions of a ms.
+    c.clock.advance(fire1 - c.clock.wallNow() + 10)
+    await waitFor('first firing', () => anyRuns.includes(`report@m${fire1 / 60_000}`) && allRuns.filter(r => r.endsWith(`rotate@m${fire1 / 60_000}`)).length === 3)
+    c.clock.advance(120_000)
+    await new Promise(r => setTimeout(r, 50))
+    c.clock.advance(180_000)
+    const fire2 = fire1 + 300_000
+    await waitFor('second firing', () => anyRuns.includes(`report@m${fire2 / 60_000}`) && allRuns.filter(r => r.endsWith(`rotate@m${fire2 / 60_000}`)).length === 3)
+    await new Promise(r => setTimeout(r, 50))
+    expect(new Set(anyRuns).size).toBe(anyRuns.length)
+    expect(new Set(allRuns).size).toBe(allRuns.length)
+    expect(anyRuns.filter(id => id !== `report@m${fire1 / 60_000}` && id !== `report@m${fire2 / 60_000}`).length).toBeLessThanOrEqual(1)
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { ConfigError } from '../../src/errors.js'
+import { defineTask } from '../../src/tasks/define.js'
+
+const base = { name: 'job', scope: 'any' as const, input: z.object({}), run: () => {} }
+
+describe('defineTask', () => {
+  it('fills defaults and freezes', () => {
+    const t = defineTask(base)
+    expect(t.retry).toEqual({ attempts: 1, backoffMs: 0, backoffFactor: 2 })
+    expect(t.priority).toBe(0)
+    expect(t.periodicInput).toEqual({})
+    expect(Object.isFrozen(t)).toBe(true)
+  })
+
+  it('parses a cron schedule', () => {
+    expect(defineTask({ ...base, cron: '0 * * * *' }).cron?.next(0)).toBe(3_600_000)
+  })
+
+  it.each([
+    [{ name: 'has space' }, /invalid task name/],
+    [{ name: '' }, /invalid task name/],
+    [{ scope: 'some' }, /scope must be "any" or "all"/],
+    [{ input: {} }, /Standard Schema/],
+    [{ run: 1 }, /run must be a function/],
+    [{ timeoutMs: 0 }, /timeoutMs must be a positive number/],
+    [{ frequencyMs: 10 }, /frequencyMs must be an integer >= 50/],
+    [{ retry: { attempts: 0, backoffMs: 0 } }, /retry.attempts/],
+    [{ retry: { attempts: 2, backoffMs: -1 } }, /retry.backoffMs/],
+    [{ retry: { attempts: 2, backoffMs: 1, backoffFactor: 0.5 } }, /retry.backoffFactor/],
+    [{ cron: '* * * *' }, /must have 5 fields/],
+    [{ cron: '* * * * *', frequencyMs: 1000 }, /not both/],
+    [{ priority: Number.NaN }, /priority/],
+  ])('refuses %j', (patch, message) => {
+    const attempt = (): unknown => defineTask({ ...base, ...patch } as never)
+    expect(attempt).toThrow(ConfigError)
+    expect(attempt).toThrow(message)
+  })
+})

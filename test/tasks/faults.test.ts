@@ -1,0 +1,187 @@
+// Crashes, restarts, lost gossip and unreachable replicas.
+import { pack } from 'msgpackr'
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { defineTask } from '../../src/tasks/define.js'
+import { NotReplicatedError } from '../../src/tasks/errors.js'
+import { waitFor } from '../helpers/wait.js'
+import { Cluster } from './harness.js'
+
+let cluster: Cluster | undefined
+afterEach(async () => { await cluster?.close(); cluster = undefined })
+
+const input = z.object({ n: z.number() })
+
+describe('task plane under faults', () => {
+  it('runs a task again on the new holder when its holder dies mid-task', async () => {
+    const starts: Array<{ peer: string, fence: string | undefined }> = []
+    let release: () => void = () => {}
+    const blocked = new Promise<void>(r => { release = r })
+    cluster = await Cluster.start({
+      definitions: (peer) => [defineTask({
+        name: 'slow', scope: 'any', input,
+        run: async (ctx) => {
+          starts.push({ peer, fence: ctx.fence })
+          if (starts.length === 1) await blocked // the first holder hangs, ignoring its signal, until it "dies"
+        },
+      })],
+    })
+    const c = cluster
+    const id = await c.service('a').enqueue('slow', { n: 1 })
+    await waitFor('first start', () => starts.length === 1)
+    const first = starts[0]!.peer
+    await waitFor('others see it running', () => ['a', 'b', 'c'].every(p => p === first || c.service(p).get(id)?.state === 'running'))
+    c.kill(first)
+    await waitFor('second start on another peer', () => starts.length === 2)
+    expect(starts[1]!.peer).not.toBe(first)
+    expect(starts[1]!.fence).not.toBe(starts[0]!.fence)
+    const survivor = starts[1]!.peer
+    await waitFor('done on the survivor', () => c.service(survivor).get(id)?.state === 'done')
+    const attempts = c.service(survivor).get(id)!.attempts
+    expect(attempts.map(a => [a.peer, a.outcome])).toEqual([[first, 'lost'], [survivor, 'ok']])
+    release()
+  })
+
+  it('finishes pending tasks after every peer stops and restarts on the same stores', async () => {
+    const ran = new Set<number>()
+    cluster = await Cluster.start({
+      definitions: () => [defineTask({ name: 'later', scope: 'any', input, run: (_ctx, { n }) => { ran.add(n) } })],
+    })
+    const c = cluster
+    for (let n = 0; n < 30; n++) await c.service('abc'[n % 3]!).enqueue('later', { n }, { delayMs: 60_000 })
+    for (const p of ['a', 'b', 'c']) await c.stop(p)
+    expect(ran.size).toBe(0)
+    for (const p of ['a', 'b', 'c']) await c.open(p, c.peer(p).dir)
+    c.clock.advance(60_010)
+    await waitFor('30 runs after restart', () => ran.size === 30)
+  })
+
+  it('fires delayed tasks on time, not before', async () => {
+    const ranAt: number[] = []
+    cluster = await Cluster.start({
+      definitions: () => [defineTask({ name: 'remind', scope: 'any', input, run: () => { ranAt.push(cluster!.clock.wallNow()) } })],
+    })
+    const c = cluster
+    const due = c.clock.wallNow() + 5 * 60_000
+    await c.service('a').enqueue('remind', { n: 1 }, { runAt: due })
+    await c.service('b').enqueue('remind', { n: 2 }, { delayMs: 10 * 60_000 })
+    await new Promise(r => setTimeout(r, 100))
+    c.clock.advance(4 * 60_000)
+    await new Promise(r => setTimeout(r, 100))
+    expect(ranAt).toEqual([])
+    c.clock.advance(60_000)
+    await waitFor('first reminder', () => ranAt.length === 1)
+    expect(ranAt[0]).toBeGreaterThanOrEqual(due)
+    c.clock.advance(5 * 60_000)
+    await waitFor('second reminder', () => ranAt.length === 2)
+  })
+
+  it('resolves enqueue only after a replica acked: keeps trying within the deadline, then rejects', async () => {
+    cluster = await Cluster.start({
+      definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
+    })
+    const c = cluster
+    c.net.cut('a', 'b')
+    c.net.cut('a', 'c')
+    const err = await c.service('a').enqueue('x', { n: 1 }, { timeoutMs: 400, idempotencyKey: 'k1' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(NotReplicatedError)
+    const id = (err as NotReplicatedError & { details: { id: string } }).details.id
+    expect(c.service('a').get(id)).toBeDefined() // stored here, not yet anywhere else
+
+    const pending = c.service('a').enqueue('x', { n: 2 }, { timeoutMs: 5_000 })
+    let resolved = false
+    void pending.then(() => { resolved = true })
+    await new Promise(r => setTimeout(r, 300))
+    expect(resolved).toBe(false)
+    c.net.heal()
+    const id2 = await pending
+    expect(['b', 'c'].some(p => c.service(p).get(id2) !== undefined)).toBe(true)
+    // Retrying the first with its key now succeeds and returns the same id.
+    expect(await c.service('a').enqueue('x', { n: 1 }, { idempotencyKey: 'k1' })).toBe(id)
+  })
+
+  it('enqueue tries the next replica when the member list still names a dead peer', async () => {
+    cluster = await Cluster.start({ definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })] })
+    const c = cluster
+    c.net.cut('a', 'b') // b looks alive to a, but cannot be reached
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, n) => c.service('a').enqueue('x', { n }, { delayMs: 60_000 })))
+    expect(ids.every(id => c.service('c').get(id) !== undefined)).toBe(true)
+  })
+
+  it('enqueue stops waiting when its signal aborts', async () => {
+    cluster = await Cluster.start({ definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })] })
+    const c = cluster
+    c.net.cut('a', 'b')
+    c.net.cut('a', 'c')
+    const controller = new AbortController()
+    const pending = c.service('a').enqueue('x', { n: 1 }, { signal: controller.signal })
+    setTimeout(() => controller.abort(new Error('caller gave up')), 50)
+    await expect(pending).rejects.toThrow('caller gave up')
+  })
+
+  it('a peer that missed the gossip catches up through sync', async () => {
+    cluster = await Cluster.start({
+      definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
+      init: { syncIntervalMs: 200, retentionMs: 60_000 },
+    })
+    const c = cluster
+    c.bus.dropping = true
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => c.service('a').enqueue('x', { n }, { delayMs: 3_600_000 })))
+    // Each record reached a replica by request; none went by gossip.
+    const seen = (p: string): number => ids.filter(id => c.service(p).get(id) !== undefined).length
+    expect(ids.every(id => c.service('b').get(id) !== undefined || c.service('c').get(id) !== undefined)).toBe(true)
+    expect(c.bus.published).toBe(0)
+    await waitFor('b and c hold all 50 via sync', () => seen('b') === 50 && seen('c') === 50, 10_000)
+  })
+
+  it('sync pages both ways and converges the digests', async () => {
+    cluster = await Cluster.start({
+      partitions: 4,
+      definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
+      init: { syncPageRecords: 3, syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0 },
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    c.bus.dropping = true
+    const fromA = await Promise.all(Array.from({ length: 40 }, (_, n) => c.service('a').enqueue('x', { n }, { delayMs: 3_600_000 })))
+    const fromC = await Promise.all(Array.from({ length: 10 }, (_, n) => c.service('c').enqueue('x', { n }, { delayMs: 3_600_000 })))
+    const result = await c.service('c').syncWith('a')
+    expect(result).toMatchObject({ pulled: 40 })
+    expect(result.pushed).toBeGreaterThanOrEqual(10)
+    expect([...fromA, ...fromC].every(id => c.service('a').get(id) !== undefined && c.service('c').get(id) !== undefined)).toBe(true)
+    expect(await c.service('a').syncWith('c')).toEqual({ partitions: 0, pulled: 0, pushed: 0 })
+  })
+
+  it('drops garbage and malformed records from the gossip topic without harm', async () => {
+    let runs = 0
+    cluster = await Cluster.start({ peers: 2, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => { runs++ } })] })
+    const c = cluster
+    const rogue = c.bus.attach('rogue')
+    await rogue.publish('troupe/tasks/1', new Uint8Array([0xc1, 0xff, 0x00]))
+    await rogue.publish('troupe/tasks/1', pack({ v: 1, records: [{ id: 'evil', state: 'done' }, 42] }))
+    await new Promise(r => setTimeout(r, 50))
+    expect(c.service('a').list()).toEqual([])
+    await c.service('a').enqueue('x', { n: 1 })
+    await waitFor('still works', () => runs === 1)
+  })
+
+  it('a peer that was cut off catches up when it comes back', async () => {
+    const ran: string[] = []
+    cluster = await Cluster.start({
+      definitions: (peer) => [defineTask({ name: 'everyone', scope: 'all', input, run: () => { ran.push(peer) } })],
+      init: { syncIntervalMs: 200, retentionMs: 60_000 },
+    })
+    const c = cluster
+    c.bus.detach('c')
+    c.net.cut('c', 'a')
+    c.net.cut('c', 'b')
+    c.live.delete('c')
+    await c.service('a').enqueue('everyone', { n: 1 })
+    await waitFor('a and b ran it', () => ran.length === 2)
+    c.bus.reattach('c')
+    c.net.heal()
+    c.live.add('c')
+    await waitFor('c ran it after catching up', () => ran.includes('c'), 10_000)
+    expect(ran.sort()).toEqual(['a', 'b', 'c'])
+  })
+})

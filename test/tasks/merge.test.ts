@@ -1,0 +1,64 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { canonical } from '../../src/tasks/canonical.js'
+import { mergeRecords } from '../../src/tasks/merge.js'
+import { newRecord } from '../../src/tasks/record.js'
+import { cancelRecord, deleteRecord, retryRecord, startAttempt } from '../../src/tasks/transitions.js'
+import { recordArb } from './arbitraries.js'
+
+const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
+
+describe('mergeRecords', () => {
+  it('is commutative', () => {
+    fc.assert(fc.property(recordArb, recordArb, (a, b) => same(mergeRecords(a, b), mergeRecords(b, a))), { numRuns: 2000 })
+  })
+
+  it('is associative', () => {
+    fc.assert(fc.property(recordArb, recordArb, recordArb, (a, b, c) =>
+      same(mergeRecords(mergeRecords(a, b), c), mergeRecords(a, mergeRecords(b, c)))), { numRuns: 2000 })
+  })
+
+  it('is idempotent', () => {
+    fc.assert(fc.property(recordArb, recordArb, (a, b) => {
+      const ab = mergeRecords(a, b)
+      return same(mergeRecords(a, a), a) && same(mergeRecords(ab, b), ab) && same(mergeRecords(ab, a), ab)
+    }), { numRuns: 1000 })
+  })
+
+  it('any delivery order of the same copies converges', () => {
+    fc.assert(fc.property(fc.array(recordArb, { minLength: 1, maxLength: 6 }), fc.infiniteStream(fc.nat()), (copies, seeds) => {
+      const shuffled = [...copies]
+      const it = seeds[Symbol.iterator]()
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = (it.next().value as number) % (i + 1)
+        ;[shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!]
+      }
+      return same(copies.reduce(mergeRecords), shuffled.reduce(mergeRecords))
+    }), { numRuns: 500 })
+  })
+
+  it('keeps every attempt and prefers the ended copy of one', () => {
+    const base = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' })
+    const started = startAttempt(base, { self: 'a', now: 1 }, 'f1')
+    const ended = { ...started.record, attempts: started.record.attempts.map(x => ({ ...x, endedAt: 2, outcome: 'ok' as const })) }
+    const other = startAttempt(base, { self: 'b', now: 1 }, 'f2').record
+    const merged = mergeRecords(mergeRecords(started.record, other), ended)
+    expect(merged.attempts.map(x => [x.key, x.outcome])).toEqual([['a#0.1', 'ok'], ['b#0.1', undefined]])
+  })
+
+  it('finished beats unfinished of the same round; a retry round beats finished; a tombstone beats all', () => {
+    const base = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' })
+    let running = startAttempt(base, { self: 'a', now: 1 }, 'f').record
+    for (let i = 0; i < 5; i++) running = { ...running, version: running.version + 1 }
+    const cancelled = cancelRecord(base, { self: 'b', now: 1 })
+    expect(mergeRecords(running, cancelled).state).toBe('cancelled')
+    const retried = retryRecord(cancelled, { self: 'c', now: 2 })
+    expect(mergeRecords(mergeRecords(running, cancelled), retried).state).toBe('pending')
+    expect(mergeRecords(retried, deleteRecord(base, { self: 'a', now: 3 })).deleted).toBe(true)
+  })
+
+  it('refuses to merge two different tasks', () => {
+    const a = newRecord({ id: 'x', name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' })
+    expect(() => mergeRecords(a, { ...a, id: 'y' })).toThrow(/different tasks/)
+  })
+})

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/store/store.js'
+import { hashPartition } from '../../src/tasks/claims.js'
+import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
+import { TaskStore } from '../../src/tasks/store.js'
+import { cancelRecord, startAttempt } from '../../src/tasks/transitions.js'
+import { tempDir } from '../helpers/tmp.js'
+
+const P = 8
+let dir: { path: string, remove: () => Promise<void> }
+let store: Store
+let wall = 1_000
+const rec = (id: string): TaskRecord => newRecord({ id, name: 'job', scope: 'any', partition: hashPartition(id, P), input: {}, priority: 0, runAt: 0, now: wall, self: 'a' })
+const open = (): TaskStore => new TaskStore(store, id => hashPartition(id, P), P, () => wall)
+
+beforeEach(async () => { dir = await tempDir(); store = await openStore(dir.path); wall = 1_000 })
+afterEach(async () => { await store.close(); await dir.remove() })
+
+describe('TaskStore', () => {
+  it('merges concurrent writes to one record without losing any', async () => {
+    const s = open()
+    await s.merge([rec('x')], 1000)
+    const start = startAttempt(rec('x'), { self: 'b', now: 2000 }, 'f').record
+    await Promise.all([
+      s.merge([start], 1000),
+      s.update('x', cur => cancelRecord(cur!, { self: 'c', now: 2001 })),
+      s.update('x', cur => ({ ...cur!, attempts: [...cur!.attempts, { key: 'z#0.1', peer: 'z', round: 0, n: 1, startedAt: 5 }] })),
+    ])
+    const r = s.get('x')!
+    expect(r.state).toBe('cancelled')
+    expect(r.attempts.map(a => a.key).sort()).toEqual(['b#0.1', 'z#0.1'])
+  })
+
+  it('rebuilds the digest and active set from disk', async () => {
+    const s = open()
+    await s.merge(['a', 'b', 'c'].map(rec), 1000)
+    await s.update('b', cur => cancelRecord(cur!, { self: 'a', now: 2 }))
+    const again = open()
+    again.load()
+    expect(again.digest.body()).toEqual(s.digest.body())
+    expect([...again.activeRecords()].map(r => r.id).sort()).toEqual(['a', 'c'])
+  })
+
+  it('pages a partition in id order', async () => {
+    const s = open()
+    const ids = Array.from({ length: 40 }, (_, i) => `id${i}`)
+    await s.merge(ids.map(rec), 1000)
+    const p = hashPartition('id0', P)
+    const mine = ids.filter(id => hashPartition(id, P) === p).sort()
+    const first = s.page(p, undefined, 2)
+    const rest = s.page(p, first.at(-1)!.id, 100)
+    expect([...first, ...rest].map(r => r.id)).toEqual(mine)
+  })
+
+  it('collects finished records after the retention and refuses them when they come back', async () => {
+    const s = open()
+    await s.merge([rec('x'), rec('y')], 1000)
+    const done = await s.update('x', cur => cancelRecord(cur!, { self: 'a', now: wall }))
+    wall += 999
+    expect(await s.collect(1000)).toBe(0)
+    wall += 1
+    expect(await s.collect(1000)).toBe(1)
+    expect(s.get('x')).toBeUndefined()
+    expect(await s.merge([done!.after!], 1000)).toEqual([])
+    expect(s.get('x')).toBeUndefined()
+    expect(s.get('y')).toBeDefined()
+  })
+
+  it('refuses records filed under the wrong partition', async () => {
+    const s = open()
+    const r = rec('x')
+    expect(await s.merge([{ ...r, partition: (r.partition + 1) % P }], 1000)).toEqual([])
+  })
+})
