@@ -1,0 +1,158 @@
+// The activations this peer hosts. A message is accepted only for a partition
+// this peer holds now (with an unexpired lease); each address has at most one
+// activation here, and the lease gives each partition at most one holder, so
+// an actor runs on one peer at a time. Losing a partition closes its
+// activations as 'moved'.
+import type { PartitionClaims } from '../tasks/claims.js'
+import type { Clock, Timers } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import { Activation } from './activation.js'
+import type { ActorAddress } from './address.js'
+import type { ActorDefinition, Actors, DeactivateReason } from './define.js'
+import type { Envelope } from './envelope.js'
+import { UnknownActorError, UnknownHandlerError } from './errors.js'
+import type { ActorLimits } from './options.js'
+import type { HolderDirectory } from './placement.js'
+import type { Replicas } from './replicas.js'
+import { Saver } from './saver.js'
+import { newest, type StateStore } from './state-store.js'
+
+export interface HostDeps {
+  self: string
+  claims: PartitionClaims
+  directory: HolderDirectory
+  definitions: ReadonlyMap<string, ActorDefinition<unknown>>
+  store: StateStore
+  replicas: Replicas
+  clock: Clock
+  timers: Timers
+  logger: Logger
+  limits: ActorLimits
+  /** ctx.actors for the actor at `address`. */
+  actorsFor: (address: string) => Actors
+  forward: (target: ActorAddress, env: Envelope) => void
+}
+
+export interface TypeStats {
+  activations: number
+  mailboxDepth: number
+  /** Messages accepted into mailboxes on this peer since start (a counter). */
+  messages: number
+}
+
+export class ActorHost {
+  private readonly active = new Map<string, Activation>()
+  private readonly byPartition = new Map<number, Set<string>>()
+  private readonly accepted = new Map<string, number>()
+  private unsubscribe: (() => void) | undefined
+  private open = false
+
+  constructor(private readonly deps: HostDeps) {}
+
+  start(): void {
+    this.open = true
+    this.unsubscribe = this.deps.claims.onChange((event) => {
+      if (event.type === 'lost') this.closePartition(event.partition, 'moved')
+    })
+  }
+
+  /** Closes every activation ('stop': onDeactivate runs and state is saved and replicated) and waits for them. */
+  async stop(): Promise<void> {
+    this.open = false
+    this.unsubscribe?.()
+    const closing = [...this.active.values()]
+    for (const a of closing) a.close('stop')
+    await Promise.all(closing.map(a => a.closed))
+  }
+
+  /** Checks the type and handler; throws UnknownActorError or UnknownHandlerError. */
+  check(target: ActorAddress, handler: string): void {
+    const def = this.deps.definitions.get(target.type)
+    if (def === undefined) throw new UnknownActorError(target.type)
+    if (!Object.hasOwn(def.handlers, handler)) throw new UnknownHandlerError(target.type, handler)
+  }
+
+  /**
+   * Queues the message if this peer holds the actor's partition; false if it
+   * does not (see `hint`). Synchronous, so messages from one sender keep their
+   * order. Throws MailboxFullError and the errors of `check`.
+   */
+  accept(target: ActorAddress, env: Envelope): boolean {
+    this.check(target, env.handler)
+    if (!this.open) return false
+    const { claims, clock } = this.deps
+    const p = claims.partitionOf(target.address)
+    const grant = claims.held(p)
+    if (grant === undefined || clock.now() >= grant.validUntil) return false
+    let act = this.active.get(target.address)
+    if (act !== undefined && act.fence !== grant.fence) act.close('moved')
+    if (act === undefined || act.closing) act = this.activate(target, p, grant.fence, act)
+    act.enqueue(env)
+    this.accepted.set(target.type, (this.accepted.get(target.type) ?? 0) + 1)
+    return true
+  }
+
+  /** Who else may hold partition p, per the directory. */
+  hint(p: number): string | undefined {
+    const h = this.deps.directory.holderOf(p)
+    return h === this.deps.self ? undefined : h
+  }
+
+  /** Per actor type: activations and queued messages now, messages accepted since start. */
+  stats(): Record<string, TypeStats> {
+    const out: Record<string, TypeStats> = {}
+    for (const type of this.deps.definitions.keys()) out[type] = { activations: 0, mailboxDepth: 0, messages: this.accepted.get(type) ?? 0 }
+    for (const [address, a] of this.active) {
+      const s = out[address.slice(0, address.indexOf('/'))]
+      if (s === undefined) continue
+      s.activations++
+      s.mailboxDepth += a.depth
+    }
+    return out
+  }
+
+  private activate(target: ActorAddress, p: number, fence: string, previous: Activation | undefined): Activation {
+    const { deps } = this
+    const def = deps.definitions.get(target.type) as ActorDefinition<unknown>
+    const logger = deps.logger.child({ actor: target.address })
+    const act: Activation = new Activation({
+      def, target, fence, logger,
+      holds: () => {
+        const g = deps.claims.held(p)
+        return g !== undefined && g.fence === fence && deps.clock.now() < g.validUntil
+      },
+      load: async () => newest(deps.store.order, [deps.store.get(target.address), ...await deps.replicas.fetch(p, target.address)]),
+      saver: new Saver(target.address, p, deps.store, deps.replicas, logger),
+      actors: deps.actorsFor(target.address),
+      clock: deps.clock,
+      timers: deps.timers,
+      idleMs: def.idleMs ?? deps.limits.idleMs,
+      mailboxMax: def.mailboxMax ?? deps.limits.mailboxMax,
+      stateBytesMax: deps.limits.stateBytesMax,
+      appliedIdsMax: deps.limits.appliedIdsMax,
+      // Re-sends come within the sender's deadline; twice the default leaves room for longer ones.
+      appliedKeepMs: 2 * deps.limits.askTimeoutMs,
+      forward: env => deps.forward(target, env),
+      previous: previous?.closed ?? Promise.resolve(),
+      onClosed: () => this.forget(target.address, p, act),
+    })
+    this.active.set(target.address, act)
+    let set = this.byPartition.get(p)
+    if (set === undefined) this.byPartition.set(p, set = new Set())
+    set.add(target.address)
+    act.start()
+    return act
+  }
+
+  private forget(address: string, p: number, act: Activation): void {
+    if (this.active.get(address) !== act) return
+    this.active.delete(address)
+    const set = this.byPartition.get(p)
+    set?.delete(address)
+    if (set?.size === 0) this.byPartition.delete(p)
+  }
+
+  private closePartition(p: number, reason: DeactivateReason): void {
+    for (const address of [...this.byPartition.get(p) ?? []]) this.active.get(address)?.close(reason)
+  }
+}

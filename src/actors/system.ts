@@ -1,0 +1,173 @@
+// The actor system of one peer: defines the types it can host, sends with
+// tell/ask (local addresses in-process, others over the Messenger), hosts
+// the actors of the partitions this peer holds, and keeps state copies for
+// the partitions it would take over. Start after the messenger, stop before.
+import type { PartitionClaims } from '../tasks/claims.js'
+import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
+import { silentLogger, type Logger } from '../util/logger.js'
+import { systemRandom, type Random } from '../util/random.js'
+import type { Messenger, PeerName } from '../wire/messenger.js'
+import type { Store } from '../store/store.js'
+import { raceDeadline } from '../wire/deadline.js'
+import { parseAddress, type ActorAddress } from './address.js'
+import { encodeBounded } from './codec.js'
+import { CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_PUT, STATE_DB } from './constants.js'
+import type { ActorDefinition, Actors, SendOptions } from './define.js'
+import type { Envelope } from './envelope.js'
+import { ActorDeadlockError, ActorSystemStoppedError } from './errors.js'
+import { ActorHost, type TypeStats } from './host.js'
+import { resolveActorLimits, type ActorLimits, type ActorSystemInit } from './options.js'
+import type { HolderDirectory, Successors } from './placement.js'
+import { Replicas } from './replicas.js'
+import { Router } from './router.js'
+import { StateStore, stringFenceOrder, type FenceOrder } from './state-store.js'
+import { parseDeliver, parseStateGet, parseStatePut, type DeliverReply, type StateRecord } from './wire.js'
+
+export interface ActorSystemComponents {
+  /** This peer's id, as the messenger and the directory name it. */
+  self: PeerName
+  messenger: Messenger
+  /** Which partitions this peer holds (the lease layer, adapted). */
+  claims: PartitionClaims
+  /** Who holds the others (a hint). */
+  directory: HolderDirectory
+  /** Who keeps state copies. */
+  successors: Successors
+  store: Store
+  /** Orders the fences of one partition (earlier tenure first). Default: string order, as the lease layer's fences compare. */
+  fenceOrder?: FenceOrder
+  clock?: Clock
+  timers?: Timers
+  random?: Random
+  logger?: Logger
+}
+
+export class ActorSystem implements Actors {
+  readonly limits: ActorLimits
+  private readonly c: ActorSystemComponents & { clock: Clock, timers: Timers, logger: Logger }
+  private readonly states: StateStore
+  private readonly host: ActorHost
+  private readonly router: Router
+  private running = false
+  /** Message ids are `<prefix>.<counter>`: a random prefix per system, so ids from all senders differ. */
+  private readonly idPrefix: string
+  private idCounter = 0
+
+  constructor(components: ActorSystemComponents, init: ActorSystemInit) {
+    this.limits = resolveActorLimits(init)
+    const clock = components.clock ?? systemClock
+    const timers = components.timers ?? systemTimers
+    const logger = (components.logger ?? silentLogger).child({ component: 'actors' })
+    this.c = { ...components, clock, timers, logger }
+    const random = components.random ?? systemRandom
+    this.idPrefix = [random.next(), random.next()].map(x => Math.floor(x * 36 ** 6).toString(36).padStart(6, '0')).join('')
+    const definitions = new Map(init.actors.map(d => [d.type, d as ActorDefinition<unknown>]))
+    this.states = new StateStore(components.store.db<StateRecord>(STATE_DB), components.fenceOrder ?? stringFenceOrder)
+    const { limits } = this
+    const replicas = new Replicas({
+      self: components.self, messenger: components.messenger, successors: components.successors, logger,
+      replicas: limits.stateReplicas, replicateTimeoutMs: limits.replicateTimeoutMs, fetchTimeoutMs: limits.stateFetchTimeoutMs, stateBytesMax: limits.stateBytesMax,
+    })
+    this.host = new ActorHost({
+      self: components.self, claims: components.claims, directory: components.directory, definitions, store: this.states, replicas,
+      clock, timers, logger, limits, actorsFor: address => this.actorsFor(address), forward: (target, env) => this.forward(target, env),
+    })
+    this.router = new Router({
+      self: components.self, messenger: components.messenger, claims: components.claims, host: this.host,
+      clock, timers, random, limits,
+    })
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return
+    const { messenger } = this.c
+    messenger.handle(CHANNEL_DELIVER, (_from, body) => this.onDeliver(body))
+    messenger.handle(CHANNEL_STATE_PUT, async (_from, body) => {
+      const { target, record } = parseStatePut(body, this.limits.stateBytesMax)
+      await this.states.put(target.address, record)
+      return { ok: 1 }
+    })
+    messenger.handle(CHANNEL_STATE_GET, (_from, body) => ({ r: this.states.get(parseStateGet(body).address) }))
+    this.host.start()
+    this.running = true
+  }
+
+  /**
+   * Deactivates every actor ('stop': signals abort, onDeactivate runs, state is
+   * saved and replicated), then leaves the channels. Waits at most `timeoutMs`
+   * (default askTimeoutMs) for handlers to settle; past it, the rest is
+   * abandoned with a warning.
+   */
+  async stop(options: SendOptions = {}): Promise<void> {
+    if (!this.running) return
+    this.running = false
+    const timeoutMs = options.timeoutMs ?? this.limits.askTimeoutMs
+    await raceDeadline(this.host.stop(), timeoutMs, options.signal, 'stopping the actor system', this.c.timers).catch((err: unknown) => {
+      this.c.logger.warn('actors did not all stop in time', { err: (err as Error).message })
+    })
+    for (const ch of [CHANNEL_DELIVER, CHANNEL_STATE_PUT, CHANNEL_STATE_GET]) this.c.messenger.unhandle(ch)
+  }
+
+  async tell(address: string, handler: string, message?: unknown, options: SendOptions = {}): Promise<void> {
+    await this.send(address, handler, message, options, false)
+  }
+
+  async ask<R = unknown>(address: string, handler: string, message?: unknown, options: SendOptions = {}): Promise<R> {
+    return await this.send(address, handler, message, options, true) as R
+  }
+
+  /** Per actor type on this peer: activations and queued messages now, messages accepted since start (for metrics). */
+  stats(): Record<string, TypeStats> {
+    return this.host.stats()
+  }
+
+  /** Activations on this peer now. */
+  get activations(): number {
+    return Object.values(this.host.stats()).reduce((n, s) => n + s.activations, 0)
+  }
+
+  // Not async until the router's first await: the first try happens before send returns, keeping order.
+  private send(address: string, handler: string, message: unknown, options: SendOptions, ask: boolean): Promise<unknown> {
+    try {
+      if (!this.running) throw new ActorSystemStoppedError()
+      const target = parseAddress(address)
+      this.host.check(target, handler)
+      const bytes = encodeBounded(message, this.limits.messageBytesMax, `message to ${address} ${handler}`)
+      const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.askTimeoutMs)
+      return this.router.send({ id: `${this.idPrefix}.${(this.idCounter++).toString(36)}`, target, handler, message: bytes, ask }, deadline, options.signal)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  private onDeliver(body: unknown): DeliverReply | Promise<DeliverReply> {
+    const { target, handler, message, waitMs, id } = parseDeliver(body, this.limits.messageBytesMax)
+    const env: Envelope = { id, handler, message }
+    let result: Promise<unknown> | undefined
+    if (waitMs !== undefined) {
+      env.deadline = this.c.clock.now() + waitMs
+      result = new Promise((resolve, reject) => { env.reply = { resolve, reject } })
+    }
+    if (!this.host.accept(target, env)) {
+      const hint = this.host.hint(this.c.claims.partitionOf(target.address))
+      return hint === undefined ? { nh: 1 } : { nh: 1, hint }
+    }
+    return result === undefined ? { ok: 1 } : result.then(r => ({ r }))
+  }
+
+  private actorsFor(address: string): Actors {
+    return {
+      tell: (to, handler, message, options) => this.tell(to, handler, message, options),
+      ask: <R>(to: string, handler: string, message?: unknown, options?: SendOptions) =>
+        to === address ? Promise.reject(new ActorDeadlockError(address)) : this.ask<R>(to, handler, message, options),
+    }
+  }
+
+  /** Re-sends a tell that was queued here when its actor moved away; best effort within askTimeoutMs. */
+  private forward(target: ActorAddress, env: Envelope): void {
+    const deadline = this.c.clock.now() + this.limits.askTimeoutMs
+    this.router.send({ id: env.id, target, handler: env.handler, message: env.message, ask: false }, deadline, undefined).catch((err: unknown) => {
+      this.c.logger.warn('queued tell lost while its actor moved', { address: target.address, handler: env.handler, err: (err as Error)?.message })
+    })
+  }
+}
