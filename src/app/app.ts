@@ -5,6 +5,13 @@
 import { ConfigError } from '../errors.js'
 import type { Action } from './action.js'
 import type { ActionMiddleware } from './compose.js'
+import type { TaskDefinition } from '../tasks/define.js'
+import type { ActorDefinition } from '../actors/define.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any input or state type share one list
+type AnyTask = TaskDefinition<any>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+type AnyActor = ActorDefinition<any>
 
 export interface AppInit {
   /** Shown in /status and logs. */
@@ -12,12 +19,18 @@ export interface AppInit {
   actions?: ReadonlyArray<Action<never, unknown>>
   /** Runs before every action's own middleware, in order. */
   middleware?: readonly ActionMiddleware[]
+  /** Task definitions (defineTask); every peer of a cluster should load the same ones. */
+  tasks?: readonly AnyTask[]
+  /** Actor definitions (defineActor). */
+  actors?: readonly AnyActor[]
 }
 
 export interface App {
   readonly name: string
   readonly actions: ReadonlyArray<Action<never, unknown>>
   readonly middleware: readonly ActionMiddleware[]
+  readonly tasks: readonly AnyTask[]
+  readonly actors: readonly AnyActor[]
 }
 
 const APP_MARK = Symbol.for('troupe.app')
@@ -32,7 +45,13 @@ export function defineApp(init: AppInit = {}): App {
     if (seen.has(a.name)) throw new ConfigError(`two actions are named ${a.name}`)
     seen.add(a.name)
   }
-  const app = { name: init.name ?? 'app', actions: [...actions], middleware: [...(init.middleware ?? [])] }
+  const app = {
+    name: init.name ?? 'app',
+    actions: [...actions],
+    middleware: [...(init.middleware ?? [])],
+    tasks: [...(init.tasks ?? [])],
+    actors: [...(init.actors ?? [])],
+  }
   Object.defineProperty(app, APP_MARK, { value: true })
   return Object.freeze(app)
 }

@@ -13,7 +13,7 @@ import { Membership, type MembershipEvents } from '../membership/service.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { createNode, type TroupeNode } from '../net/node.js'
 import { nextIncarnation, openStore, type Store } from '../store/store.js'
-import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
+import { systemClock, systemTimers, type Clock, type Timers, type WallClock } from '../util/clock.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { systemRandom, type Random } from '../util/random.js'
 import { VERSION } from '../version.js'
@@ -21,6 +21,12 @@ import { Libp2pMessenger } from '../wire/index.js'
 import { countFrame, createMetrics, registerOps, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
+import { Work } from './work.js'
+import type { Actors } from '../actors/index.js'
+import type { TaskServiceInit } from '../tasks/index.js'
+import type { TaskControl } from '../http/task-routes.js'
+import { taskRoutes } from '../http/task-routes.js'
+import './context.js'
 import { LeaseService, leaseParamsFor, type LeaseStatus } from '../placement/lease-service.js'
 import type { HolderDirectory, PartitionClaims } from '../placement/claims.js'
 import type { LeaseParams } from '../lease/index.js'
@@ -30,9 +36,11 @@ export interface PeerInit extends PeerConfigInit {
   app?: App
   /** Defaults to a pino logger at `logLevel`. */
   logger?: Logger
-  clock?: Clock
+  clock?: Clock & WallClock
   timers?: Timers
   random?: Random
+  /** Task service options (concurrency, replicas, retention, ...); see docs/tasks.md. */
+  tasks?: TaskServiceInit
   /** Lease protocol parameters (TTL, partitions, ...); see docs/lease-protocol.md. */
   lease?: Partial<LeaseParams>
   /** Add process CPU, memory and GC metrics to /metrics (one peer per process should; the CLI does). */
@@ -55,6 +63,10 @@ export interface Peer {
   readonly metrics: Metrics
   /** The lease partitions this peer holds now, with fences; news of changes. */
   readonly leases: PartitionClaims & HolderDirectory & { status(): LeaseStatus }
+  /** Tell and ask actors anywhere in the cluster. */
+  readonly actors: Actors
+  /** Enqueue and inspect tasks; cancel, retry and delete them from any peer. */
+  readonly tasks: TaskControl
   members(): MemberSummary[]
   status(): PeerStatus
   on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
@@ -79,7 +91,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     cleanup.push(async () => { await node.stop() })
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, lease: init.lease ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -120,9 +132,10 @@ interface Parts {
   node: TroupeNode
   logger: Logger
   incarnation: number
-  clock: Clock
+  clock: Clock & WallClock
   timers: Timers
   random: Random
+  tasks: TaskServiceInit
 }
 
 class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
@@ -137,6 +150,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   private readonly seeds: SeedJoiner
   /** Which partitions this peer holds; tasks and actors run only where their partition is held. */
   readonly leases: LeaseService
+  private readonly work: Work
   private readonly startedAt: number
   private server: Listening | undefined
   private started = false
@@ -172,7 +186,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       status: 'alive',
       addrs: this.multiaddrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')),
       httpUrl: null,
-      hosts: { actors: [], tasks: [] },
+      hosts: { actors: app.actors.map(a => a.type), tasks: app.tasks.map(t => t.name) },
       version: VERSION,
     }, membershipOptions)
     this.leases = new LeaseService({
@@ -184,6 +198,18 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       random: parts.random,
       logger: parts.logger.child({ part: 'lease' }),
     }, { bootstrap: config.seeds.length === 0, params: leaseParamsFor(config.leaseMs, parts.lease) })
+    this.work = new Work({
+      self: this.id,
+      node: parts.node,
+      messenger: this.messenger,
+      store: parts.store,
+      leases: this.leases,
+      clock: parts.clock,
+      timers: parts.timers,
+      random: parts.random,
+      logger: parts.logger,
+      members: () => this.liveIds(),
+    }, app, { tasks: parts.tasks })
     this.seeds = new SeedJoiner({
       node: parts.node,
       logger: parts.logger.child({ part: 'seeds' }),
@@ -198,7 +224,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       logger: parts.logger.child({ part: 'http' }),
       version: VERSION,
       signal: this.stopSignal.signal,
-      extend: hono => { registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics }) },
+      context: () => this.work.senders,
+      extend: hono => {
+        registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics })
+        taskRoutes(hono, this.work.tasks)
+      },
     })
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
       this.membership.on(event, member => {
@@ -206,6 +236,18 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
         this.emit(event, member)
       })
     }
+  }
+
+  get actors(): Actors {
+    return this.work.actors
+  }
+
+  get tasks(): TaskControl {
+    return this.work.tasks
+  }
+
+  private liveIds(): string[] {
+    return this.membership.members().filter(m => m.state === 'alive' || m.state === 'suspect').map(m => m.record.id)
   }
 
   get id(): string {
@@ -225,6 +267,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.membership.start()
     this.leases.start()
     this.hintLeases()
+    await this.work.start()
     // A peer that connects to us is (almost always) a member: exchange views at once.
     this.p.node.addEventListener('peer:connect', this.onConnect)
     if (this.config.http !== null) {
@@ -281,9 +324,10 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.stopSignal.abort(new Error('the peer is stopping'))
     this.p.node.removeEventListener('peer:connect', this.onConnect)
     await this.seeds.stop()
+    await this.server?.close()
+    await this.work.stop(this.config.stopTimeoutMs)
     await this.leases.stop()
     await this.membership.stop()
-    await this.server?.close()
     await this.messenger.stop()
     await this.p.node.stop()
     await this.p.store.close()

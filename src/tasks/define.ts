@@ -17,7 +17,16 @@ export interface RetryPolicy {
   backoffFactor?: number
 }
 
-export interface TaskContext {
+/**
+ * What the peer adds to every task's ctx (the actor and task senders that
+ * actions have). Empty here; filled by module augmentation in the peer.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by augmentation
+export interface TaskContextExtensions {}
+
+export type TaskContext = TaskContextBase & TaskContextExtensions
+
+export interface TaskContextBase {
   readonly taskId: string
   readonly name: string
   /** 1 for the first attempt (on this peer, for "all" tasks). */

@@ -1,7 +1,7 @@
 // The task plane's public surface: definitions, the service, the claims
 // interface the lease module is adapted to, the pub/sub adapters, records
 // and their pure merge, and the errors.
-export { defineTask, FREQUENCY_MS_MIN, type RetryPolicy, type TaskContext, type TaskDefinition, type TaskInit, type TaskScope } from './define.js'
+export { defineTask, FREQUENCY_MS_MIN, type RetryPolicy, type TaskContext, type TaskContextBase, type TaskContextExtensions, type TaskDefinition, type TaskInit, type TaskScope } from './define.js'
 export { TaskService, INPUT_BYTES_MAX, type EnqueueOptions, type StopOptions, type TaskServiceComponents } from './service.js'
 export type { TaskServiceInit, TaskLimits } from './options.js'
 export { hashPartition, StaticAssignment, StaticClaims, type ClaimsChange, type PartitionClaims, type PartitionGrant } from './claims.js'

@@ -38,6 +38,8 @@ export interface RunnerDeps {
   taskTimeoutMs: number
   /** Spreads records this peer changed. */
   spread: (records: TaskRecord[]) => void
+  /** Extra ctx fields (the peer's actor and task senders). */
+  context?: () => object
 }
 
 interface Running {
@@ -225,11 +227,13 @@ export class Runner {
     const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? this.deps.taskTimeoutMs
     const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
     const signal = controller.signal
-    const ctx: TaskContext = {
+    // The peer's extensions (actor and task senders) arrive through deps.context.
+    const ctx = {
+      ...this.deps.context?.(),
       taskId: record.id, name: record.name, fence: attempt.fence, peer: { id: self }, signal,
       attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
       logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
-    }
+    } as TaskContext
     let onAbort: (() => void) | undefined
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason)

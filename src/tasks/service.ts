@@ -45,6 +45,8 @@ export interface TaskServiceComponents {
   /** Live peer ids (a hint; may include self). */
   members: () => readonly string[]
   self: string
+  /** Extra fields for every task's ctx (the peer passes its actor and task senders). */
+  context?: () => object
 }
 
 export interface EnqueueOptions extends AbortOptions {
@@ -97,6 +99,7 @@ export class TaskService {
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs, spread: (rs) => this.gossip.push(rs),
+      context: c.context,
     })
     this.periodic = new Periodic({
       definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,

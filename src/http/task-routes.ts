@@ -1,0 +1,67 @@
+// Task inspection and control over HTTP, on every peer:
+//   POST   /tasks               { name, input, delayMs?, runAt?, idempotencyKey?, priority? } -> 202 { id }
+//   GET    /tasks?state=&name=&limit=                                                        -> { tasks }
+//   GET    /tasks/:id                                                                        -> the record
+//   POST   /tasks/:id/cancel | /tasks/:id/retry                                              -> the record
+//   DELETE /tasks/:id                                                                        -> the record
+// Errors are the tasks module's named errors (404, 409, 422, 503), shaped like action errors.
+
+import type { Context, Env, Hono } from 'hono'
+import { toErrorShape, isTroupeError } from '../errors.js'
+import type { EnqueueOptions } from '../tasks/service.js'
+import type { TaskQuery } from '../tasks/store.js'
+import type { TaskRecord, TaskState } from '../tasks/record.js'
+
+export interface TaskControl {
+  enqueue(name: string, input: unknown, options?: EnqueueOptions): Promise<string>
+  get(id: string): TaskRecord | undefined
+  list(query?: TaskQuery): TaskRecord[]
+  cancel(id: string): Promise<TaskRecord>
+  retry(id: string): Promise<TaskRecord>
+  delete(id: string): Promise<TaskRecord>
+}
+
+const STATES: TaskState[] = ['pending', 'running', 'done', 'failed', 'cancelled']
+export const TASK_LIST_LIMIT_MAX = 1_000
+
+export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): void {
+  app.post('/tasks', c => guard(c, async () => {
+    const body = await c.req.json().catch(() => undefined) as Record<string, unknown> | undefined
+    if (typeof body !== 'object' || body === null || typeof body.name !== 'string') {
+      return c.json({ error: { name: 'ValidationError', message: 'expected a JSON object { name, input }', code: 'ERR_VALIDATION', retryable: false } }, 422)
+    }
+    const options: EnqueueOptions = { signal: c.req.raw.signal }
+    for (const key of ['delayMs', 'runAt', 'priority'] as const) if (typeof body[key] === 'number') options[key] = body[key]
+    if (typeof body.idempotencyKey === 'string') options.idempotencyKey = body.idempotencyKey
+    const id = await tasks.enqueue(body.name, body.input ?? {}, options)
+    return c.json({ id }, 202)
+  }))
+  app.get('/tasks', c => guard(c, () => {
+    const state = c.req.query('state')
+    if (state !== undefined && !STATES.includes(state as TaskState)) {
+      return c.json({ error: { name: 'ValidationError', message: `state must be one of ${STATES.join(', ')}`, code: 'ERR_VALIDATION', retryable: false } }, 422)
+    }
+    const limit = Math.min(TASK_LIST_LIMIT_MAX, Math.max(1, Number(c.req.query('limit') ?? 100) || 100))
+    return c.json({ tasks: tasks.list({ state: state as TaskState | undefined, name: c.req.query('name'), limit }) })
+  }))
+  app.get('/tasks/:id', c => guard(c, () => {
+    const record = tasks.get(c.req.param('id'))
+    return record === undefined
+      ? c.json({ error: { name: 'TaskNotFoundError', message: 'no such task', code: 'ERR_TASK_NOT_FOUND', retryable: false } }, 404)
+      : c.json(record)
+  }))
+  app.post('/tasks/:id/cancel', c => guard(c, async () => c.json(await tasks.cancel(c.req.param('id')))))
+  app.post('/tasks/:id/retry', c => guard(c, async () => c.json(await tasks.retry(c.req.param('id')))))
+  app.delete('/tasks/:id', c => guard(c, async () => c.json(await tasks.delete(c.req.param('id')))))
+}
+
+async function guard(c: Context, fn: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await fn()
+  } catch (err) {
+    const shape = toErrorShape(err)
+    const status = isTroupeError(err) ? err.status : 500
+    if (status >= 500 && !isTroupeError(err)) shape.message = 'internal error'
+    return c.json({ error: shape }, status as 500)
+  }
+}

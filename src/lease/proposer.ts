@@ -1,0 +1,161 @@
+// Proposer and holder rules (A1 acquire, A3 on promises, A5 on acks,
+// R renew, X expire, Rel release). The holder trusts a grant for H measured
+// from the moment read BEFORE its Propose left, and only while now < validUntil.
+
+import { assert } from './assert.js'
+import { makeFence } from './ballot.js'
+import { jitter, quorumOf, sendAll } from './io.js'
+import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
+import { shouldRelease, wantsToAcquire, workers } from './placement.js'
+import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
+
+function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number): void {
+  const { s, now } = ctx
+  Object.assign(slot, { ...idleSlot(now), ownerSeenAt: slot.ownerSeenAt, retryAt: now + waitMs + jitter(s) })
+}
+
+function end(ctx: Ctx, p: number, reason: 'expired' | 'released' | 'config'): void {
+  const slot = ctx.s.slots[p]!
+  assert(slot.phase === 'holding' && slot.fence !== undefined, 'only a holder ends a tenure')
+  ctx.out.push({ type: 'lost', partition: p, fence: slot.fence, reason })
+}
+
+/** Starts one Propose round for many partitions; tSend is read before anything is sent. */
+export function startPropose(ctx: Ctx, ps: number[]): void {
+  if (ps.length === 0) return
+  const { s, now } = ctx
+  const seq = ++s.seq
+  const entries = new Map<number, number>()
+  for (const p of ps) {
+    const slot = s.slots[p]!
+    assert(slot.b !== undefined && slot.b.by === s.id, 'propose our own ballot')
+    entries.set(p, slot.b.n)
+    if (slot.phase === 'holding') slot.renewAt = now + s.params.roundTimeoutMs
+    else slot.phase = 'proposing'
+    slot.deadline = now + s.params.roundTimeoutMs
+  }
+  s.rounds.set(seq, { seq, tSend: now, entries, acks: new Map(), granted: new Set(), deadline: now + s.params.roundTimeoutMs })
+  sendAll(ctx, quorumOf(s).voters, { t: 'propose', seq, es: [...entries].map(([p, n]) => ({ p, n })) })
+}
+
+function startPrepare(ctx: Ctx, ps: number[]): void {
+  if (ps.length === 0) return
+  const { s, now } = ctx
+  const n = s.nSeen + 1
+  s.nSeen = n
+  for (const p of ps) Object.assign(s.slots[p]!, { phase: 'preparing', b: { n, by: s.id }, promises: new Set(), deadline: now + s.params.roundTimeoutMs })
+  sendAll(ctx, quorumOf(s).voters, { t: 'prepare', es: ps.map((p) => ({ p, n })) })
+}
+
+function release(ctx: Ctx, ps: number[]): void {
+  if (ps.length === 0) return
+  const es = ps.map((p) => ({ p, n: ctx.s.slots[p]!.b!.n }))
+  for (const p of ps) {
+    end(ctx, p, 'released')
+    backOff(ctx, ctx.s.slots[p]!, ctx.s.params.handoffStableMs)
+  }
+  sendAll(ctx, ctx.s.config.voters, { t: 'release', es })
+}
+
+/** Timer work for every partition: expire, release, renew, time out rounds, start acquisitions. */
+export function tickPartitions(ctx: Ctx): void {
+  const { s, now } = ctx
+  if (s.config.cfg === 0) return
+  const among = workers(s)
+  const prepare: number[] = []
+  const renew: number[] = []
+  const rel: number[] = []
+  s.slots.forEach((slot, p) => {
+    if (slot.phase === 'holding') {
+      if (now >= slot.validUntil) {
+        end(ctx, p, 'expired')
+        backOff(ctx, slot, slot.lapsing ? s.params.busyRetryMaxMs : 0)
+      } else if (!slot.lapsing && shouldRelease(s, p, now, among)) rel.push(p)
+      else if (!slot.lapsing && now >= slot.renewAt) renew.push(p)
+    } else if (slot.phase !== 'idle' && now >= slot.deadline) backOff(ctx, slot, 0)
+    else if (slot.phase === 'idle' && now >= slot.retryAt && wantsToAcquire(s, p, now, among)) prepare.push(p)
+  })
+  for (const [seq, round] of s.rounds) if (now >= round.deadline) s.rounds.delete(seq)
+  release(ctx, rel)
+  startPropose(ctx, renew)
+  startPrepare(ctx, prepare)
+}
+
+function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
+  const s = ctx.s
+  if (r.r === 'nack') s.nSeen = Math.max(s.nSeen, r.pn ?? 0)
+  if (r.r === 'busy') slot.ownerSeenAt = ctx.now
+  if (slot.phase === 'holding') {
+    if (r.r === 'nack' || r.r === 'sealed') slot.lapsing = true
+    return
+  }
+  if (r.r === 'wait' && slot.phase === 'proposing') return
+  const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? 0 : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
+  backOff(ctx, slot, waitMs)
+}
+
+export function onPromise(ctx: Ctx, from: string, msg: PromiseMsg): void {
+  const s = ctx.s
+  const { voters, needed } = quorumOf(s)
+  if (!voters.includes(from)) return
+  const ready: number[] = []
+  for (const r of msg.rs) {
+    const slot = s.slots[r.p]!
+    if (slot.phase !== 'preparing' || slot.b?.n !== r.n) continue
+    if (r.r !== 'ok') {
+      refused(ctx, slot, r)
+      continue
+    }
+    slot.promises.add(from)
+    if (slot.promises.size === needed) ready.push(r.p)
+  }
+  startPropose(ctx, ready)
+}
+
+function grant(ctx: Ctx, p: number, tSend: number): void {
+  const { s, now } = ctx
+  const slot = s.slots[p]!
+  const start = s.unsafe.timerOnAck ? now : tSend
+  const trustMs = s.unsafe.noDriftMargin ? s.params.leaseMs - s.params.slackMs : s.params.holderValidMs
+  const validUntil = start + trustMs
+  assert(start <= now, 'validity starts no later than now')
+  if (slot.phase === 'proposing') {
+    if (now >= validUntil) return backOff(ctx, slot, 0)
+    Object.assign(slot, { phase: 'holding', fence: makeFence(s.config.cfg, slot.b!), validUntil, renewAt: tSend + s.params.renewIntervalMs, lapsing: false })
+    ctx.out.push({ type: 'acquired', partition: p, fence: slot.fence!, validUntil })
+  } else if (slot.phase === 'holding' && validUntil > slot.validUntil) {
+    slot.validUntil = validUntil
+    slot.renewAt = tSend + s.params.renewIntervalMs
+    ctx.out.push({ type: 'renewed', partition: p, fence: slot.fence!, validUntil })
+  }
+}
+
+export function onAccepted(ctx: Ctx, from: string, msg: AcceptedMsg): void {
+  const s = ctx.s
+  const round = s.rounds.get(msg.seq)
+  const { voters, needed } = quorumOf(s)
+  if (!round || !voters.includes(from)) return
+  for (const r of msg.rs) {
+    const slot = s.slots[r.p]!
+    if (round.entries.get(r.p) !== r.n || slot.b?.n !== r.n || (slot.phase !== 'proposing' && slot.phase !== 'holding')) continue
+    if (r.r !== 'ok') {
+      refused(ctx, slot, r)
+      continue
+    }
+    const acks = round.acks.get(r.p) ?? new Set<string>()
+    round.acks.set(r.p, acks.add(from))
+    if (acks.size >= needed && !round.granted.has(r.p)) {
+      round.granted.add(r.p)
+      grant(ctx, r.p, round.tSend)
+    }
+  }
+}
+
+/** A new config was adopted: rounds of the old one are void, holders keep their time but stop renewing. */
+export function resetForConfig(ctx: Ctx): void {
+  ctx.s.rounds.clear()
+  for (const slot of ctx.s.slots) {
+    if (slot.phase === 'holding') slot.lapsing = true
+    else backOff(ctx, slot, 0)
+  }
+}

@@ -1,0 +1,60 @@
+// Which voter set we would like, given the current one and the membership
+// hint. Pure and deterministic so that peers with the same view agree. The
+// result is only a PROPOSAL: it takes effect only if a majority of the
+// current voters accepts it (config.ts), so a minority never changes the set.
+
+import type { NodeState } from './state.js'
+
+export interface VoterInputs {
+  current: readonly string[]
+  self: string
+  selfLeaving: boolean
+  now: number
+  aliveSince: ReadonlyMap<string, number>
+  deadSince: ReadonlyMap<string, number>
+  leaving: ReadonlySet<string>
+  votersMax: number
+  voterDeadReplaceMs: number
+  configStableMs: number
+}
+
+function byId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+export function desiredVoters(x: VoterInputs): string[] {
+  const alive = (p: string): boolean => p === x.self || x.aliveSince.has(p)
+  const leaving = (p: string): boolean => (p === x.self ? x.selfLeaving : x.leaving.has(p))
+  const deadLong = (p: string): boolean => !alive(p) && x.now - (x.deadSince.get(p) ?? -Infinity) >= x.voterDeadReplaceMs
+  const keep = x.current.filter((p) => !leaving(p) && !deadLong(p))
+  const stable = (p: string): boolean => p === x.self || x.now - (x.aliveSince.get(p) ?? Infinity) >= x.configStableMs
+  const candidates = [...new Set([x.self, ...x.aliveSince.keys()])]
+    .filter((p) => !x.current.includes(p) && !leaving(p) && stable(p))
+    .sort(byId)
+  let target = Math.min(x.votersMax, keep.length + candidates.length)
+  if (target % 2 === 0) target -= 1
+  const out = [...keep]
+  for (const c of candidates) if (out.length < target) out.push(c)
+  // Too many (a shrink): drop voters that look dead first, then the highest ids.
+  out.sort((a, b) => Number(alive(b)) - Number(alive(a)) || byId(a, b))
+  return out.slice(0, Math.max(target, 1)).sort(byId)
+}
+
+export function desiredVotersOf(s: NodeState, now: number): string[] {
+  return desiredVoters({
+    current: s.config.voters,
+    self: s.id,
+    selfLeaving: s.leaving,
+    now,
+    aliveSince: s.view.aliveSince,
+    deadSince: s.view.deadSince,
+    leaving: s.view.leaving,
+    votersMax: s.params.votersMax,
+    voterDeadReplaceMs: s.params.voterDeadReplaceMs,
+    configStableMs: s.params.configStableMs,
+  })
+}
+
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x))
+}

@@ -1,0 +1,100 @@
+// Voter-set changes end to end in the simulator: growth from one peer,
+// graceful leave, replacement of a dead voter, and a minority that cannot
+// change anything. Leases must stay exclusive throughout and come back.
+
+import { describe, expect, it } from 'vitest'
+import { calmNet } from './sim/network.js'
+import { simParams } from './sim/params.js'
+import { holdersOf, presetWorld } from './sim/scenario.js'
+import { World } from './sim/world.js'
+
+function configs(w: World, ids: string[]): Array<{ cfg: number, voters: string }> {
+  return ids.map((id) => {
+    const c = w.nodes.get(id)!.node!.state.config
+    return { cfg: c.cfg, voters: [...c.voters].sort().join(',') }
+  })
+}
+
+const five = ['n0', 'n1', 'n2', 'n3', 'n4']
+
+describe('voter set', () => {
+  it('grows from a single bootstrapped peer to 3, then 5 voters, and holds every partition', () => {
+    const w = new World({ seed: 3, params: simParams, net: calmNet, hintPeriodMs: 100, hintNoise: 0, writeProb: 0.3 })
+    w.addNode('n0', { bootstrap: true })
+    five.slice(1).forEach((id, i) => w.schedule(1500 * (i + 1), () => w.addNode(id, { rate: 1 + 0.01 * (i - 2) })))
+    w.run(4000)
+    expect(w.nodes.get('n0')!.node!.state.config.voters).toHaveLength(3)
+    w.run(16000)
+    expect(w.checker.violations).toEqual([])
+    const seen = configs(w, five)
+    expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(1)
+    expect(seen[0]!.voters).toBe(five.join(','))
+    expect(w.unheld()).toEqual([])
+  })
+
+  it('replaces a voter that leaves gracefully; the leaver hands its partitions over', () => {
+    const w = presetWorld({ voters: five, workers: ['n5'], autoHints: true })
+    w.run(3000)
+    w.leave('n2')
+    w.run(10000)
+    expect(w.checker.violations).toEqual([])
+    expect(configs(w, ['n0', 'n5'])[0]!.voters).toBe('n0,n1,n3,n4,n5')
+    expect(w.nodes.get('n2')!.node!.state.config.voters).not.toContain('n2')
+    for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).not.toContain('n2')
+    expect(w.unheld()).toEqual([])
+  })
+
+  it('replaces a voter dead for longer than voterDeadReplaceMs, from the side with a majority', () => {
+    const w = presetWorld({ voters: five, workers: ['n5'], autoHints: true })
+    w.run(3000)
+    w.kill('n1')
+    w.run(5500)
+    expect(configs(w, ['n0'])[0]!.voters).toContain('n1')
+    w.run(12000)
+    expect(w.checker.violations).toEqual([])
+    expect(configs(w, ['n0', 'n5'])).toEqual([{ cfg: 2, voters: 'n0,n2,n3,n4,n5' }, { cfg: 2, voters: 'n0,n2,n3,n4,n5' }])
+    expect(w.unheld()).toEqual([])
+  })
+
+  it('a minority never changes the set nor holds a lease; it catches up after healing', () => {
+    const w = presetWorld({ voters: five, autoHints: true })
+    w.run(2000)
+    const minority = ['n0', 'n1']
+    const majority = ['n2', 'n3', 'n4']
+    for (const a of minority) for (const b of majority) {
+      w.net.block(a, b)
+      w.net.block(b, a)
+    }
+    w.run(2000 + 1100)
+    const heldByMinority = (): string[] => [0, 1, 2, 3, 4, 5, 6, 7].flatMap((p) => holdersOf(w, p)).filter((id) => minority.includes(id))
+    expect(heldByMinority()).toEqual([])
+    w.run(12000)
+    expect(w.checker.violations).toEqual([])
+    expect(configs(w, minority).map((c) => c.cfg)).toEqual([1, 1])
+    expect(configs(w, majority).every((c) => c.cfg > 1 && c.voters === 'n2,n3,n4')).toBe(true)
+    expect(heldByMinority()).toEqual([])
+    expect(w.unheld()).toEqual([])
+    w.net.healAll()
+    w.run(20000)
+    expect(w.checker.violations).toEqual([])
+    const after = configs(w, five)
+    expect(new Set(after.map((c) => c.cfg)).size).toBe(1)
+    expect(w.unheld()).toEqual([])
+  })
+
+  it('a crashed holder loses its partitions after the TTL and others take over', () => {
+    const w = presetWorld({ voters: ['A', 'B', 'C'], workers: ['D'], autoHints: true })
+    w.run(3000)
+    const victim = holdersOf(w, 0)[0]!
+    w.crash(victim)
+    const crashedAt = w.t
+    let takenAt = Infinity
+    while (w.t < crashedAt + 5000 && takenAt === Infinity) {
+      w.run(w.t + 10)
+      if (holdersOf(w, 0).length > 0) takenAt = w.t
+    }
+    expect(w.checker.violations).toEqual([])
+    // M (acceptors keep the grant) + hint delay + busy retry + two round trips.
+    expect(takenAt - crashedAt).toBeLessThan(1000 * 1.02 + 100 + 300 + 100)
+  })
+})

@@ -1,0 +1,94 @@
+// The node driven by hand: boot, restart wait, acceptor answers, config
+// mismatch, and single-node acquisition. Time is whatever we pass as `now`.
+
+import { describe, expect, it } from 'vitest'
+import { LeaseLostError, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
+import { seededRandom } from '../../src/util/random.js'
+import { simParams } from './sim/params.js'
+
+const W = 1000 * 1.02 + 5
+const voters3: PersistedState = { cfg: 1, voters: ['A', 'B', 'C'], floorCfg: 1, floorN: 0 }
+
+function node(id: string, persisted?: PersistedState, bootstrap = false): LeaseNode {
+  const n = new LeaseNode({ id, random: seededRandom(7), params: simParams })
+  n.step({ type: 'boot', persisted, bootstrap }, 0)
+  return n
+}
+
+const sent = (effects: Effect[]): Message[] => effects.flatMap((e) => (e.type === 'send' ? [e.message] : []))
+const msg = (m: Record<string, unknown>): unknown => ({ v: 1, ...m })
+
+describe('LeaseNode', () => {
+  it('refuses events before boot', () => {
+    const n = new LeaseNode({ id: 'A', random: seededRandom(1), params: simParams })
+    expect(() => n.step({ type: 'tick' }, 0)).toThrow(/first event is boot/)
+  })
+
+  it('a bootstrapped single peer holds every partition only after the wait W', () => {
+    const n = node('A', undefined, true)
+    expect(n.state.config).toEqual({ cfg: 1, voters: ['A'] })
+    let effects = n.step({ type: 'tick' }, 500)
+    expect(effects.some((e) => e.type === 'acquired')).toBe(false)
+    effects = n.step({ type: 'tick' }, W + 1)
+    const acquired = effects.filter((e) => e.type === 'acquired')
+    expect(acquired).toHaveLength(8)
+    const h = n.holding(0, W + 2)!
+    expect(h.fence.startsWith('00000001.')).toBe(true)
+    expect(h.validUntil).toBeCloseTo(W + 1 + 1000 * (1 - 0.04) - 5)
+    expect(n.holding(0, h.validUntil)).toBeUndefined()
+    expect(() => n.assertHolding(0, h.validUntil)).toThrow(LeaseLostError)
+  })
+
+  it('an acceptor answers wait during W, then promises, refuses lower ballots, and reports a live grant as busy', () => {
+    const a = node('A', voters3)
+    const prepare = (n: number): unknown => msg({ t: 'prepare', cfg: 1, es: [{ p: 0, n }] })
+    expect(sent(a.step({ type: 'message', from: 'B', body: prepare(3) }, 10))[0]).toMatchObject({ t: 'promise', rs: [{ p: 0, r: 'wait' }] })
+    expect(sent(a.step({ type: 'message', from: 'B', body: prepare(3) }, W))[0]).toMatchObject({ rs: [{ r: 'ok' }] })
+    expect(sent(a.step({ type: 'message', from: 'C', body: prepare(2) }, W))[0]).toMatchObject({ rs: [{ r: 'nack', pn: 3, pby: 'B' }] })
+    const accepted = sent(a.step({ type: 'message', from: 'B', body: msg({ t: 'propose', cfg: 1, seq: 1, es: [{ p: 0, n: 3 }] }) }, W + 10))
+    expect(accepted[0]).toMatchObject({ t: 'accepted', seq: 1, rs: [{ r: 'ok' }] })
+    expect(sent(a.step({ type: 'message', from: 'B', body: msg({ t: 'propose', cfg: 1, seq: 1, es: [{ p: 0, n: 3 }] }) }, W + 20))).toEqual([])
+    expect(sent(a.step({ type: 'message', from: 'C', body: prepare(9) }, W + 500))[0]).toMatchObject({ rs: [{ r: 'busy', ms: 510 }] })
+    expect(sent(a.step({ type: 'message', from: 'C', body: prepare(9) }, W + 1011))[0]).toMatchObject({ rs: [{ r: 'ok' }] })
+  })
+
+  it('a release from the holder frees the partition at once', () => {
+    const a = node('A', voters3)
+    a.step({ type: 'message', from: 'B', body: msg({ t: 'propose', cfg: 1, seq: 1, es: [{ p: 0, n: 3 }] }) }, W)
+    a.step({ type: 'message', from: 'B', body: msg({ t: 'release', cfg: 1, es: [{ p: 0, n: 3 }] }) }, W + 1)
+    expect(sent(a.step({ type: 'message', from: 'C', body: msg({ t: 'prepare', cfg: 1, es: [{ p: 0, n: 4 }] }) }, W + 2))[0]).toMatchObject({ rs: [{ r: 'ok' }] })
+  })
+
+  it('persists the floor by reservation before replying, and restores it after a restart', () => {
+    const a = node('A', voters3)
+    const effects = a.step({ type: 'message', from: 'B', body: msg({ t: 'prepare', cfg: 1, es: [{ p: 0, n: 3 }] }) }, W)
+    const iPersist = effects.findIndex((e) => e.type === 'persist')
+    const iSend = effects.findIndex((e) => e.type === 'send')
+    expect(iPersist).toBeGreaterThanOrEqual(0)
+    expect(iPersist).toBeLessThan(iSend)
+    const disk = (effects[iPersist] as { state: PersistedState }).state
+    expect(disk.floorN).toBe(13)
+    const again = node('A', disk)
+    expect(sent(again.step({ type: 'message', from: 'C', body: msg({ t: 'prepare', cfg: 1, es: [{ p: 0, n: 12 }] }) }, 2 * W))[0]).toMatchObject({ rs: [{ r: 'nack', pn: 13 }] })
+  })
+
+  it('answers a message from another config with its own config, and adopts a newer one', () => {
+    const a = node('A', voters3)
+    expect(sent(a.step({ type: 'message', from: 'D', body: msg({ t: 'prepare', cfg: 7, es: [{ p: 0, n: 1 }] }) }, 5))[0]).toMatchObject({ t: 'config', cfg: 1, voters: ['A', 'B', 'C'] })
+    const effects = a.step({ type: 'message', from: 'D', body: msg({ t: 'config', cfg: 7, voters: ['A', 'D', 'E'] }) }, 6)
+    expect(effects).toContainEqual({ type: 'config', cfg: 7, voters: ['A', 'D', 'E'], voter: true })
+    expect(a.state.readyAt).toBeCloseTo(6 + W)
+  })
+
+  it('reports invalid messages instead of acting on them', () => {
+    const a = node('A', voters3)
+    expect(a.step({ type: 'message', from: 'B', body: { v: 1, cfg: 1, t: 'prepare', es: [{ p: 99, n: 1 }] } }, 1)[0]).toMatchObject({ type: 'invalid', from: 'B' })
+  })
+
+  it('always asks for a timer no later than tickMaxMs ahead', () => {
+    const a = node('A', voters3)
+    const timer = a.step({ type: 'tick' }, 50).find((e) => e.type === 'timer')
+    expect(timer).toBeDefined()
+    expect((timer as { at: number }).at).toBeLessThanOrEqual(150)
+  })
+})

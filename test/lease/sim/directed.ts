@@ -1,0 +1,122 @@
+// Directed scenarios: each one stages the narrow interleaving that a rule
+// exists to prevent. With the rule in place the checker stays silent; with
+// the matching mutation it must report a violation. Random runs hit some of
+// these rarely or never (see docs/lease-protocol.md).
+
+import type { UnsafeKnobs } from '../../../src/lease/index.js'
+import type { Violation } from './checker.js'
+import { SIM_RHO } from './params.js'
+import { holdersOf, namesRankedFirst, presetWorld } from './scenario.js'
+import type { World } from './world.js'
+
+export interface ScenarioResult {
+  violations: Violation[]
+  world: World
+}
+
+const ACCEPTORS = ['A', 'B', 'C']
+const solo = { partitions: 1, fallbackRanks: 0 }
+
+function blockBoth(w: World, a: string, b: string): void {
+  w.net.block(a, b)
+  w.net.block(b, a)
+}
+
+/** X holds via {A,B}; B restarts right away and, if it skips the wait W, promises rival Y, who wins {B,C}. */
+export function restartWait(unsafe?: UnsafeKnobs): ScenarioResult {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: solo, unsafe })
+  blockBoth(w, x, 'C')
+  blockBoth(w, y, 'A')
+  w.run(2000)
+  w.hint(y, [...ACCEPTORS, y])
+  w.schedule(2100, () => {
+    w.crash('B')
+    w.restart('B')
+  })
+  w.run(6000)
+  return { violations: w.checker.violations, world: w }
+}
+
+/** X's clock runs slow, the acceptors' fast, both at the bound rho; X is cut off and Y takes over as soon as the acceptors let go. */
+export function driftMargin(unsafe?: UnsafeKnobs): ScenarioResult {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const rates = { A: 1 + SIM_RHO, B: 1 + SIM_RHO, C: 1 + SIM_RHO, [x]: 1 - SIM_RHO, [y]: 1 }
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], rates, params: { ...solo, backoffJitterMs: 0 }, unsafe })
+  w.run(2000)
+  for (const a of ACCEPTORS) w.net.block(x, a)
+  w.hint(y, [...ACCEPTORS, y])
+  w.run(5000)
+  return { violations: w.checker.violations, world: w }
+}
+
+/** Accepted replies reach X 120 ms late; if X started its timer on the ack instead of before sending, it outlives the acceptors. */
+export function timerOnAck(unsafe?: UnsafeKnobs): ScenarioResult {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { ...solo, backoffJitterMs: 0 }, unsafe })
+  w.net.extraDelay = (_from, to, body) => (to === x && (body as { t?: string }).t === 'accepted' ? 120 : 0)
+  w.run(2000)
+  for (const a of ACCEPTORS) w.net.block(x, a)
+  w.hint(y, [...ACCEPTORS, y])
+  w.run(5000)
+  return { violations: w.checker.violations, world: w }
+}
+
+/** Y takes over from X, then every acceptor and Y restart; X comes back with a fresh ballot counter. Without a persisted floor its new fence is lower than Y's. */
+export function floorPersist(unsafe?: UnsafeKnobs): ScenarioResult {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { partitions: 1, fallbackRanks: 1 }, unsafe })
+  w.run(2000)
+  w.crash(x)
+  for (const id of [...ACCEPTORS, y]) w.hint(id, [...ACCEPTORS, y])
+  w.run(5000)
+  for (const id of [...ACCEPTORS, y]) w.crash(id)
+  for (const id of [...ACCEPTORS, x]) w.restart(id)
+  for (const id of [...ACCEPTORS, x]) w.hint(id, [...ACCEPTORS, x])
+  w.run(9000)
+  return { violations: w.checker.violations, world: w }
+}
+
+/** Five voters split {A,B} | {C,D,E}, each side seeing only itself. A quorum of the local view lets both sides hold. */
+export function viewQuorum(unsafe?: UnsafeKnobs): ScenarioResult {
+  const all = ['A', 'B', 'C', 'D', 'E']
+  const w = presetWorld({ voters: all, params: { partitions: 1 }, unsafe })
+  w.run(2000)
+  const left = ['A', 'B']
+  const right = ['C', 'D', 'E']
+  for (const a of left) for (const b of right) blockBoth(w, a, b)
+  for (const a of left) w.hint(a, left)
+  for (const b of right) w.hint(b, right)
+  w.run(4500)
+  return { violations: w.checker.violations, world: w }
+}
+
+/** X checks its lease, sends a write that is delayed 1.5 s, and pauses for 3 leases. Y takes over and writes; the late write must be refused. */
+export function pausedHolder(unsafe?: UnsafeKnobs): ScenarioResult {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { partitions: 1, fallbackRanks: 1 }, unsafe })
+  w.opts.writeProb = 0
+  w.run(2000)
+  const xs = w.nodes.get(x)!
+  const held = xs.node!.holding(0, w.local(xs))
+  if (held) w.schedule(w.t + 1500, () => w.checker.onWrite(0, held.fence, w.t))
+  w.pause(x, 3000)
+  for (const id of [...ACCEPTORS, y]) w.hint(id, [...ACCEPTORS, y])
+  w.opts.writeProb = 1
+  w.run(6000)
+  return { violations: w.checker.violations, world: w }
+}
+
+export const directed = { restartWait, driftMargin, timerOnAck, floorPersist, viewQuorum, pausedHolder }
+
+/** Which mutation each directed scenario is built to expose. */
+export const exposes: Record<keyof typeof directed, keyof UnsafeKnobs | undefined> = {
+  restartWait: 'noRestartWait',
+  driftMargin: 'noDriftMargin',
+  timerOnAck: 'timerOnAck',
+  floorPersist: 'noFloorPersist',
+  viewQuorum: 'viewQuorum',
+  pausedHolder: undefined,
+}
+
+export { holdersOf }
