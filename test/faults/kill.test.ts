@@ -1,0 +1,102 @@
+// SIGKILL across real processes: an actor's host and a task's runner die
+// without a word; the work moves to another peer and nothing is lost.
+
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { partitionOf } from '../../src/lease/index.js'
+import { freePort } from '../helpers/ports.js'
+import { runCli, type PeerProcess } from '../helpers/process.js'
+import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
+
+const running: PeerProcess[] = []
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const p of running.splice(0)) {
+    p.kill('SIGKILL')
+    await p.exited
+  }
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+interface Started { proc: PeerProcess, http: string, p2p: string, id: string }
+
+async function startPeer(opts: { seed?: string, app?: string, env?: Record<string, string> } = {}): Promise<Started> {
+  const dir = await tempDir()
+  cleanups.push(dir.remove)
+  const proc = runCli(['start', '--port', String(await freePort()), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', dir.path,
+    '--log-level', 'warn', '--suspect-after-ms', '2000', '--dead-after-ms', '3000', '--lease-ms', '1500',
+    ...(opts.app === undefined ? [] : ['--app', opts.app]), ...(opts.seed === undefined ? [] : ['--seed', opts.seed])], opts.env)
+  running.push(proc)
+  const [, id] = await proc.waitFor(/troupe peer (\S+)/)
+  const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
+  const [, http] = await proc.waitFor(/http: (\S+)/)
+  return { proc, http: http!, p2p: p2p!, id: id! }
+}
+
+interface Status { leases: { voters: string[], held: Array<{ partition: number }> } }
+const status = async (p: Started): Promise<Status> => await (await fetch(`${p.http}/status`)).json() as Status
+
+async function startCluster(opts: { app?: string, env?: Record<string, string> } = {}): Promise<Started[]> {
+  const a = await startPeer(opts)
+  const b = await startPeer({ ...opts, seed: a.p2p })
+  const c = await startPeer({ ...opts, seed: a.p2p })
+  const peers = [a, b, c]
+  await waitFor('3 voters and every partition held', async () => {
+    const views = await Promise.all(peers.map(status))
+    return views.every(v => v.leases.voters.length === 3) && views.reduce((n, v) => n + v.leases.held.length, 0) === 256 && views.every(v => v.leases.held.length > 0)
+  }, 40_000, 200)
+  return peers
+}
+
+async function holderOf(peers: Started[], partition: number): Promise<Started> {
+  const views = await Promise.all(peers.map(status))
+  const i = views.findIndex(v => v.leases.held.some(h => h.partition === partition))
+  expect(i).toBeGreaterThanOrEqual(0)
+  return peers[i]!
+}
+
+describe('SIGKILL of the peer doing the work', () => {
+  it('an actor reactivates on another peer with its last saved state', async () => {
+    const peers = await startCluster()
+    const address = 'counter/survivor'
+    const first = await (await fetch(`${peers[0]!.http}/api/counter?key=survivor&by=5`)).json() as { count: number }
+    expect(first.count).toBe(5)
+    const host = await holderOf(peers, partitionOf(address, 256))
+    host.proc.kill('SIGKILL')
+    await host.proc.exited
+    const survivors = peers.filter(p => p !== host)
+    const after = await waitFor('the counter to answer again from a survivor', async () => {
+      const res = await fetch(`${survivors[0]!.http}/api/counter?key=survivor&by=1`)
+      return res.status === 200 ? await res.json() as { count: number } : undefined
+    }, 30_000, 250)
+    expect(after.count).toBe(6)
+    expect(await holderOf(survivors, partitionOf(address, 256))).not.toBe(host)
+  })
+
+  it('a task whose runner dies mid-run runs again on another peer, never two at once', async () => {
+    const dir = await tempDir()
+    cleanups.push(dir.remove)
+    const ledger = join(dir.path, 'ledger.jsonl')
+    const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger } })
+    const res = await fetch(`${peers[1]!.http}/api/enqueue-slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 3_000 }) })
+    const { id } = await res.json() as { id: string }
+    type Entry = { event: string, task: string, peer: string, fence: string, at: number }
+    const entries = async (): Promise<Entry[]> => (await readFile(ledger, 'utf8').catch(() => '')).split('\n').filter(Boolean).map(l => JSON.parse(l) as Entry)
+    const started = await waitFor('the task to start', async () => (await entries()).find(e => e.task === id && e.event === 'start'), 20_000)
+    const runner = peers.find(p => p.id === started.peer)!
+    runner.proc.kill('SIGKILL')
+    await runner.proc.exited
+    const killedAt = performance.timeOrigin + performance.now()
+    const done = await waitFor('the task to finish elsewhere', async () => (await entries()).find(e => e.task === id && e.event === 'end'), 40_000, 200)
+    expect(done.peer).not.toBe(runner.id)
+    const starts = (await entries()).filter(e => e.task === id && e.event === 'start')
+    expect(starts.length).toBe(2)
+    // The second run started only after the first runner was dead, with a newer fence.
+    expect(starts[1]!.at).toBeGreaterThan(killedAt)
+    expect(starts[1]!.fence > starts[0]!.fence).toBe(true)
+    const survivor = peers.find(p => p !== runner)!
+    await waitFor('the record to say done', async () => ((await (await fetch(`${survivor.http}/tasks/${id}`)).json()) as { state: string }).state === 'done')
+  })
+})
