@@ -1,6 +1,7 @@
 // `troupe start`: runs one peer until SIGINT or SIGTERM, then stops it
 // gracefully (a second signal exits at once).
 
+import { readSecretFile, SECRET_ENV } from '../net/secret.js'
 import { parseArgs } from 'node:util'
 import { loadApp } from '../app/load.js'
 import { readConfigFile } from '../config/file.js'
@@ -29,6 +30,8 @@ see docs/configuration.md):
   --log-level <l>    debug | info | warn | error | silent (default info)
   --suspect-after-ms <n>  silence before a member is suspected (default 3000)
   --dead-after-ms <n>     silence before a member is declared dead (default 8000)
+  --secret-file <f>       file holding the cluster secret (or set TROUPE_CLUSTER_SECRET);
+                          peers without it cannot connect. Never pass the secret itself.
   --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
   --stop-timeout-ms <n>   how long a graceful stop waits (default 10000)
   -h, --help         show this help
@@ -37,9 +40,10 @@ see docs/configuration.md):
 export async function startCommand(argv: string[]): Promise<number> {
   const flags = parse(argv)
   const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : undefined
-  const { app: appDir, ...config } = resolveSources(file, process.env, flags)
+  const { app: appDir, secretFile, ...config } = resolveSources(file, process.env, flags)
+  const secret = secretFile === undefined ? nonEmpty(process.env[SECRET_ENV]) : await readSecretFile(secretFile)
   const app = await loadApp(appDir)
-  const peer = await createPeer({ ...config, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true })
+  const peer = await createPeer({ ...config, secret, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true })
   const dialable = peer.multiaddrs[0] ?? '(no address)'
   process.stdout.write([
     `troupe peer ${peer.id} (${app.name})`,
@@ -53,6 +57,10 @@ export async function startCommand(argv: string[]): Promise<number> {
   const forced = waitForSignal().then(() => 'forced' as const)
   const result = await Promise.race([peer.stop().then(() => 'stopped' as const), forced])
   return result === 'stopped' ? 0 : 130
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
 }
 
 /** The flags as strings; resolveSources checks and types them, naming the flag in errors. */
@@ -76,6 +84,7 @@ function parse(argv: string[]): FlagValues {
         'dead-after-ms': { type: 'string' },
         'lease-ms': { type: 'string' },
         'stop-timeout-ms': { type: 'string' },
+        'secret-file': { type: 'string' },
       },
     }).values
   } catch (err) {

@@ -10,7 +10,7 @@ import type { PeerConfigInit } from './config.js'
 import { FIELDS, type FieldName, type SourceKind } from './fields.js'
 
 /** What `start` hands to createPeer, plus the app folder to load. */
-export type StartConfig = PeerConfigInit & { app: string }
+export type StartConfig = PeerConfigInit & { app: string, secretFile?: string }
 
 export interface FileSource {
   /** Shown in errors; relative `app` and `data` paths in the file are resolved against its folder. */
@@ -58,6 +58,7 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     stopTimeoutMs: get<number>('stopTimeoutMs'),
     membership: Object.fromEntries(Object.entries(membership).filter(([, v]) => v !== undefined)),
     leaseMs: get<number>('leaseMs'),
+    secretFile: get<string>('secretFile'),
   }
 }
 

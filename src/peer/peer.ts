@@ -12,6 +12,7 @@ import { resolveMembershipOptions } from '../membership/options.js'
 import { Membership, type MembershipEvents } from '../membership/service.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { createNode, type TroupeNode } from '../net/node.js'
+import { connectionProtector } from '../net/secret.js'
 import { nextIncarnation, openStore, type Store } from '../store/store.js'
 import { systemClock, systemTimers, type Clock, type Timers, type WallClock } from '../util/clock.js'
 import { createLogger, type Logger } from '../util/logger.js'
@@ -39,6 +40,11 @@ export interface PeerInit extends PeerConfigInit {
   clock?: Clock & WallClock
   timers?: Timers
   random?: Random
+  /**
+   * The cluster secret: peers without the same one cannot connect (libp2p
+   * private network). Without it the cluster is open to anyone who can reach it.
+   */
+  secret?: string
   /** Task service options (concurrency, replicas, retention, ...); see docs/tasks.md. */
   tasks?: TaskServiceInit
   /** Lease protocol parameters (TTL, partitions, ...); see docs/lease-protocol.md. */
@@ -87,11 +93,16 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     cleanup.push(() => store.close())
     const privateKey = await loadOrCreateIdentity(config.dataDir)
     const incarnation = await nextIncarnation(store)
-    const node = await createNode({ privateKey, listen: config.listen, announce: config.announce })
+    const node = await createNode({
+      privateKey,
+      listen: config.listen,
+      announce: config.announce,
+      connectionProtector: init.secret === undefined ? undefined : connectionProtector(init.secret),
+    })
     cleanup.push(async () => { await node.stop() })
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -127,6 +138,8 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 
 interface Parts {
   processMetrics: boolean
+  /** No cluster secret: anyone who reaches the peer can join. */
+  open: boolean
   lease: Partial<LeaseParams>
   store: Store
   node: TroupeNode
@@ -263,6 +276,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   }
 
   async start(): Promise<void> {
+    // Bind HTTP first: a port in use stops the start before any protocol has run.
+    if (this.config.http !== null) {
+      this.server = await listen(this.http, { port: this.config.http.port, host: this.config.http.host })
+      this.membership.updateSelf({ httpUrl: this.server.url })
+    }
     await this.messenger.start()
     this.membership.start()
     this.leases.start()
@@ -270,12 +288,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     await this.work.start()
     // A peer that connects to us is (almost always) a member: exchange views at once.
     this.p.node.addEventListener('peer:connect', this.onConnect)
-    if (this.config.http !== null) {
-      this.server = await listen(this.http, { port: this.config.http.port, host: this.config.http.host })
-      this.membership.updateSelf({ httpUrl: this.server.url })
-    }
     this.seeds.start()
     this.started = true
+    if (this.p.open) {
+      this.p.logger.warn('the cluster is open: anyone who can reach this peer can join; set a cluster secret (TROUPE_CLUSTER_SECRET or --secret-file)')
+    }
     this.p.logger.info('peer started', { addrs: this.multiaddrs, http: this.httpUrl, incarnation: this.incarnation, app: this.app.name })
   }
 

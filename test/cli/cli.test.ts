@@ -111,6 +111,16 @@ describe('troupe CLI', () => {
     })
   })
 
+  it('warns loudly when the cluster is open, and not when it has a secret', async () => {
+    const open = await startPeer()
+    await open.proc.waitFor(/the cluster is open/)
+    const port = await freePort()
+    const closed = runCli(['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', await dataDir(), '--log-level', 'warn'], { TROUPE_CLUSTER_SECRET: 'a secret that is long enough' })
+    running.push(closed)
+    await closed.waitFor(/http: /)
+    expect(closed.output()).not.toMatch(/the cluster is open/)
+  })
+
   it('SIGTERM stops a peer gracefully: the others see it leave at once', async () => {
     const a = await startPeer()
     const b = await startPeer({ seed: a.p2p })
@@ -162,6 +172,17 @@ describe('troupe CLI', () => {
 
     it('an app folder without an app', async () => {
       await expectRefusal(['start', '--port', '0', '--data', await dataDir(), '--app', await dataDir()], /^troupe: no app in .*: expected one of index\.ts/)
+    })
+
+    it('a cluster secret file that cannot be read', async () => {
+      await expectRefusal(['start', '--port', '0', '--data', await dataDir(), '--secret-file', '/nonexistent/secret'], /^troupe: cannot read the cluster secret file \/nonexistent\/secret/)
+    })
+
+    it('a cluster secret that is too short, or given on the command line', async () => {
+      const proc = runCli(['start', '--port', '0', '--data', await dataDir()], { TROUPE_CLUSTER_SECRET: 'short' })
+      expect((await proc.exited).code).toBe(2)
+      expect(proc.output().trim()).toBe('troupe: the cluster secret must be at least 16 characters')
+      await expectRefusal(['start', '--secret', 'on-the-command-line-is-refused'], /^troupe: .*--secret/)
     })
 
     it('a bad flag', async () => {
