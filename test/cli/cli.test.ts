@@ -111,6 +111,27 @@ describe('troupe CLI', () => {
     })
   })
 
+  it('a peer whose process is paused for 2 s (SIGSTOP) is never declared dead with the default timings', async () => {
+    const defaults = ['--suspect-after-ms', '3000', '--dead-after-ms', '8000']
+    const a = await startPeer({ extra: defaults })
+    const b = await startPeer({ seed: a.p2p, extra: defaults })
+    await waitFor('a to see b', async () => (await memberStates(a.http))[b.id] === 'alive')
+    const seen = new Set<string>()
+    const watch = setInterval(() => {
+      memberStates(a.http).then(s => { seen.add(s[b.id] ?? 'missing') }, (err: unknown) => { seen.add(`error: ${(err as Error).message}`) })
+    }, 100)
+    try {
+      b.proc.kill('SIGSTOP')
+      await new Promise(resolve => setTimeout(resolve, 2_000))
+      b.proc.kill('SIGCONT')
+      await new Promise(resolve => setTimeout(resolve, 3_000))
+    } finally {
+      clearInterval(watch)
+    }
+    expect(seen.has('dead')).toBe(false)
+    expect((await memberStates(a.http))[b.id]).toBe('alive')
+  })
+
   it('warns loudly when the cluster is open, and not when it has a secret', async () => {
     const open = await startPeer()
     await open.proc.waitFor(/the cluster is open/)
