@@ -3,9 +3,11 @@
 
 import { isTroupeError } from '../errors.js'
 import { VERSION } from '../version.js'
+import { enqueueCommand, ENQUEUE_HELP } from './enqueue.js'
 import { newCommand, NEW_HELP } from './new.js'
-import { startCommand, START_HELP } from './start.js'
+import { START_HELP } from './start-help.js'
 import { statusCommand, STATUS_HELP } from './status.js'
+import { tasksCommand, tasksHelp } from './tasks.js'
 import { CommandError, UsageError } from './usage.js'
 
 export const HELP = `troupe: a brokerless actor cluster runtime
@@ -14,7 +16,9 @@ Usage: troupe <command> [options]
 
 Commands:
   start     start a peer
-  status    show the members a running peer sees
+  status    show the members and leases a running peer sees
+  enqueue   enqueue a task on a running peer
+  tasks     list, show, retry, cancel or delete tasks
   new       create an app folder to start from
 
 Run troupe <command> --help for its options.
@@ -24,11 +28,15 @@ Options:
   -v, --version  print the version
 `
 
-interface Command { help: string, run: (argv: string[]) => Promise<number> }
+/** `help` is a function of the arguments for commands with subcommands. */
+interface Command { help: string | ((argv: string[]) => string), run: (argv: string[]) => Promise<number> }
 
 const COMMANDS = new Map<string, Command>([
-  ['start', { help: START_HELP, run: startCommand }],
+  // Loaded on use: it brings libp2p, which the other commands do not need.
+  ['start', { help: START_HELP, run: async argv => (await import('./start.js')).startCommand(argv) }],
   ['status', { help: STATUS_HELP, run: statusCommand }],
+  ['enqueue', { help: ENQUEUE_HELP, run: enqueueCommand }],
+  ['tasks', { help: tasksHelp, run: tasksCommand }],
   ['new', { help: NEW_HELP, run: newCommand }],
 ])
 
@@ -49,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
         const found = COMMANDS.get(command)
         if (found === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; try troupe --help`)
         if (rest.includes('--help') || rest.includes('-h')) {
-          process.stdout.write(found.help)
+          process.stdout.write(typeof found.help === 'string' ? found.help : found.help(rest))
           return 0
         }
         return await found.run(rest)

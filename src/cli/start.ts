@@ -2,6 +2,7 @@
 // gracefully (a second signal exits at once).
 
 import { readSecretFile, SECRET_ENV } from '../net/secret.js'
+export { START_HELP } from './start-help.js'
 import { parseArgs } from 'node:util'
 import { loadApp } from '../app/load.js'
 import { readConfigFile } from '../config/file.js'
@@ -9,33 +10,6 @@ import { resolveSources, type FlagValues } from '../config/sources.js'
 import { createPeer } from '../peer/peer.js'
 import { UsageError } from './usage.js'
 
-export const START_HELP = `Usage: troupe start [options]
-
-Starts a peer: joins the cluster through the seeds, serves actions over HTTP.
-
-Options (flags win over TROUPE_* variables, which win over the --config file;
-see docs/configuration.md):
-  --config <file>    JSON file with any of the settings below (camelCase keys:
-                     port, host, listen, announce, seeds, app, data, logLevel,
-                     suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs)
-  --port <n>         HTTP port (default 8080; 0 picks a free one)
-  --host <addr>      HTTP address to bind (default 127.0.0.1)
-  --listen <ma>      libp2p multiaddr to listen on, repeatable
-                     (default /ip4/127.0.0.1/tcp/<port + 1000>)
-  --announce <ma>    multiaddr to announce instead, repeatable
-  --seed <ma>        multiaddr of a peer to join through, repeatable
-  --app <dir>        app folder whose index module default-exports defineApp()
-                     (default ./actors)
-  --data <dir>       data folder: identity and store (default .troupe/peer-<port>)
-  --log-level <l>    debug | info | warn | error | silent (default info)
-  --suspect-after-ms <n>  silence before a member is suspected (default 3000)
-  --dead-after-ms <n>     silence before a member is declared dead (default 8000)
-  --secret-file <f>       file holding the cluster secret (or set TROUPE_CLUSTER_SECRET);
-                          peers without it cannot connect. Never pass the secret itself.
-  --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
-  --stop-timeout-ms <n>   how long a graceful stop waits (default 10000)
-  -h, --help         show this help
-`
 
 export async function startCommand(argv: string[]): Promise<number> {
   const flags = parse(argv)

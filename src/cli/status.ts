@@ -16,7 +16,8 @@ const RETRY_EVERY_MS = 250
 
 export const STATUS_HELP = `Usage: troupe status [options]
 
-Shows the members a running peer sees: state, incarnation, HTTP URL.
+Shows the members a running peer sees (state, incarnation, HTTP URL) and its
+lease view (config number, voters, partitions this peer holds).
 
 Options:
   --url <url>        the peer's HTTP URL (default ${STATUS_URL_DEFAULT}, or TROUPE_URL)
@@ -92,5 +93,20 @@ export function formatStatus(status: PeerStatus): string {
     '',
     formatTable(rows),
     '',
+    ...formatLeases(status),
   ].join('\n')
+}
+
+/** The lease lines: config number, voter set, partitions held (absent from peers without leases). */
+function formatLeases(status: PeerStatus): string[] {
+  const leases = status.leases as PeerStatus['leases'] | undefined
+  if (leases === undefined) return []
+  const self = status.peer?.id
+  const voters = leases.voters.map(v => (v === self ? `${v} (this peer)` : v))
+  const held = leases.held.length
+  return [
+    `leases: config ${leases.cfg}, ${leases.voters.length} voter${leases.voters.length === 1 ? '' : 's'}${leases.voter ? ' (this peer votes)' : ' (this peer does not vote)'}, this peer holds ${held} partition${held === 1 ? '' : 's'}`,
+    ...voters.map(v => `  voter ${v}`),
+    '',
+  ]
 }

@@ -7,7 +7,7 @@
 // Errors are the tasks module's named errors (404, 409, 422, 503), shaped like action errors.
 
 import type { Context, Env, Hono } from 'hono'
-import { toErrorShape, isTroupeError } from '../errors.js'
+import { toErrorShape, isTroupeError, type ErrorShape } from '../errors.js'
 import type { EnqueueOptions } from '../tasks/service.js'
 import type { TaskQuery } from '../tasks/store.js'
 import type { TaskRecord, TaskState } from '../tasks/record.js'
@@ -59,9 +59,11 @@ async function guard(c: Context, fn: () => Response | Promise<Response>): Promis
   try {
     return await fn()
   } catch (err) {
-    const shape = toErrorShape(err)
+    const shape: ErrorShape & { fields?: unknown } = toErrorShape(err)
     const status = isTroupeError(err) ? err.status : 500
     if (status >= 500 && !isTroupeError(err)) shape.message = 'internal error'
+    const fields = (err as { fields?: unknown }).fields
+    if (Array.isArray(fields)) shape.fields = fields
     return c.json({ error: shape }, status as 500)
   }
 }

@@ -124,6 +124,7 @@ describe('actors and tasks across real peers', () => {
     })
     const bad = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 42 } })
     expect(bad.status).toBe(422)
+    expect((bad.json as { error: { fields: Array<{ path: string[] }> } }).error.fields[0]!.path).toEqual(['key'])
     const unknown = await post(peers[0]!, '/tasks', { name: 'nope', input: {} })
     expect(unknown.status).toBe(404)
   })

@@ -1,0 +1,52 @@
+// `troupe enqueue <task> [<json input>]`: POST /tasks on a running peer and
+// print the new task's id (alone on its line, for `id=$(troupe enqueue ...)`).
+
+import { STATUS_URL_DEFAULT, STATUS_WAIT_MS_DEFAULT } from './status.js'
+import { json, parseClientArgs, request, wholeNumber } from './tasks.js'
+import { UsageError } from './usage.js'
+
+export const ENQUEUE_HELP = `Usage: troupe enqueue <task> [<json input>] [options]
+
+Enqueues a task on a running peer and prints its id. The input is one JSON
+argument (default {}), checked by the peer against the task's schema.
+Example: troupe enqueue tally '{"key":"k","by":3}'
+
+Options:
+  --delay-ms <n>           run no earlier than this many ms from now
+  --idempotency-key <k>    same key (per task name) = same task: safe to repeat
+  --priority <n>           higher runs first among due tasks (default the task's)
+  --url <url>              the peer's HTTP URL (default ${STATUS_URL_DEFAULT}, or TROUPE_URL)
+  --wait-ms <n>            keep trying this long while the peer is unreachable (default ${STATUS_WAIT_MS_DEFAULT})
+  --json                   print { "id": ... } as JSON
+  -h, --help               show this help
+`
+
+export async function enqueueCommand(argv: string[]): Promise<number> {
+  const { values, positionals, client } = parseClientArgs(argv, {
+    'delay-ms': { type: 'string' },
+    'idempotency-key': { type: 'string' },
+    priority: { type: 'string' },
+  }, [1, 2], 'a task name')
+  const [name, raw] = positionals
+  const body: Record<string, unknown> = { name, input: raw === undefined ? {} : parseInput(raw) }
+  if (values['delay-ms'] !== undefined) body.delayMs = wholeNumber('--delay-ms', values['delay-ms'] as string, 0)
+  if (values['idempotency-key'] !== undefined) body.idempotencyKey = values['idempotency-key']
+  if (values.priority !== undefined) body.priority = finite('--priority', values.priority as string)
+  const { id } = await request<{ id: string }>(client, 'POST', '/tasks', `enqueue ${name!}`, body)
+  process.stdout.write(client.json ? json({ id }) : `${id}\n`)
+  return 0
+}
+
+function parseInput(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown
+  } catch (err) {
+    throw new UsageError(`the input is not valid JSON (${(err as Error).message}); quote it, e.g. '{"key":"k"}'`)
+  }
+}
+
+function finite(flag: string, raw: string): number {
+  const n = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${flag} must be a number, got ${JSON.stringify(raw)}`)
+  return n
+}
