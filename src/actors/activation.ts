@@ -10,7 +10,7 @@ import { TimeoutError } from '../errors.js'
 import type { Clock, TimerHandle, Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { ActorAddress } from './address.js'
-import { decode, encodeBounded, sameBytes } from './codec.js'
+import { copy, decode, encodeBounded, sameBytes } from './codec.js'
 import { AppliedIds } from './applied.js'
 import { APPLIED_IDS_LIMIT, APPLIED_RESULT_BYTES_MAX } from './constants.js'
 import type { ActorContext, ActorDefinition, Actors, DeactivateReason } from './define.js'
@@ -193,7 +193,9 @@ export class Activation {
       if (handler === undefined) throw new Error(`no handler ${env.handler}`)
       const schema = def.inputs?.[env.handler]
       const message = schema === undefined ? decode(env.message) : await validateInput(schema, decode(env.message))
-      result = await handler(this.context(signal), message)
+      // Snapshot the result now: the reply may wait for the save, and later
+      // turns must not change what this caller sees (a handler may return ctx.state).
+      result = copy(await handler(this.context(signal), message))
     } catch (err) {
       this.revert()
       if (!this.deps.holds()) return this.bounce(env)

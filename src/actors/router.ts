@@ -12,7 +12,6 @@ import type { Random } from '../util/random.js'
 import { raceDeadline } from '../wire/deadline.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { ActorAddress } from './address.js'
-import { copy } from './codec.js'
 import { CHANNEL_DELIVER, WIRE_VERSION } from './constants.js'
 import type { Envelope } from './envelope.js'
 import type { ActorHost } from './host.js'
@@ -86,7 +85,8 @@ export class Router {
     }
     if (host.accept(out.target, env)) {
       if (result === undefined) return { done: true, value: undefined }
-      return { done: true, value: copy(await raceDeadline(result, left, signal, `ask ${out.target.address} ${out.handler}`, this.deps.timers)) }
+      // The host snapshots results at the end of the turn: no second copy needed.
+      return { done: true, value: await raceDeadline(result, left, signal, `ask ${out.target.address} ${out.handler}`, this.deps.timers) }
     }
     const to = hint ?? host.hint(this.deps.claims.partitionOf(out.target.address))
     if (to === undefined) return { done: false }

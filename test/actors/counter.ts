@@ -60,6 +60,8 @@ export function counterActor(peer: string, events: Events, overrides: { idleMs?:
       },
       get: ctx => ctx.state.n,
       push: (ctx, i: number) => { ctx.state.seen.push(i) },
+      /** Returns the live state object: callers must still see it as it was after their turn. */
+      pushAndShow: (ctx, i: number) => { ctx.state.seen.push(i); return ctx.state },
       seen: ctx => ctx.state.seen,
       where: () => peer,
       fail: (ctx, message: string) => {

@@ -46,6 +46,17 @@ describe.each<Transport>(['memory', 'libp2p'])('over %s', (transport) => {
       expect(await a.ask(address, 'seen')).toEqual([7])
     })
 
+    it('a result that is the live state is answered as it was after that turn, local and remote', async () => {
+      const cluster = await start()
+      const address = cluster.addressOn('a', 'counter')
+      for (const from of ['a', 'b']) {
+        const system = cluster.peer(from).system
+        const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => system.ask<{ seen: number[] }>(address, 'pushAndShow', i)))
+        const lengths = replies.map(r => r.seen.length)
+        expect(new Set(lengths).size).toBe(20)
+      }
+    })
+
     it('tell resolves once accepted; the message then runs', async () => {
       const cluster = await start()
       const address = cluster.addressOn('b', 'counter')
