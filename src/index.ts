@@ -21,4 +21,5 @@ export { defineActor, actorAddress, type ActorContext, type ActorDefinition, typ
 export { ActorMovedError, MailboxFullError } from './actors/index.js'
 export type { EnqueueOptions } from './tasks/index.js'
 export type { PartitionClaims, PartitionGrant } from './placement/claims.js'
-export type { TaskSender } from './peer/context.js'
+export type { TaskSender, PeerActors } from './peer/context.js'
+export type { ScheduleOptions } from './peer/deliver.js'

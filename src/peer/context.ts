@@ -4,6 +4,7 @@
 import type { Actors } from '../actors/define.js'
 import type { TaskRecord } from '../tasks/record.js'
 import type { EnqueueOptions } from '../tasks/service.js'
+import type { ScheduleOptions } from './deliver.js'
 
 export interface TaskSender {
   /** Enqueues a task; resolves with its id once it is durable on another peer too. */
@@ -11,21 +12,29 @@ export interface TaskSender {
   get(id: string): TaskRecord | undefined
 }
 
+export interface PeerActors extends Actors {
+  /**
+   * Delivers a message to an actor later, as an "any" task: durable once this
+   * resolves (with the task id), delivered at least once at or after the time.
+   */
+  schedule(address: string, handler: string, message: unknown, options: ScheduleOptions): Promise<string>
+}
+
 export interface PeerSenders {
-  actors: Actors
+  actors: PeerActors
   tasks: TaskSender
 }
 
 declare module '../app/context.js' {
   interface ActionContextExtensions {
-    actors: Actors
+    actors: PeerActors
     tasks: TaskSender
   }
 }
 
 declare module '../tasks/define.js' {
   interface TaskContextExtensions {
-    actors: Actors
+    actors: PeerActors
     tasks: TaskSender
   }
 }

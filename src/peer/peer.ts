@@ -23,7 +23,7 @@ import { countFrame, createMetrics, registerOps, type Metrics } from '../ops/ind
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
 import { Work } from './work.js'
-import type { Actors } from '../actors/index.js'
+import type { PeerActors } from './context.js'
 import type { TaskServiceInit } from '../tasks/index.js'
 import type { TaskControl } from '../http/task-routes.js'
 import { taskRoutes } from '../http/task-routes.js'
@@ -69,8 +69,8 @@ export interface Peer {
   readonly metrics: Metrics
   /** The lease partitions this peer holds now, with fences; news of changes. */
   readonly leases: PartitionClaims & HolderDirectory & { status(): LeaseStatus }
-  /** Tell and ask actors anywhere in the cluster. */
-  readonly actors: Actors
+  /** Tell, ask and schedule messages to actors anywhere in the cluster. */
+  readonly actors: PeerActors
   /** Enqueue and inspect tasks; cancel, retry and delete them from any peer. */
   readonly tasks: TaskControl
   members(): MemberSummary[]
@@ -251,8 +251,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     }
   }
 
-  get actors(): Actors {
-    return this.work.actors
+  get actors(): PeerActors {
+    return this.work.senders.actors
   }
 
   get tasks(): TaskControl {

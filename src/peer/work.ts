@@ -13,7 +13,8 @@ import type { Clock, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
-import type { PeerSenders } from './context.js'
+import type { PeerActors, PeerSenders } from './context.js'
+import { DELIVER_TASK, deliverTask } from './deliver.js'
 
 export interface WorkComponents {
   self: string
@@ -52,8 +53,13 @@ export class Work {
       random: c.random,
       logger: c.logger.child({ part: 'actors' }),
     }, { actors: app.actors })
+    const actors: PeerActors = {
+      tell: (address, handler, message, options) => this.actors.tell(address, handler, message, options),
+      ask: (address, handler, message, options) => this.actors.ask(address, handler, message, options),
+      schedule: (address, handler, message, options) => this.tasks.enqueue(DELIVER_TASK, { address, handler, message }, options),
+    }
     this.senders = {
-      actors: this.actors,
+      actors,
       tasks: {
         enqueue: (name, input, options) => this.tasks.enqueue(name, input, options),
         get: id => this.tasks.get(id),
@@ -71,7 +77,7 @@ export class Work {
       members: c.members,
       self: c.self,
       context: () => this.senders,
-    }, app.tasks, init.tasks)
+    }, app.tasks.some(t => t.name === DELIVER_TASK) ? app.tasks : [...app.tasks, deliverTask], init.tasks)
   }
 
   async start(): Promise<void> {

@@ -114,6 +114,14 @@ describe('actors and tasks across real peers', () => {
     expect(new Set(allRuns.filter(([t]) => t === id).map(([, p]) => p))).toEqual(new Set(peers.map(p => p.id)))
   })
 
+  it('a message scheduled for an actor is delivered once, no earlier than asked', async () => {
+    const start = Date.now()
+    const id = await peers[0]!.actors.schedule('counter/later', 'add', 7, { delayMs: 600 })
+    await waitFor('the scheduled delivery to finish', () => peers[2]!.tasks.get(id)?.state === 'done', 15_000)
+    expect(peers[2]!.tasks.get(id)!.attempts[0]!.startedAt - start).toBeGreaterThanOrEqual(590)
+    expect(await peers[1]!.actors.ask('counter/later', 'get')).toBe(7)
+  })
+
   it('task control over HTTP: enqueue, show, refuse bad input', async () => {
     const created = await post(peers[2]!, '/tasks', { name: 'bump', input: { key: 'http' } })
     expect(created.status).toBe(202)
