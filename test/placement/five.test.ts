@@ -1,0 +1,79 @@
+// Five real peers in one process (libp2p on 127.0.0.1, real stores): voters
+// grow to 5 as peers join; a voter that leaves is replaced; "any" tasks run
+// exactly once; never two holders of a partition at one instant.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { createPeer, defineApp, type Peer } from '../../src/index.js'
+import { defineTask } from '../../src/tasks/index.js'
+import { silentLogger } from '../../src/util/logger.js'
+import { tempDir } from '../helpers/tmp.js'
+import { waitFor } from '../helpers/wait.js'
+
+const PARTITIONS = 32
+const lease = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
+const membership = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
+
+const runs: Array<[string, string]> = []
+const noop = defineTask({ name: 'noop', scope: 'any', input: z.object({ i: z.number() }), run: ctx => { runs.push([ctx.taskId, ctx.peer.id]) } })
+const app = defineApp({ name: 'five', tasks: [noop] })
+
+const peers: Peer[] = []
+const dirs: Array<() => Promise<void>> = []
+const violations: string[] = []
+let watch: NodeJS.Timeout | undefined
+
+beforeAll(async () => {
+  for (let i = 0; i < 5; i++) {
+    const dir = await tempDir()
+    dirs.push(dir.remove)
+    const seeds = i === 0 ? [] : [peers[0]!.multiaddrs[0]!]
+    peers.push(await createPeer({ app, listen: ['/ip4/127.0.0.1/tcp/0'], http: false, dataDir: dir.path, logger: silentLogger, membership, lease, seeds }))
+  }
+  watch = setInterval(() => {
+    for (let p = 0; p < PARTITIONS; p++) {
+      const holders = peers.filter(peer => peer.leases.held(p) !== undefined)
+      if (holders.length > 1) violations.push(`partition ${p} held by ${holders.length} peers`)
+    }
+  }, 10)
+}, 60_000)
+
+afterAll(async () => {
+  clearInterval(watch)
+  for (const p of peers) await p.stop()
+  for (const d of dirs) await d()
+})
+
+const allHeld = (ps: Peer[]): boolean => {
+  for (let p = 0; p < PARTITIONS; p++) if (!ps.some(peer => peer.leases.held(p) !== undefined)) return false
+  return true
+}
+
+describe('five peers', () => {
+  it('voters grow to 5 and every partition is held, never by two peers at once', async () => {
+    await waitFor('5 voters on every peer', () => peers.every(p => p.leases.status().voters.length === 5), 30_000)
+    await waitFor('every partition held', () => allHeld(peers), 30_000)
+    expect(violations).toEqual([])
+  })
+
+  it('500 "any" tasks enqueued across 5 peers each run exactly once', async () => {
+    const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => peers[i % 5]!.tasks.enqueue('noop', { i })))
+    await waitFor('500 tasks done', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done'), 30_000)
+    const ran = runs.filter(([id]) => ids.includes(id))
+    expect(ran).toHaveLength(500)
+    expect(new Set(ran.map(([id]) => id)).size).toBe(500)
+    expect(violations).toEqual([])
+  })
+
+  it('a voter that leaves gracefully is replaced by the others, and its partitions are held again', async () => {
+    const leaver = peers.find(p => p.leases.status().voter && p !== peers[0])!
+    peers.splice(peers.indexOf(leaver), 1)
+    await leaver.stop()
+    await waitFor('a voter set without the leaver, agreed by all', () => peers.every(p => {
+      const v = p.leases.status().voters
+      return !v.includes(leaver.id) && v.length === 3 && v.join() === peers[0]!.leases.status().voters.join()
+    }), 30_000)
+    await waitFor('every partition held by the 4 remaining peers', () => allHeld(peers), 30_000)
+    expect(violations).toEqual([])
+  })
+})
