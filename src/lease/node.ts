@@ -96,7 +96,7 @@ export class LeaseNode {
 
   private dispatch(ctx: Ctx, event: LeaseEvent): void {
     switch (event.type) {
-      case 'boot': return boot(ctx, event.persisted, event.bootstrap === true)
+      case 'boot': return boot(ctx, event.persisted, event.bootstrap === true, event.fresh === true)
       case 'hint': updateView(ctx.s, event.alive, event.leaving, ctx.now); return tick(ctx)
       case 'leave': ctx.s.leaving = true; return tick(ctx)
       case 'tick': return tick(ctx)
@@ -105,7 +105,7 @@ export class LeaseNode {
   }
 }
 
-function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolean): void {
+function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolean, fresh: boolean): void {
   const s = ctx.s
   assert(!s.booted, 'boot once')
   s.booted = true
@@ -123,7 +123,7 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
     s.readyAt = s.unsafe.noRestartWait ? ctx.now : ctx.now + s.params.restartWaitMs
   } else if (bootstrap) {
     adoptConfig(ctx, { cfg: 1, voters: [s.id] })
-  } else {
+  } else if (!fresh) {
     s.amnesic = true
   }
 }

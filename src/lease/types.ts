@@ -23,8 +23,8 @@ export interface PersistedState {
 }
 
 export type LeaseEvent =
-  /** First event after the process starts. `persisted` is what the last `persist` effect wrote, if the disk kept it. `bootstrap` creates config 1 = {self} and must be given only on the very first start of the very first peer. */
-  | { type: 'boot', persisted?: PersistedState, bootstrap?: boolean }
+  /** First event after the process starts. `persisted` is what the last `persist` effect wrote, if the disk kept it. `bootstrap` creates config 1 = {self} and must be given only on the very first start of the very first peer. `fresh` says this peer id has never run before (a new identity): without it, a boot with no persisted state is treated as a disk loss (floor recovery, and abstaining from the next config choice). */
+  | { type: 'boot', persisted?: PersistedState, bootstrap?: boolean, fresh?: boolean }
   /** A timer the node asked for has fired (early or late ticks are harmless). */
   | { type: 'tick' }
   /** A message arrived; `body` is untrusted and validated inside. */

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { compareBallots, decodeMessage, holderValidMs, hrwRank, makeFence, restartWaitMs, validateMessage, type Message } from '../../src/lease/index.js'
+import { compareBallots, decodeMessage, fnv1a32, holderValidMs, hrwRank, makeFence, restartWaitMs, validateMessage, type Message } from '../../src/lease/index.js'
 
 const peer = fc.string({ minLength: 1, maxLength: 12 })
 const ballot = fc.record({ n: fc.nat({ max: Number.MAX_SAFE_INTEGER }), by: peer })
@@ -27,6 +27,20 @@ describe('ballots and fences', () => {
       if (compareBallots(a, b) <= 0 && compareBallots(b, c) <= 0) expect(compareBallots(a, c)).toBeLessThanOrEqual(0)
       if (compareBallots(a, b) === 0) expect(a).toEqual(b)
     }))
+  })
+})
+
+describe('hashing', () => {
+  it('fnv1a32 hashes the UTF-8 bytes TextEncoder produces (lone surrogates included)', () => {
+    const encoder = new TextEncoder()
+    const reference = (text: string): number => {
+      let h = 0x811c9dc5
+      for (const byte of encoder.encode(text)) h = Math.imul(h ^ byte, 0x01000193)
+      return h >>> 0
+    }
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
+      expect(fnv1a32(text)).toBe(reference(text))
+    }), { numRuns: 2000 })
   })
 })
 

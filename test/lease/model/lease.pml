@@ -12,6 +12,9 @@
  *
  * Mutants (compile with -D...): NO_DRIFT_MARGIN, TIMER_ON_ACK,
  * NO_RESTART_WAIT, NO_FLOOR_PERSIST, QUORUM_ONE (a "view" that sees one voter).
+ * Steering (narrows the search to the dangerous corner, never adds behaviour):
+ * WORST_DRIFT (all clocks at the drift bound), CRASH_ON_GRANT (acceptors
+ * crash only right after accepting a grant), NO_RENEWAL (holders never renew).
  */
 
 #define NA 3
@@ -105,7 +108,11 @@ end:
              :: b < promised[i] -> REPLY(toP[b % NP], ACC, b, s, i, 0, promised[i])
              :: else ->
                 promised[i] = b; accB[i] = b;
+#ifdef WORST_DRIFT
+                expires[i] = now + M - 1;     /* every acceptor clock at the fast bound */
+#else
                 if :: expires[i] = now + M :: expires[i] = now + M - 1 fi;
+#endif
                 REPLY(toP[b % NP], ACC, b, s, i, 1, 0)
              fi
           fi
@@ -113,7 +120,11 @@ end:
        t = 0; b = 0; s = 0
      }
   :: atomic {
+#ifdef CRASH_ON_GRANT
+       acrashes < ACRASH && accB[i] != 0 ->   /* directed: crash right after accepting a grant */
+#else
        acrashes < ACRASH ->
+#endif
        acrashes++;
        accB[i] = 0; expires[i] = 0;
 #ifdef NO_FLOOR_PERSIST
@@ -155,7 +166,11 @@ end:
 #endif
        if
        :: phase == PROPOSING ->
+#ifdef WORST_DRIFT
+          validUntil[j] = tSend + H + 1;      /* every holder clock at the slow bound */
+#else
           if :: validUntil[j] = tSend + H :: validUntil[j] = tSend + H + 1 fi;
+#endif
           if
           :: now < validUntil[j] ->
              assert(!holds(1 - j));        /* I1: never two holders at one instant */
@@ -173,11 +188,13 @@ end:
        fi;
        renewing = false; mask = 0
      }
+#ifndef NO_RENEWAL
   :: atomic {
        phase == HOLDING && !renewing && now < validUntil[j] && now > tSend ->
        tSend = now; mask = 0; seq = 1 - seq; renewing = true;
        SEND(toA[0], PROP, myB, seq); SEND(toA[1], PROP, myB, seq); SEND(toA[2], PROP, myB, seq)
      }
+#endif
   :: atomic { phase == HOLDING && now >= validUntil[j] -> holding[j] = false; validUntil[j] = 0; renewing = false; phase = IDLE; tSend = 0; seq = 0; mask = 0; myB = 0 }
   :: atomic {   /* round timeout: a round may be abandoned once a tick has passed since it started */
        (phase == PREPARING || phase == PROPOSING || renewing) && now > tSend ->

@@ -4,7 +4,7 @@ import type { UnsafeName } from '../../../src/lease/index.js'
 import { runSeed, type RunResult } from './swarm.js'
 
 /** Seeds per vitest file (two files run in parallel) and the fault-phase scale used in CI. */
-export const SEEDS_PER_FILE = 1100
+export const SEEDS_PER_FILE = 1000
 export const DURATION_SCALE = 0.6
 
 export interface BatchSummary {

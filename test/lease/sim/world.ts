@@ -36,6 +36,7 @@ export interface SimNode {
   queue: LeaseEvent[]
   timerToken: number
   lastHint: string
+  boots: number
 }
 
 export class World {
@@ -72,7 +73,7 @@ export class World {
   /** Adds a node whose clock runs at `rate` (1 +- rho) and boots it now. */
   addNode(id: string, init: { rate?: number, persisted?: PersistedState, bootstrap?: boolean } = {}): SimNode {
     const offset = Math.floor(this.rng.next() * 1e6)
-    const n: SimNode = { id, clock: new SimClock(offset, init.rate ?? 1, this.t), up: false, departed: false, pausedUntil: 0, queue: [], timerToken: 0, lastHint: '' }
+    const n: SimNode = { id, clock: new SimClock(offset, init.rate ?? 1, this.t), up: false, departed: false, pausedUntil: 0, queue: [], timerToken: 0, lastHint: '', boots: 0 }
     if (init.persisted) n.disk = structuredClone(init.persisted)
     this.nodes.set(id, n)
     this.start(n, init.bootstrap === true)
@@ -85,7 +86,9 @@ export class World {
     n.queue = []
     n.lastHint = ''
     this.trace(`${n.id} boot disk=${n.disk !== undefined}`)
-    this.deliver(n, n.disk ? { type: 'boot', persisted: structuredClone(n.disk) } : { type: 'boot', bootstrap })
+    // A restart reuses the peer id, so a restart without its disk is the amnesic case (worst case: a real peer whose key was lost too comes back as a new id).
+    const fresh = n.boots++ === 0
+    this.deliver(n, n.disk ? { type: 'boot', persisted: structuredClone(n.disk) } : { type: 'boot', bootstrap, fresh })
   }
 
   crash(id: string, diskLoss = false): void {
