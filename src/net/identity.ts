@@ -9,7 +9,13 @@ import { ConfigError } from '../errors.js'
 
 export const IDENTITY_FILE = 'peer.key'
 
-export async function loadOrCreateIdentity(dataDir: string): Promise<PrivateKey> {
+export interface Identity {
+  key: PrivateKey
+  /** True when the key was created by this call: a peer id that has never run before. */
+  created: boolean
+}
+
+export async function loadOrCreateIdentity(dataDir: string): Promise<Identity> {
   const path = join(dataDir, IDENTITY_FILE)
   let bytes: Buffer | undefined
   try {
@@ -21,7 +27,7 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<PrivateKey>
   }
   if (bytes !== undefined) {
     try {
-      return privateKeyFromProtobuf(bytes)
+      return { key: privateKeyFromProtobuf(bytes), created: false }
     } catch (err) {
       throw new ConfigError(`the peer identity ${path} is corrupt (${(err as Error).message}); move it away to start with a new peer id`, { cause: err })
     }
@@ -35,5 +41,5 @@ export async function loadOrCreateIdentity(dataDir: string): Promise<PrivateKey>
   } catch (err) {
     throw new ConfigError(`cannot write the peer identity ${path}: ${(err as Error).message}`, { cause: err })
   }
-  return key
+  return { key, created: true }
 }

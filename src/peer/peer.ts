@@ -91,7 +91,8 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
   try {
     const store = await openStore(config.dataDir)
     cleanup.push(() => store.close())
-    const privateKey = await loadOrCreateIdentity(config.dataDir)
+    const identity = await loadOrCreateIdentity(config.dataDir)
+    const privateKey = identity.key
     const incarnation = await nextIncarnation(store)
     const node = await createNode({
       privateKey,
@@ -102,7 +103,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     cleanup.push(async () => { await node.stop() })
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -138,6 +139,8 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 
 interface Parts {
   processMetrics: boolean
+  /** The peer id was created by this start: it has never run before. */
+  freshIdentity: boolean
   /** No cluster secret: anyone who reaches the peer can join. */
   open: boolean
   lease: Partial<LeaseParams>
@@ -210,7 +213,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       timers: parts.timers,
       random: parts.random,
       logger: parts.logger.child({ part: 'lease' }),
-    }, { bootstrap: config.seeds.length === 0, params: leaseParamsFor(config.leaseMs, parts.lease) })
+    }, { bootstrap: config.seeds.length === 0, fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, parts.lease) })
     this.work = new Work({
       self: this.id,
       node: parts.node,

@@ -29,6 +29,8 @@ export interface LeaseServiceInit {
   params?: Partial<LeaseParams>
   /** Create voter config 1 = {self}: only the first peer of a new cluster (started without seeds, with no lease state). */
   bootstrap: boolean
+  /** This peer id has never run before; without it, a start with no lease state is treated as a lost disk. */
+  fresh: boolean
 }
 
 export interface LeaseStatus {
@@ -85,22 +87,31 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     const persisted = this.c.store.db<PersistedState>('lease').get(STATE_KEY)
     const bootstrap = this.init.bootstrap && persisted === undefined
     if (bootstrap) this.c.logger.info('bootstrapping a new cluster: this peer is the first voter')
-    this.feed({ type: 'boot', persisted, bootstrap })
+    this.feed({ type: 'boot', persisted, bootstrap, fresh: this.init.fresh && persisted === undefined })
   }
 
-  /** Releases held partitions and asks to leave the voter set; waits up to `graceMs` for that to go out. */
-  async stop(graceMs = 1_000): Promise<void> {
+  /**
+   * Releases held partitions and asks the others to take this peer out of the
+   * voter set; waits up to `graceMs` for both (a voter that leaves without
+   * waiting is replaced only after it is seen dead).
+   */
+  async stop(graceMs = 3_000): Promise<void> {
     if (!this.running) return
     this.feed({ type: 'leave' })
     const deadline = this.c.clock.now() + graceMs
-    while (this.grants.size > 0 && this.c.clock.now() < deadline) {
-      await new Promise(resolve => setTimeout(resolve, 20))
+    while ((this.grants.size > 0 || this.stillVoting()) && this.c.clock.now() < deadline) {
+      await new Promise<void>(resolve => { this.c.timers.setTimeout(resolve, 20) })
     }
     this.running = false
     if (this.timer !== undefined) this.c.timers.clearTimeout(this.timer)
     this.c.messenger.unhandle(LEASE_CHANNEL)
     this.c.messenger.unhandle(LEASE_CONFIG_CHANNEL)
     for (const p of [...this.grants.keys()]) this.dropGrant(p)
+  }
+
+  /** A voter among others: they should take it out of the set before it goes. */
+  private stillVoting(): boolean {
+    return this.config.voter && this.config.voters.length > 1
   }
 
   /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */

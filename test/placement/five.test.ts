@@ -60,6 +60,7 @@ describe('five peers', () => {
     const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => peers[i % 5]!.tasks.enqueue('noop', { i })))
     await waitFor('500 tasks done', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done'), 30_000)
     const ran = runs.filter(([id]) => ids.includes(id))
+    expect(violations).toEqual([])
     expect(ran).toHaveLength(500)
     expect(new Set(ran.map(([id]) => id)).size).toBe(500)
     expect(violations).toEqual([])
