@@ -6,7 +6,7 @@ import type { Env, Hono, MiddlewareHandler } from 'hono'
 import type { Metrics } from './metrics.js'
 
 /** Routes every peer serves besides the actions; each is its own label value. */
-export const FIXED_ROUTES: ReadonlySet<string> = new Set(['/api', '/status', '/health', '/metrics', '/openapi.json', '/docs'])
+export const FIXED_ROUTES: ReadonlySet<string> = new Set(['/', '/dashboard/state', '/api', '/status', '/health', '/metrics', '/openapi.json', '/docs', '/tasks'])
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST'])
 const API_PREFIX = '/api/'
 

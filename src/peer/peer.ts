@@ -27,6 +27,7 @@ import type { PeerActors } from './context.js'
 import type { TaskServiceInit } from '../tasks/index.js'
 import type { TaskControl } from '../http/task-routes.js'
 import { taskRoutes } from '../http/task-routes.js'
+import { dashboardRoutes } from '../dashboard/index.js'
 import './context.js'
 import { LeaseService, leaseParamsFor, type LeaseStatus } from '../placement/lease-service.js'
 import type { HolderDirectory, PartitionClaims } from '../placement/claims.js'
@@ -244,6 +245,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       extend: hono => {
         registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics })
         taskRoutes(hono, this.work.tasks)
+        dashboardRoutes(hono, { status: () => this.status(), tasks: this.work.tasks, actors: () => this.work.actors.stats(), partitions: this.leases.partitions, tasksFinished: () => this.work.tasks.counts.finished, clock: parts.clock, timers: parts.timers, signal: this.stopSignal.signal })
       },
     })
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
