@@ -5,41 +5,15 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/ports.js'
-import { runCli, type PeerProcess } from '../helpers/process.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CliPeers, type CliPeer, type CliPeerOptions } from '../helpers/cli-peers.js'
+import { runCli } from '../helpers/process.js'
 import { waitFor } from '../helpers/wait.js'
 
-const running: PeerProcess[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    p.kill('SIGKILL')
-    await p.exited
-  }
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const peers = new CliPeers()
+afterEach(() => peers.cleanup())
 
-async function dataDir(): Promise<string> {
-  const dir = await tempDir()
-  cleanups.push(dir.remove)
-  return dir.path
-}
-
-interface Started { proc: PeerProcess, port: number, p2p: string, http: string, id: string, data: string }
-
-async function startPeer(opts: { seed?: string, data?: string, extra?: string[] } = {}): Promise<Started> {
-  const port = await freePort()
-  const p2pPort = await freePort()
-  const data = opts.data ?? await dataDir()
-  const args = ['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${p2pPort}`, '--data', data, '--log-level', 'warn',
-    '--suspect-after-ms', '2000', '--dead-after-ms', '3000', ...(opts.seed === undefined ? [] : ['--seed', opts.seed]), ...(opts.extra ?? [])]
-  const proc = runCli(args)
-  running.push(proc)
-  const [, id] = await proc.waitFor(/troupe peer (\S+)/)
-  const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
-  const [, http] = await proc.waitFor(/http: (\S+)/)
-  return { proc, port, p2p: p2p!, http: http!, id: id!, data }
-}
+const dataDir = (): Promise<string> => peers.dir()
+const startPeer = (opts: CliPeerOptions = {}): Promise<CliPeer> => peers.start(opts)
 
 async function memberStates(http: string): Promise<Record<string, string>> {
   const status = await (await fetch(`${http}/status`)).json() as { members: Array<{ id: string, state: string }> }
@@ -136,8 +110,7 @@ describe('troupe CLI', () => {
     const open = await startPeer()
     await open.proc.waitFor(/the cluster is open/)
     const port = await freePort()
-    const closed = runCli(['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', await dataDir(), '--log-level', 'warn'], { TROUPE_CLUSTER_SECRET: 'a secret that is long enough' })
-    running.push(closed)
+    const closed = peers.run(['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', await dataDir(), '--log-level', 'warn'], { TROUPE_CLUSTER_SECRET: 'a secret that is long enough' })
     await closed.waitFor(/http: /)
     expect(closed.output()).not.toMatch(/the cluster is open/)
   })
@@ -161,7 +134,7 @@ describe('troupe CLI', () => {
       const port = await freePort()
       const blocker: Server = createServer()
       await new Promise<void>(resolve => blocker.listen(port, '127.0.0.1', resolve))
-      cleanups.push(() => new Promise(resolve => blocker.close(() => resolve())))
+      peers.onCleanup(() => new Promise(resolve => blocker.close(() => resolve())))
       await expectRefusal(['start', '--port', String(port), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', await dataDir()], new RegExp(`port ${port} .*in use|${port}.*in use`))
     })
 
@@ -169,7 +142,7 @@ describe('troupe CLI', () => {
       const p2p = await freePort()
       const blocker: Server = createServer()
       await new Promise<void>(resolve => blocker.listen(p2p, '127.0.0.1', resolve))
-      cleanups.push(() => new Promise(resolve => blocker.close(() => resolve())))
+      peers.onCleanup(() => new Promise(resolve => blocker.close(() => resolve())))
       await expectRefusal(['start', '--port', '0', '--listen', `/ip4/127.0.0.1/tcp/${p2p}`, '--data', await dataDir()], /cannot listen on .*: the port is in use/)
     })
 

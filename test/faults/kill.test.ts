@@ -5,35 +5,17 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
-import { freePort } from '../helpers/ports.js'
-import { runCli, type PeerProcess } from '../helpers/process.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CliPeers, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
-const running: PeerProcess[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    p.kill('SIGKILL')
-    await p.exited
-  }
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const LEASE_MS = 1_500
+const cli = new CliPeers()
+afterEach(() => cli.cleanup())
 
-interface Started { proc: PeerProcess, http: string, p2p: string, id: string }
+type Started = CliPeer
 
-async function startPeer(opts: { seed?: string, app?: string, env?: Record<string, string> } = {}): Promise<Started> {
-  const dir = await tempDir()
-  cleanups.push(dir.remove)
-  const proc = runCli(['start', '--port', String(await freePort()), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', dir.path,
-    '--log-level', 'warn', '--suspect-after-ms', '2000', '--dead-after-ms', '3000', '--lease-ms', '1500',
-    ...(opts.app === undefined ? [] : ['--app', opts.app]), ...(opts.seed === undefined ? [] : ['--seed', opts.seed])], opts.env)
-  running.push(proc)
-  const [, id] = await proc.waitFor(/troupe peer (\S+)/)
-  const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
-  const [, http] = await proc.waitFor(/http: (\S+)/)
-  return { proc, http: http!, p2p: p2p!, id: id! }
-}
+const startPeer = (opts: { seed?: string, app?: string, env?: Record<string, string> } = {}): Promise<Started> =>
+  cli.start({ ...opts, extra: ['--lease-ms', String(LEASE_MS)] })
 
 interface Status { leases: { voters: string[], held: Array<{ partition: number }> } }
 const status = async (p: Started): Promise<Status> => await (await fetch(`${p.http}/status`)).json() as Status
@@ -76,9 +58,7 @@ describe('SIGKILL of the peer doing the work', () => {
   })
 
   it('a task whose runner dies mid-run runs again on another peer, never two at once', async () => {
-    const dir = await tempDir()
-    cleanups.push(dir.remove)
-    const ledger = join(dir.path, 'ledger.jsonl')
+    const ledger = join(await cli.dir(), 'ledger.jsonl')
     const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger } })
     const res = await fetch(`${peers[1]!.http}/api/enqueue-slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 3_000 }) })
     const { id } = await res.json() as { id: string }
@@ -91,11 +71,16 @@ describe('SIGKILL of the peer doing the work', () => {
     const killedAt = performance.timeOrigin + performance.now()
     const done = await waitFor('the task to finish elsewhere', async () => (await entries()).find(e => e.task === id && e.event === 'end'), 40_000, 200)
     expect(done.peer).not.toBe(runner.id)
-    const starts = (await entries()).filter(e => e.task === id && e.event === 'start')
-    expect(starts.length).toBe(2)
-    // The second run started only after the first runner was dead, with a newer fence.
+    // At least once: the killed run, then one or more reruns (a partition can
+    // move again while the survivors settle placement; each move aborts the
+    // run and the next holder starts it again, counted here, not hidden).
+    const starts = (await entries()).filter(e => e.task === id && e.event === 'start').sort((x, y) => x.at - y.at)
+    expect(starts.length).toBeGreaterThanOrEqual(2)
     expect(starts[1]!.at).toBeGreaterThan(killedAt)
-    expect(starts[1]!.fence > starts[0]!.fence).toBe(true)
+    // Every rerun runs under a newer fence than the run before it; the run that finished holds the newest.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]!.fence > starts[i - 1]!.fence).toBe(true)
+    expect(done.fence).toBe(starts[starts.length - 1]!.fence)
+    if (starts.length > 2) process.stdout.write(`task ${id} ran ${starts.length} times (reruns after partition moves)\n`)
     const survivor = peers.find(p => p !== runner)!
     await waitFor('the record to say done', async () => ((await (await fetch(`${survivor.http}/tasks/${id}`)).json()) as { state: string }).state === 'done')
   })

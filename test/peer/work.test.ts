@@ -8,6 +8,7 @@ import { createPeer, defineAction, defineApp, type Peer } from '../../src/index.
 import { defineTask } from '../../src/tasks/index.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { tempDir } from '../helpers/tmp.js'
+import { placementSettled } from '../helpers/placement.js'
 import { waitFor } from '../helpers/wait.js'
 
 const PARTITIONS = 16
@@ -73,6 +74,7 @@ beforeAll(async () => {
     for (let p = 0; p < PARTITIONS; p++) if (!peers.some(peer => peer.leases.held(p) !== undefined)) return false
     return peers.every(peer => peer.leases.status().voters.length === 3)
   }, 30_000)
+  await placementSettled(peers, PARTITIONS)
 }, 60_000)
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { createPeer, defineApp, type Peer } from '../../src/index.js'
 import { defineTask } from '../../src/tasks/index.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { tempDir } from '../helpers/tmp.js'
+import { placementSettled } from '../helpers/placement.js'
 import { waitFor } from '../helpers/wait.js'
 
 const PARTITIONS = 32
@@ -56,10 +57,16 @@ describe('five peers', () => {
     expect(violations).toEqual([])
   })
 
-  it('500 "any" tasks enqueued across 5 peers each run exactly once', async () => {
+  it('500 "any" tasks enqueued across 5 settled peers each run exactly once', async () => {
+    await placementSettled(peers, PARTITIONS)
     const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => peers[i % 5]!.tasks.enqueue('noop', { i })))
     await waitFor('500 tasks done', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done'), 30_000)
     const ran = runs.filter(([id]) => ids.includes(id))
+    if (ran.length !== 500) {
+      const byId = new Map<string, string[]>()
+      for (const [id, peer] of ran) byId.set(id, [...(byId.get(id) ?? []), peer.slice(-4)])
+      for (const [id, ps] of byId) if (ps.length > 1) console.log('dupe', id, ps.join(' '), JSON.stringify(peers[0]!.tasks.get(id)?.attempts.map(a => ({ peer: a.peer.slice(-4), fence: a.fence?.slice(0, 24), outcome: a.outcome, round: a.round, n: a.n }))))
+    }
     expect(violations).toEqual([])
     expect(ran).toHaveLength(500)
     expect(new Set(ran.map(([id]) => id)).size).toBe(500)

@@ -2,35 +2,17 @@
 // with SIGKILL; the others take every partition over after the lease term.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { freePort } from '../helpers/ports.js'
-import { runCli, type PeerProcess } from '../helpers/process.js'
-import { tempDir } from '../helpers/tmp.js'
+import { CliPeers, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
 const LEASE_MS = 1_500
-const running: PeerProcess[] = []
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  for (const p of running.splice(0)) {
-    p.kill('SIGKILL')
-    await p.exited
-  }
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const cli = new CliPeers()
+afterEach(() => cli.cleanup())
 
-interface Started { proc: PeerProcess, http: string, p2p: string, id: string }
+type Started = CliPeer
 
-async function startPeer(seed?: string): Promise<Started> {
-  const dir = await tempDir()
-  cleanups.push(dir.remove)
-  const proc = runCli(['start', '--port', String(await freePort()), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', dir.path,
-    '--log-level', 'warn', '--suspect-after-ms', '2000', '--dead-after-ms', '3000', '--lease-ms', String(LEASE_MS), ...(seed === undefined ? [] : ['--seed', seed])])
-  running.push(proc)
-  const [, id] = await proc.waitFor(/troupe peer (\S+)/)
-  const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
-  const [, http] = await proc.waitFor(/http: (\S+)/)
-  return { proc, http: http!, p2p: p2p!, id: id! }
-}
+const startPeer = (opts: { seed?: string, app?: string, env?: Record<string, string> } = {}): Promise<Started> =>
+  cli.start({ ...opts, extra: ['--lease-ms', String(LEASE_MS)] })
 
 interface LeaseView { cfg: number, voters: string[], held: Array<{ partition: number }> }
 
@@ -47,8 +29,8 @@ async function heldCount(peers: Started[]): Promise<{ total: number, per: number
 describe('lease takeover across processes', () => {
   it('a SIGKILLed holder loses its partitions; the survivors hold all 256 again', async () => {
     const a = await startPeer()
-    const b = await startPeer(a.p2p)
-    const c = await startPeer(a.p2p)
+    const b = await startPeer({ seed: a.p2p })
+    const c = await startPeer({ seed: a.p2p })
     const peers = [a, b, c]
     await waitFor('3 voters and all partitions held, spread over the peers', async () => {
       const views = await Promise.all(peers.map(leases))

@@ -1,0 +1,65 @@
+/* global process, URL */
+// N Troupe peers, each in its own process, seeded from the first, with the
+// fast lease and membership timings of test/peer/work.test.ts.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startChild } from './proc.mjs'
+import { nowMs, sleep } from './stats.mjs'
+
+const CHILD = fileURLToPath(new URL('./peer-child.mjs', import.meta.url))
+const COMPAT = fileURLToPath(new URL('../../../dist/compat.js', import.meta.url))
+
+export const PARTITIONS = 64
+export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
+export const MEMBERSHIP = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
+
+export async function startPeer ({ seeds = [], http = false, tasks = {}, lease = LEASE, dataDir }) {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'troupe-bench-'))
+  const h = await startChild(CHILD, {
+    // BENCH_PROF=<dir>: each peer writes a V8 CPU profile there when it stops.
+    execArgv: ['--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+    env: { BENCH_PEER: JSON.stringify({ seeds, dataDir: dir, http, lease, membership: MEMBERSHIP, tasks }) },
+  })
+  h.dataDir = dir
+  return h
+}
+
+/** Starts n peers and waits (bounded) until every partition is held and every peer sees n alive members. */
+export async function startCluster (n, { http = false, tasks = {}, lease = LEASE, timeoutMs = 60_000 } = {}) {
+  const t0 = nowMs()
+  const peers = [await startPeer({ http, tasks, lease })]
+  const seeds = [peers[0].ready.multiaddr]
+  peers.push(...await Promise.all(Array.from({ length: n - 1 }, () => startPeer({ seeds, http, tasks, lease }))))
+  const cluster = {
+    peers,
+    async stop () {
+      await Promise.all(peers.map(p => p.stop()))
+      for (const p of peers) rmSync(p.dataDir, { recursive: true, force: true })
+    },
+    async holders () {
+      const held = new Map()
+      for (const [i, p] of peers.entries()) {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) continue
+        const s = await p.call('status')
+        for (const part of s.held) held.set(part, i)
+      }
+      return held
+    },
+  }
+  try {
+    while (true) {
+      const statuses = await Promise.all(peers.map(p => p.call('status')))
+      const held = new Set(statuses.flatMap(s => s.held))
+      if (held.size === lease.partitions && statuses.every(s => s.members === n)) break
+      if (nowMs() - t0 > timeoutMs) throw new Error(`cluster of ${n}: ${held.size}/${lease.partitions} partitions held after ${timeoutMs} ms`)
+      await sleep(100)
+    }
+  } catch (err) {
+    await cluster.stop()
+    throw err
+  }
+  cluster.formedMs = nowMs() - t0
+  return cluster
+}

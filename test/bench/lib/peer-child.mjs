@@ -1,0 +1,81 @@
+/* global process */
+// One Troupe peer in its own process, driven by the parent over IPC.
+// Env BENCH_PEER: JSON { seeds, dataDir, http, lease, membership, tasks }.
+import { createPeer, silentLogger } from '../../../dist/index.js'
+import { app, ran } from './app.mjs'
+import { serve } from './proc.mjs'
+import { closedLoop, nowMs } from './stats.mjs'
+
+const init = JSON.parse(process.env.BENCH_PEER ?? '{}')
+const peer = await createPeer({
+  app,
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  http: init.http ? { port: 0, host: '127.0.0.1' } : false,
+  dataDir: init.dataDir,
+  seeds: init.seeds ?? [],
+  logger: silentLogger,
+  lease: init.lease,
+  membership: init.membership,
+  tasks: init.tasks,
+})
+
+// Counts one-way messages and requests this peer sends, by channel. The
+// messenger is private to the peer; the bench wraps the instance, not the source.
+const sent = new Map()
+const messenger = peer.messenger
+for (const method of ['send', 'request']) {
+  const original = messenger[method].bind(messenger)
+  messenger[method] = (to, channel, ...rest) => {
+    sent.set(channel, (sent.get(channel) ?? 0) + 1)
+    return original(to, channel, ...rest)
+  }
+}
+
+peer.leases.onChange(event => {
+  if (event.type === 'acquired') process.send({ type: 'acquired', partition: event.partition, t: nowMs() })
+})
+
+async function enqueueMany ({ name, n, inflight }) {
+  let next = 0; let errors = 0; let firstError
+  const t0 = nowMs()
+  await Promise.all(Array.from({ length: inflight }, async () => {
+    while (next < n) {
+      const i = next++
+      try {
+        await peer.tasks.enqueue(name, { i })
+      } catch (err) {
+        errors++
+        firstError ??= String(err?.message ?? err)
+      }
+    }
+  }))
+  return { ms: nowMs() - t0, errors, firstError }
+}
+
+serve({
+  status: () => {
+    const s = peer.leases.status()
+    return { held: s.held.map(h => h.partition), voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
+  },
+  enqueueMany,
+  enqueueTimed: async ({ name }) => peer.tasks.enqueue(name, { t0: nowMs() }),
+  ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),
+  ranIds: () => [...ran.entries()],
+  resetRan: () => { ran.clear(); return true },
+  /** `n` actor addresses whose partition this peer holds now. */
+  localKeys: ({ n }) => {
+    const out = []
+    for (let i = 0; out.length < n && i < 1_000_000; i++) {
+      const a = `bench/k${i}`
+      if (peer.leases.held(peer.leases.partitionOf(a)) !== undefined) out.push(a)
+    }
+    return out
+  },
+  askLoop: async ({ addresses, handler, inflight, durationMs }) =>
+    closedLoop(w => peer.actors.ask(addresses[w % addresses.length], handler), { inflight, durationMs }),
+  sentByChannel: () => Object.fromEntries(sent),
+  memory: () => process.memoryUsage(),
+})
+
+process.once('SIGTERM', () => { peer.stop().finally(() => process.exit(0)) })
+process.send({ type: 'ready', id: peer.id, multiaddr: peer.multiaddrs[0], httpUrl: peer.httpUrl })

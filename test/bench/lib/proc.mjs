@@ -1,0 +1,113 @@
+/* global process, console, setTimeout, clearTimeout */
+// Child processes: fork with IPC, wait until ready, call commands by request
+// id, stop by pid (SIGTERM, then SIGKILL). Every child we start is tracked so
+// that the watchdog and exit paths can stop them all, and only them.
+import { fork } from 'node:child_process'
+
+const children = new Set()
+
+/** Tracks a child started elsewhere (e.g. spawn) so that the watchdog and signals stop it too. */
+export function track (child) {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+
+/**
+ * Forks `script`; resolves once it sends { type: 'ready' } with a handle:
+ * { child, ready, call(cmd, args, timeoutMs), on(type, fn), stop() }.
+ */
+export function startChild (script, { env = {}, execArgv = [], timeoutMs = 60_000, stdio = 'inherit' } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', stdio, 'inherit', 'ipc'] })
+    children.add(child)
+    child.once('exit', () => children.delete(child))
+    const pending = new Map()
+    const listeners = new Map()
+    let nextId = 1
+    const handle = {
+      child,
+      pid: child.pid,
+      ready: undefined,
+      call (cmd, args = {}, callTimeoutMs = 120_000) {
+        const reqId = nextId++
+        return new Promise((res, rej) => {
+          const t = setTimeout(() => { pending.delete(reqId); rej(new Error(`${script}: '${cmd}' got no reply in ${callTimeoutMs} ms`)) }, callTimeoutMs)
+          pending.set(reqId, { res, rej, t })
+          child.send({ cmd, reqId, ...args })
+        })
+      },
+      on (type, fn) { listeners.set(type, fn) },
+      stop: () => stopChild(child),
+      kill: () => { try { process.kill(child.pid, 'SIGKILL') } catch { /* already gone */ } },
+    }
+    const t = setTimeout(() => { stopChild(child); reject(new Error(`${script}: not ready in ${timeoutMs} ms`)) }, timeoutMs)
+    child.on('message', msg => {
+      if (msg?.type === 'ready') { clearTimeout(t); handle.ready = msg; resolve(handle); return }
+      if (msg?.type === 'reply') {
+        const p = pending.get(msg.reqId)
+        if (p === undefined) return
+        pending.delete(msg.reqId); clearTimeout(p.t)
+        if (msg.error) p.rej(new Error(msg.error)); else p.res(msg.value)
+        return
+      }
+      listeners.get(msg?.type)?.(msg)
+    })
+    child.once('exit', code => {
+      clearTimeout(t)
+      for (const p of pending.values()) { clearTimeout(p.t); p.rej(new Error(`${script} exited (${code})`)) }
+      pending.clear()
+      reject(new Error(`${script} exited before ready (${code})`))
+    })
+  })
+}
+
+/** SIGTERM to the child's pid, SIGKILL after graceMs. */
+export function stopChild (child, graceMs = 5_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise(resolve => {
+    const t = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ } }, graceMs)
+    child.once('exit', () => { clearTimeout(t); resolve() })
+    try { process.kill(child.pid, 'SIGTERM') } catch { clearTimeout(t); resolve() }
+  })
+}
+
+export async function stopAll () {
+  await Promise.all([...children].map(c => stopChild(c)))
+}
+
+/** Ends this process after ms, stopping our children first (SIGKILL: the watchdog does not wait). */
+export function watchdog (ms, label) {
+  const t = setTimeout(() => {
+    console.error(`[${label}] watchdog: over ${Math.round(ms / 1000)} s, stopping`)
+    for (const c of children) { try { process.kill(c.pid, 'SIGKILL') } catch { /* gone */ } }
+    process.exit(3)
+  }, ms)
+  t.unref()
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      for (const c of children) { try { process.kill(c.pid, 'SIGKILL') } catch { /* gone */ } }
+      process.exit(130)
+    })
+  }
+}
+
+/**
+ * The child side: answers commands from the parent. `commands` maps a
+ * command name to an async function of the message.
+ */
+export function serve (commands) {
+  process.on('message', async msg => {
+    if (msg?.cmd === undefined) return
+    const fn = commands[msg.cmd]
+    try {
+      if (fn === undefined) throw new Error(`unknown command ${msg.cmd}`)
+      const value = await fn(msg)
+      process.send({ type: 'reply', reqId: msg.reqId, value })
+    } catch (err) {
+      process.send({ type: 'reply', reqId: msg.reqId, error: String(err?.stack ?? err) })
+    }
+  })
+  // The parent going away ends us too.
+  process.on('disconnect', () => process.exit(0))
+}

@@ -1,0 +1,67 @@
+/* global process, console, setTimeout, clearTimeout, URL, fetch */
+// Pair 5: RSS of one idle peer started by the CLI (`node dist/cli/main.js
+// start`, its own process), then with many pending tasks (delayed an hour, so
+// none runs) enqueued over HTTP. RSS read from /proc/<pid>/status.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { stopChild, watchdog } from './lib/proc.mjs'
+import { envInt, writeResult } from './lib/results.mjs'
+import { median, nowMs, sleep } from './lib/stats.mjs'
+
+const PENDING = envInt('PENDING', 100_000)
+const ENQUEUE_BUDGET_MS = envInt('ENQUEUE_BUDGET_S', 150) * 1000
+watchdog(ENQUEUE_BUDGET_MS + 120_000, 'memory')
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const dataDir = mkdtempSync(join(tmpdir(), 'troupe-bench-mem-'))
+const child = spawn(process.execPath, [join(root, 'dist/cli/main.js'), 'start', '--app', join(root, 'test/bench/app'), '--port', '0', '--data', dataDir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] })
+process.once('exit', () => { try { process.kill(child.pid, 'SIGKILL') } catch { /* gone */ } })
+
+const url = await new Promise((resolve, reject) => {
+  let out = ''
+  const t = setTimeout(() => reject(new Error(`no http url from the CLI in 30 s: ${out}`)), 30_000)
+  const onData = d => {
+    out += d
+    const m = /http:\s+(http:\/\/[0-9.:]+)/.exec(out)
+    if (m) { clearTimeout(t); resolve(m[1]) }
+  }
+  child.stdout.on('data', onData)
+  child.stderr.on('data', onData)
+})
+
+const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024
+async function settledRss () {
+  const xs = []
+  for (let i = 0; i < 5; i++) { xs.push(rssMb()); await sleep(1000) }
+  return median(xs)
+}
+
+await sleep(3000)
+const idle = await settledRss()
+console.log(`idle peer (CLI, separate process): RSS ${idle.toFixed(1)} MB`)
+
+let next = 0; let ok = 0; let errors = 0; let firstError
+const t0 = nowMs()
+await Promise.all(Array.from({ length: 64 }, async () => {
+  while (next < PENDING && nowMs() - t0 < ENQUEUE_BUDGET_MS) {
+    const i = next++
+    try {
+      const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'noop', input: { i }, delayMs: 3_600_000 }) })
+      await res.arrayBuffer()
+      if (res.status === 202) ok++; else { errors++; firstError ??= `HTTP ${res.status}` }
+    } catch (err) {
+      errors++; firstError ??= String(err?.message ?? err)
+    }
+  }
+}))
+const enqueueMs = nowMs() - t0
+await sleep(3000)
+const loaded = await settledRss()
+console.log(`with ${ok} pending tasks (enqueued over HTTP at ${Math.round(ok / (enqueueMs / 1000))}/s${ok < PENDING ? `, stopped by the ${ENQUEUE_BUDGET_MS / 1000} s budget` : ''}): RSS ${loaded.toFixed(1)} MB; errors ${errors}${firstError ? ` (${firstError})` : ''}`)
+await stopChild(child)
+rmSync(dataDir, { recursive: true, force: true })
+writeResult('memory', { idleMb: idle, pending: ok, pendingTarget: PENDING, loadedMb: loaded, enqueuePerSec: ok / (enqueueMs / 1000), errors })
+process.exit(0)

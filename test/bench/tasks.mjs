@@ -1,0 +1,156 @@
+/* global process, console, setTimeout, clearTimeout, URL */
+// Pair 3: "any" tasks on 3 Troupe peers (3 processes, concurrency 50 each) vs
+// BullMQ with 3 worker processes (concurrency 50 each) on a private redis.
+// Drain: N no-op tasks submitted while the consumers are live, timed from the
+// first submission until all have run (polled every 20 ms). Troupe submits from
+// all 3 peers (200 enqueues in flight on each, each awaiting its replica ack);
+// BullMQ from this process with addBulk in chunks of 1,000. Then single-task
+// latency on an idle cluster: enqueue -> handler start, across processes on
+// CLOCK_MONOTONIC. Rounds interleaved; double runs counted from run ids.
+import { Queue } from 'bullmq'
+import { fileURLToPath } from 'node:url'
+import { startCluster } from './lib/cluster.mjs'
+import { startChild, stopAll, watchdog } from './lib/proc.mjs'
+import { haveRedis, startRedis } from './lib/redis.mjs'
+import { envInt, writeResult } from './lib/results.mjs'
+import { nowMs, percentile, sleep, summarize } from './lib/stats.mjs'
+
+const ROUNDS = envInt('ROUNDS', 3)
+const N = envInt('TASKS', 20_000)
+const LAT = envInt('LAT_TASKS', 300)
+const DRAIN_TIMEOUT_MS = envInt('DRAIN_TIMEOUT_S', 120) * 1000
+watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 180_000, 'tasks')
+
+const cluster = await startCluster(3, { tasks: { concurrency: 50 } })
+const peers = cluster.peers
+let redis; let workers = []; let queueN = 0
+if (haveRedis()) {
+  redis = await startRedis()
+  const script = fileURLToPath(new URL('./tasks-bullmq.mjs', import.meta.url))
+  workers = await Promise.all([0, 1, 2].map(() => startChild(script, { env: { REDIS_PORT: String(redis.port) } })))
+}
+const connection = () => ({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null })
+
+/** Doubles: ids run more than once, over all processes. */
+async function doubles (procs) {
+  const total = new Map()
+  for (const p of procs) for (const [id, n] of await p.call('ranIds')) total.set(id, (total.get(id) ?? 0) + n)
+  let d = 0; let count = 0
+  for (const n of total.values()) { count += n; if (n > 1) d++ }
+  return { doubles: d, ran: total.size, runs: count }
+}
+
+async function waitUntil (what, check) {
+  const t0 = nowMs()
+  while (!await check()) {
+    if (nowMs() - t0 > DRAIN_TIMEOUT_MS) throw new Error(`${what}: not done in ${DRAIN_TIMEOUT_MS} ms`)
+    await sleep(20)
+  }
+  return nowMs()
+}
+
+async function troupeDrain () {
+  await Promise.all(peers.map(p => p.call('resetRan')))
+  const t0 = nowMs()
+  const share = Math.ceil(N / peers.length)
+  const enq = await Promise.all(peers.map(p => p.call('enqueueMany', { name: 'noop', n: share, inflight: 200 }, DRAIN_TIMEOUT_MS)))
+  const enqueuedMs = Math.max(...enq.map(e => e.ms))
+  const total = share * peers.length
+  await waitUntil('troupe drain', async () => (await Promise.all(peers.map(p => p.call('ran')))).reduce((a, r) => a + r.count, 0) >= total)
+  // Runs counted double runs too: done only when every distinct id has run.
+  let d = await doubles(peers)
+  const end = d.ran >= total ? nowMs() : await waitUntil('troupe drain (distinct)', async () => (d = await doubles(peers)).ran >= total)
+  return { drainPerSec: total / ((end - t0) / 1000), enqueuePerSec: total / (enqueuedMs / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
+}
+
+async function bullDrain () {
+  const name = `drain-${queueN++}`
+  await Promise.all(workers.map(w => w.call('resetRan')))
+  await Promise.all(workers.map(w => w.call('start', { queue: name, concurrency: 50 })))
+  const queue = new Queue(name, { connection: connection() })
+  const t0 = nowMs()
+  for (let i = 0; i < N; i += 1000) {
+    await queue.addBulk(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })))
+  }
+  const enqueuedMs = nowMs() - t0
+  const end = await waitUntil('bullmq drain', async () => (await queue.getJobCounts('completed')).completed >= N)
+  await Promise.all(workers.map(w => w.call('close')))
+  const d = await doubles(workers)
+  await queue.obliterate({ force: true })
+  await queue.close()
+  return { drainPerSec: N / ((end - t0) / 1000), enqueuePerSec: N / (enqueuedMs / 1000), errors: 0, ...d }
+}
+
+/** Resolves with the first 'started' report from any of procs, or { ms: NaN } after 5 s (counted as missing). */
+function firstStarted (procs) {
+  return new Promise(resolve => {
+    const t = setTimeout(() => resolve({ ms: NaN }), 5_000)
+    for (const p of procs) p.on('started', msg => { clearTimeout(t); resolve(msg) })
+  })
+}
+
+/** One task at a time on an idle cluster: enqueue -> handler start. */
+async function troupeLatency (n) {
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const started = firstStarted(peers)
+    await peers[i % peers.length].call('enqueueTimed', { name: 'lat' })
+    out.push((await started).ms)
+    await sleep(2)
+  }
+  return out
+}
+
+let latQueue
+async function bullLatency (n) {
+  if (latQueue === undefined) {
+    latQueue = new Queue('latency', { connection: connection() })
+    await Promise.all(workers.map(w => w.call('start', { queue: 'latency', concurrency: 1 })))
+  }
+  const out = []
+  for (let i = 0; i < n; i++) {
+    const started = firstStarted(workers)
+    await latQueue.add('lat', { t0: nowMs() })
+    out.push((await started).ms)
+    await sleep(2)
+  }
+  return out
+}
+
+await troupeDrain().catch(err => console.log(`warmup: ${err.message}`))
+const runs = { troupe: [], bullmq: [] }
+for (let r = 0; r < ROUNDS; r++) {
+  const order = redis === undefined ? ['troupe'] : r % 2 === 0 ? ['troupe', 'bullmq'] : ['bullmq', 'troupe']
+  for (const name of order) {
+    const res = name === 'troupe' ? await troupeDrain() : await bullDrain()
+    runs[name].push(res)
+    console.log(`round ${r + 1} ${name.padEnd(6)} ${N} tasks: drain ${Math.round(res.drainPerSec)}/s, enqueue ${Math.round(res.enqueuePerSec)}/s, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
+  }
+}
+const lat = { troupe: [], bullmq: [] }
+for (let b = 0; b < 3; b++) {
+  lat.troupe.push(...await troupeLatency(Math.ceil(LAT / 3)))
+  if (redis !== undefined) lat.bullmq.push(...await bullLatency(Math.ceil(LAT / 3)))
+}
+for (const [name, xs] of Object.entries(lat)) {
+  const ok = xs.filter(Number.isFinite)
+  if (xs.length) console.log(`${name} enqueue -> start, ${ok.length} single tasks: p50 ${percentile(ok, 50).toFixed(3)} ms, p99 ${percentile(ok, 99).toFixed(3)} ms; ${xs.length - ok.length} not started within 5 s`)
+}
+await latQueue?.close()
+await stopAll()
+await redis?.stop()
+await cluster.stop()
+
+const sum = (name, key) => runs[name].length ? summarize(runs[name].map(x => x[key])) : undefined
+writeResult('tasks', {
+  rounds: ROUNDS, tasks: N, bullmq: redis !== undefined,
+  troupe: { drain: sum('troupe', 'drainPerSec'), enqueue: sum('troupe', 'enqueuePerSec'), doubles: runs.troupe.reduce((a, x) => a + x.doubles, 0), errors: runs.troupe.reduce((a, x) => a + x.errors, 0) },
+  bull: redis === undefined ? undefined : { drain: sum('bullmq', 'drainPerSec'), enqueue: sum('bullmq', 'enqueuePerSec'), doubles: runs.bullmq.reduce((a, x) => a + x.doubles, 0) },
+  drainRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.drainPerSec / runs.bullmq[i].drainPerSec)),
+  enqueueRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.enqueuePerSec / runs.bullmq[i].enqueuePerSec)),
+  latency: Object.fromEntries(Object.entries(lat).filter(([, xs]) => xs.length).map(([k, xs]) => {
+    const ok = xs.filter(Number.isFinite)
+    return [k, { n: ok.length, missing: xs.length - ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99) }]
+  })),
+})
+process.exit(0)

@@ -1,0 +1,65 @@
+// Peers started as real processes through `troupe start`, with their data
+// folders, and everything torn down after each test (SIGKILL, folders removed).
+
+import { freePort } from './ports.js'
+import { runCli, type PeerProcess } from './process.js'
+import { tempDir } from './tmp.js'
+
+export interface CliPeer { proc: PeerProcess, http: string, p2p: string, id: string, data: string }
+
+export interface CliPeerOptions {
+  seed?: string
+  data?: string
+  app?: string
+  /** Flags after the defaults (a repeated flag's last value wins). */
+  extra?: string[]
+  env?: Record<string, string>
+}
+
+/** Failure-detector timings short enough for tests: suspected after 2 s, dead after 3 s. */
+export const FAST_MEMBERSHIP_FLAGS = ['--suspect-after-ms', '2000', '--dead-after-ms', '3000']
+
+export class CliPeers {
+  private readonly running: PeerProcess[] = []
+  private readonly cleanups: Array<() => Promise<void>> = []
+
+  /** A temporary folder removed at cleanup. */
+  async dir(): Promise<string> {
+    const d = await tempDir()
+    this.cleanups.push(d.remove)
+    return d.path
+  }
+
+  /** Runs `troupe <args>` and kills it at cleanup if it is still running. */
+  run(args: string[], env: Record<string, string> = {}): PeerProcess {
+    const proc = runCli(args, env)
+    this.running.push(proc)
+    return proc
+  }
+
+  onCleanup(fn: () => Promise<void>): void {
+    this.cleanups.push(fn)
+  }
+
+  /** Starts a peer on free ports and waits for its banner. */
+  async start(opts: CliPeerOptions = {}): Promise<CliPeer> {
+    const data = opts.data ?? await this.dir()
+    const proc = this.run(['start', '--port', String(await freePort()), '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`, '--data', data,
+      '--log-level', 'warn', ...FAST_MEMBERSHIP_FLAGS,
+      ...(opts.app === undefined ? [] : ['--app', opts.app]),
+      ...(opts.seed === undefined ? [] : ['--seed', opts.seed]),
+      ...(opts.extra ?? [])], opts.env)
+    const [, id] = await proc.waitFor(/troupe peer (\S+)/)
+    const [, p2p] = await proc.waitFor(/p2p:\s+(\S+)/)
+    const [, http] = await proc.waitFor(/http: (\S+)/)
+    return { proc, http: http!, p2p: p2p!, id: id!, data }
+  }
+
+  async cleanup(): Promise<void> {
+    for (const p of this.running.splice(0)) {
+      p.kill('SIGKILL')
+      await p.exited
+    }
+    for (const c of this.cleanups.splice(0).reverse()) await c()
+  }
+}
