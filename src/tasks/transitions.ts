@@ -50,8 +50,11 @@ export function finishAttempt(r: TaskRecord, at: Actor, f: Finish): TaskRecord {
   const next: TaskRecord = { ...r, attempts: r.attempts.map(a => a.key === f.key ? ended : a) }
   if (isFinished(r) || old.round !== r.round) return next
   if (r.scope === 'all') return settleAll(next, at, f.retry, f.members ?? [])
-  if (!f.owner || r.state !== 'running' || (!COUNTED.has(f.outcome) && f.outcome !== 'ok')) return next
+  // A handler that finished the work finishes the task, even if its runner's
+  // tenure ended meanwhile: leaving it open would only make the next holder
+  // (often this peer again, under a new fence) run it a second time.
   if (f.outcome === 'ok') return stripUndefined({ ...next, ...bump(r, at), state: 'done', error: undefined })
+  if (!f.owner || r.state !== 'running' || !COUNTED.has(f.outcome)) return next
   if (again) return { ...next, ...bump(r, at), state: 'pending', runAt: at.now + retryDelayMs(f.retry, failures), error: f.error }
   return { ...next, ...bump(r, at), state: 'failed', error: f.error }
 }

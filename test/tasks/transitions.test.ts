@@ -30,12 +30,16 @@ describe('record transitions', () => {
     expect([r.state, r.runAt]).toEqual(['pending', 1600])
   })
 
-  it('a peer that lost its partition only records its attempt', () => {
+  it('a peer that lost its partition only records a failed attempt, but finishes a task its handler completed', () => {
     const s = startAttempt(make(), { self: 'b', now: 1 }, 'f1')
-    const r = finishAttempt(s.record, { self: 'b', now: 2 }, { key: s.attempt.key, outcome: 'ok', retry, owner: false })
-    expect(r.state).toBe('running')
-    expect(r.version).toBe(s.record.version)
-    expect(r.attempts[0]?.outcome).toBe('ok')
+    const failed = finishAttempt(s.record, { self: 'b', now: 2 }, { key: s.attempt.key, outcome: 'error', retry, owner: false })
+    expect(failed.state).toBe('running')
+    expect(failed.version).toBe(s.record.version)
+    expect(failed.attempts[0]?.outcome).toBe('error')
+    // The work is done: leaving the task open would only run it again under the next tenure.
+    const ok = finishAttempt(s.record, { self: 'b', now: 2 }, { key: s.attempt.key, outcome: 'ok', retry, owner: false })
+    expect(ok.state).toBe('done')
+    expect(ok.attempts[0]?.outcome).toBe('ok')
   })
 
   it('a new holder marks the dead holder\'s attempt lost; lost attempts do not count against retries', () => {
