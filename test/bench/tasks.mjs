@@ -6,7 +6,8 @@
 // all 3 peers (200 enqueues in flight on each, each awaiting its replica ack);
 // BullMQ from this process with addBulk in chunks of 1,000. Then single-task
 // latency on an idle cluster: enqueue -> handler start, across processes on
-// CLOCK_MONOTONIC. Rounds interleaved; double runs counted from run ids.
+// CLOCK_MONOTONIC, measured first, on the fresh cluster. Drain rounds
+// interleaved; double runs counted from run ids.
 import { Queue } from 'bullmq'
 import { fileURLToPath } from 'node:url'
 import { startCluster } from './lib/cluster.mjs'
@@ -117,6 +118,12 @@ async function bullLatency (n) {
   return out
 }
 
+// Latency first, while the cluster is idle (after the drains its gossip and sync still catch up).
+const lat = { troupe: [], bullmq: [] }
+for (let b = 0; b < 3; b++) {
+  lat.troupe.push(...await troupeLatency(Math.ceil(LAT / 3)))
+  if (redis !== undefined) lat.bullmq.push(...await bullLatency(Math.ceil(LAT / 3)))
+}
 await troupeDrain().catch(err => console.log(`warmup: ${err.message}`))
 const runs = { troupe: [], bullmq: [] }
 for (let r = 0; r < ROUNDS; r++) {
@@ -126,11 +133,6 @@ for (let r = 0; r < ROUNDS; r++) {
     runs[name].push(res)
     console.log(`round ${r + 1} ${name.padEnd(6)} ${N} tasks: drain ${Math.round(res.drainPerSec)}/s, enqueue ${Math.round(res.enqueuePerSec)}/s, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
   }
-}
-const lat = { troupe: [], bullmq: [] }
-for (let b = 0; b < 3; b++) {
-  lat.troupe.push(...await troupeLatency(Math.ceil(LAT / 3)))
-  if (redis !== undefined) lat.bullmq.push(...await bullLatency(Math.ceil(LAT / 3)))
 }
 for (const [name, xs] of Object.entries(lat)) {
   const ok = xs.filter(Number.isFinite)
