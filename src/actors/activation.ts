@@ -19,6 +19,7 @@ import { ActorMovedError, ActorSystemStoppedError, MailboxFullError } from './er
 import { Mailbox } from './mailbox.js'
 import type { Saver } from './saver.js'
 import type { StateRecord } from './wire.js'
+import { scopeController } from '../util/abort.js'
 
 export interface ActivationDeps {
   def: ActorDefinition<unknown>
@@ -52,7 +53,7 @@ export class Activation {
   readonly closed: Promise<void>
   private markClosed!: () => void
   private readonly mailbox: Mailbox<Envelope>
-  private readonly scope = new AbortController()
+  private readonly scope = scopeController()
   private phase: Phase = 'loading'
   private reason: DeactivateReason = 'idle'
   private activated = false

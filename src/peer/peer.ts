@@ -33,6 +33,7 @@ import { LeaseService, leaseParamsFor, type LeaseStatus } from '../placement/lea
 import type { HolderDirectory, PartitionClaims } from '../placement/claims.js'
 import type { LeaseParams } from '../lease/index.js'
 import { summarize, type MemberSummary, type PeerStatus } from './status.js'
+import { scopeController } from '../util/abort.js'
 
 export interface PeerInit extends PeerConfigInit {
   app?: App
@@ -172,7 +173,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   private server: Listening | undefined
   private started = false
   /** Fires when the peer begins to stop: running actions see it as ctx.signal. */
-  private readonly stopSignal = new AbortController()
+  private readonly stopSignal = scopeController()
   private stopping: Promise<void> | undefined
 
   constructor(config: PeerConfig, app: App, parts: Parts, membershipOptions: ReturnType<typeof resolveMembershipOptions>) {

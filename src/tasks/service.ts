@@ -5,7 +5,7 @@ import { pack } from 'msgpackr'
 import { validateInput } from '../app/validate.js'
 import { ConfigError, UnavailableError } from '../errors.js'
 import type { Store } from '../store/store.js'
-import type { AbortOptions } from '../util/abort.js'
+import { scopeController, type AbortOptions } from '../util/abort.js'
 import type { Clock, TimerHandle, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { Random } from '../util/random.js'
@@ -82,7 +82,7 @@ export class TaskService {
   private readonly cleanups: Array<() => void> = []
   private readonly inflight = new Set<Promise<unknown>>()
   private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
-  private scope = new AbortController()
+  private scope = scopeController()
   private readonly warming = new Set<number>()
   private state: 'new' | 'started' | 'stopped' = 'new'
 

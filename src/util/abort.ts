@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 // Cancellation helpers: every async public method takes `{ signal }` and a
 // deadline; these merge them and make sure timers are cleared.
 
@@ -36,4 +37,18 @@ export function deadlineSignal(timeoutMs: number | undefined, ...signals: Array<
 /** Rejects with the signal's reason when it aborts. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw signal.reason ?? new DOMException('aborted', 'AbortError')
+}
+
+/**
+ * Operations that may run at once under one long-lived signal (a component's
+ * shutdown scope): each adds an abort listener while it runs and removes it
+ * when it ends. Node warns past 10, which is normal concurrency here, not a leak.
+ */
+export const SCOPE_LISTENERS_MAX = 100_000
+
+/** An AbortController for a component's lifetime, shared by many concurrent operations. */
+export function scopeController(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(SCOPE_LISTENERS_MAX, controller.signal)
+  return controller
 }

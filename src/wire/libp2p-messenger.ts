@@ -10,7 +10,7 @@
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { ProtocolError, TroupeError, UnavailableError } from '../errors.js'
-import { deadlineSignal, type AbortOptions } from '../util/abort.js'
+import { deadlineSignal, scopeController, type AbortOptions } from '../util/abort.js'
 import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
 import { PROTOCOL, STREAMS_PER_CONNECTION_MAX, type WireLimits } from './constants.js'
 import { checkSignal, raceDeadline } from './deadline.js'
@@ -46,7 +46,7 @@ export class Libp2pMessenger implements Messenger {
   private readonly links = new Set<Link>()
   private readonly dials = new Map<PeerName, Promise<Link>>()
   private readonly onFrame: Libp2pMessengerComponents['onFrame']
-  private shutdown = new AbortController()
+  private shutdown = scopeController()
   private running = false
 
   constructor(components: Libp2pMessengerComponents, init: Libp2pMessengerInit = {}) {
@@ -66,7 +66,7 @@ export class Libp2pMessenger implements Messenger {
   /** Registers the protocol with libp2p. Safe to call twice. */
   async start(): Promise<void> {
     if (this.running) return
-    this.shutdown = new AbortController()
+    this.shutdown = scopeController()
     await this.node.handle(PROTOCOL, ({ stream, connection }) => { this.accept(stream, connection.remotePeer.toString()) }, {
       maxInboundStreams: STREAMS_PER_CONNECTION_MAX,
       maxOutboundStreams: STREAMS_PER_CONNECTION_MAX,

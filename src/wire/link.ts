@@ -22,6 +22,7 @@ import type { HandlerTable } from './handlers.js'
 import type { WireLogger } from './logger.js'
 import { Outbox } from './outbox.js'
 import { PendingRequests } from './pending.js'
+import { scopeController } from '../util/abort.js'
 
 export type LinkStream = Pick<Stream, 'source' | 'sink' | 'abort' | 'direction' | 'status' | 'writeStatus'>
 
@@ -49,7 +50,7 @@ export class Link {
   private readonly outbox: Outbox
   private readonly decoder: FrameDecoder
   /** Aborted when the link dies: handlers still running for this peer should give up. */
-  private readonly handlerScope = new AbortController()
+  private readonly handlerScope = scopeController()
   private owedReplies = 0
   private retired = false
   private readEnded = false
