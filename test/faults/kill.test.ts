@@ -5,36 +5,18 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
-import { CliPeers, type CliPeer } from '../helpers/cli-peers.js'
+import { CliPeers, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
-const LEASE_MS = 1_500
 const cli = new CliPeers()
 afterEach(() => cli.cleanup())
 
 type Started = CliPeer
-
-const startPeer = (opts: { seed?: string, app?: string, env?: Record<string, string> } = {}): Promise<Started> =>
-  cli.start({ ...opts, extra: ['--lease-ms', String(LEASE_MS)] })
-
-interface Status { leases: { voters: string[], held: Array<{ partition: number }> } }
-const status = async (p: Started): Promise<Status> => await (await fetch(`${p.http}/status`)).json() as Status
-
-async function startCluster(opts: { app?: string, env?: Record<string, string> } = {}): Promise<Started[]> {
-  const a = await startPeer(opts)
-  const b = await startPeer({ ...opts, seed: a.p2p })
-  const c = await startPeer({ ...opts, seed: a.p2p })
-  const peers = [a, b, c]
-  await waitFor('3 voters and every partition held', async () => {
-    const views = await Promise.all(peers.map(status))
-    return views.every(v => v.leases.voters.length === 3) && views.reduce((n, v) => n + v.leases.held.length, 0) === 256 && views.every(v => v.leases.held.length > 0)
-  }, 40_000, 200)
-  return peers
-}
+const startCluster = (opts: { app?: string, env?: Record<string, string> } = {}): Promise<Started[]> => startLeaseCluster(cli, opts)
 
 async function holderOf(peers: Started[], partition: number): Promise<Started> {
-  const views = await Promise.all(peers.map(status))
-  const i = views.findIndex(v => v.leases.held.some(h => h.partition === partition))
+  const views = await Promise.all(peers.map(leaseView))
+  const i = views.findIndex(v => v.held.some(h => h.partition === partition))
   expect(i).toBeGreaterThanOrEqual(0)
   return peers[i]!
 }

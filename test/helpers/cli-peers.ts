@@ -4,6 +4,7 @@
 import { freePort } from './ports.js'
 import { runCli, type PeerProcess } from './process.js'
 import { tempDir } from './tmp.js'
+import { waitFor } from './wait.js'
 
 export interface CliPeer { proc: PeerProcess, http: string, p2p: string, id: string, data: string }
 
@@ -62,4 +63,28 @@ export class CliPeers {
     }
     for (const c of this.cleanups.splice(0).reverse()) await c()
   }
+}
+
+/** A lease term short enough for takeover tests: a dead holder's partitions are free again after 1.5 s. */
+export const FAST_LEASE_MS = 1_500
+
+export interface LeaseView { cfg: number, voters: string[], held: Array<{ partition: number }> }
+
+/** The lease view a running peer reports in `/status`. */
+export async function leaseView(peer: CliPeer): Promise<LeaseView> {
+  return (await (await fetch(`${peer.http}/status`)).json() as { leases: LeaseView }).leases
+}
+
+/** Three peers (the second and third seeded from the first), once they agree on 3 voters and hold all 256 partitions between them. */
+export async function startLeaseCluster(cli: CliPeers, opts: Omit<CliPeerOptions, 'seed' | 'extra'> = {}): Promise<CliPeer[]> {
+  const extra = ['--lease-ms', String(FAST_LEASE_MS)]
+  const a = await cli.start({ ...opts, extra })
+  const b = await cli.start({ ...opts, extra, seed: a.p2p })
+  const c = await cli.start({ ...opts, extra, seed: a.p2p })
+  const peers = [a, b, c]
+  await waitFor('3 voters and every partition held, spread over the peers', async () => {
+    const views = await Promise.all(peers.map(leaseView))
+    return views.every(v => v.voters.length === 3) && views.reduce((n, v) => n + v.held.length, 0) === 256 && views.every(v => v.held.length > 0)
+  }, 40_000, 200)
+  return peers
 }
