@@ -8,7 +8,8 @@ Options (flags win over TROUPE_* variables, which win over the --config file;
 see docs/configuration.md):
   --config <file>    JSON file with any of the settings below (camelCase keys:
                      port, host, listen, announce, seeds, app, data, logLevel,
-                     suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs)
+                     suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs,
+                     voterReplaceAfterMs)
   --port <n>         HTTP port (default 8080; 0 picks a free one)
   --host <addr>      HTTP address to bind (default 127.0.0.1)
   --listen <ma>      libp2p multiaddr to listen on, repeatable
@@ -24,6 +25,8 @@ see docs/configuration.md):
   --secret-file <f>       file holding the cluster secret (or set TROUPE_CLUSTER_SECRET);
                           peers without it cannot connect. Never pass the secret itself.
   --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
+  --voter-replace-after-ms <n>  a voter dead this long is replaced by the majority
+                          side (default 120000)
   --stop-timeout-ms <n>   how long a graceful stop waits (default 10000)
   -h, --help         show this help
 `

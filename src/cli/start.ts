@@ -57,6 +57,7 @@ function parse(argv: string[]): FlagValues {
         'suspect-after-ms': { type: 'string' },
         'dead-after-ms': { type: 'string' },
         'lease-ms': { type: 'string' },
+        'voter-replace-after-ms': { type: 'string' },
         'stop-timeout-ms': { type: 'string' },
         'secret-file': { type: 'string' },
       },

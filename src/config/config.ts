@@ -35,7 +35,7 @@ const schema = z.object({
   stopTimeoutMs: z.number().int().positive(),
 })
 
-export type PeerConfig = z.infer<typeof schema> & { membership: MembershipInit, leaseMs: number | undefined }
+export type PeerConfig = z.infer<typeof schema> & { membership: MembershipInit, leaseMs: number | undefined, voterReplaceAfterMs: number | undefined }
 
 export interface PeerConfigInit {
   listen?: string[]
@@ -53,6 +53,11 @@ export interface PeerConfigInit {
    * partitions. The renewal interval (M/3) and round timeout scale with it.
    */
   leaseMs?: number
+  /**
+   * A voter dead this long (default 120 000 ms) is replaced by the side that
+   * still has a majority of the voters.
+   */
+  voterReplaceAfterMs?: number
 }
 
 export function resolveConfig(init: PeerConfigInit): PeerConfig {
@@ -74,5 +79,5 @@ export function resolveConfig(init: PeerConfigInit): PeerConfig {
     const field = first === undefined ? 'config' : first.path.join('.')
     throw new ConfigError(`invalid configuration: ${field}: ${first?.message ?? 'invalid'}`, { details: parsed.error.issues })
   }
-  return { ...parsed.data, membership: init.membership ?? {}, leaseMs: init.leaseMs }
+  return { ...parsed.data, membership: init.membership ?? {}, leaseMs: init.leaseMs, voterReplaceAfterMs: init.voterReplaceAfterMs }
 }

@@ -65,6 +65,7 @@ export const FIELDS = {
   deadAfterMs: { env: 'TROUPE_DEAD_AFTER_MS', flag: 'dead-after-ms', parse: ms },
   stopTimeoutMs: { env: 'TROUPE_STOP_TIMEOUT_MS', flag: 'stop-timeout-ms', parse: ms },
   leaseMs: { env: 'TROUPE_LEASE_MS', flag: 'lease-ms', parse: ms },
+  voterReplaceAfterMs: { env: 'TROUPE_VOTER_REPLACE_AFTER_MS', flag: 'voter-replace-after-ms', parse: ms },
   secretFile: { env: 'TROUPE_SECRET_FILE', flag: 'secret-file', parse: text },
 } satisfies Record<string, Field>
 

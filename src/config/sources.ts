@@ -58,6 +58,7 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     stopTimeoutMs: get<number>('stopTimeoutMs'),
     membership: Object.fromEntries(Object.entries(membership).filter(([, v]) => v !== undefined)),
     leaseMs: get<number>('leaseMs'),
+    voterReplaceAfterMs: get<number>('voterReplaceAfterMs'),
     secretFile: get<string>('secretFile'),
   }
 }

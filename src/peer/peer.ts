@@ -215,7 +215,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       timers: parts.timers,
       random: parts.random,
       logger: parts.logger.child({ part: 'lease' }),
-    }, { bootstrap: config.seeds.length === 0, fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, parts.lease) })
+    }, { bootstrap: config.seeds.length === 0, fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, voterReplace(config.voterReplaceAfterMs, parts.lease)) })
     this.work = new Work({
       self: this.id,
       node: parts.node,
@@ -356,4 +356,9 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     await this.p.store.close()
     if (this.started) this.p.logger.info('peer stopped')
   }
+}
+
+/** The configured dead-voter replacement time, unless the lease params set it themselves. */
+function voterReplace(ms: number | undefined, params: Partial<LeaseParams>): Partial<LeaseParams> {
+  return ms === undefined ? params : { voterDeadReplaceMs: ms, ...params }
 }
