@@ -46,6 +46,8 @@ function proposeOne(ctx: Ctx, from: string, seq: number, p: number, n: number): 
   a.accepted = { b, expiresAt: ctx.now + ctx.s.params.leaseMs }
   a.lastB = b
   a.lastSeq = seq
+  // A sign of a live owner for our own placement: a fallback rank need not probe (§7).
+  if (from !== ctx.s.id) ctx.s.slots[p]!.ownerSeenAt = ctx.now
   return { p, n, r: 'ok' }
 }
 

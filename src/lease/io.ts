@@ -28,6 +28,7 @@ export function persisted(s: NodeState): PersistedState {
   }
   if (s.amnesicCfg !== undefined) state.abstainCfg = s.amnesicCfg
   if (s.recovery) state.recovering = true
+  if (s.propReserved > 0) state.propN = s.propReserved
   if (s.cPromised) state.cPromised = { ...s.cPromised }
   if (s.cAccepted) state.cAccepted = { n: s.cAccepted.b.n, by: s.cAccepted.b.by, voters: [...s.cAccepted.voters] }
   return state

@@ -45,7 +45,7 @@ export class LeaseNode {
       config: { cfg: 0, voters: [] }, readyAt: 0, floor: { cfg: 0, n: 0 }, amnesic: false,
       acc: Array.from({ length: params.partitions }, emptyAcceptorSlot),
       slots: Array.from({ length: params.partitions }, () => idleSlot(0)),
-      nSeen: 0, seq: 0, rounds: new Map(),
+      nSeen: 0, propReserved: 0, seq: 0, rounds: new Map(),
       view: { aliveSince: new Map(), deadSince: new Map(), leaving: new Set(), changedAt: 0 },
       leaving: false, wakeAt: 0, cSealedAt: 0, cNSeen: 0, cRetryAt: 0,
     }
@@ -111,6 +111,8 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
   s.booted = true
   s.slots = s.slots.map(() => idleSlot(ctx.now))
   s.view.changedAt = ctx.now
+  // Never reuse a ballot of an earlier run: its grants may still be live.
+  if (persisted?.propN !== undefined) s.nSeen = s.propReserved = persisted.propN
   if (persisted && persisted.cfg > 0) {
     s.config = { cfg: persisted.cfg, voters: [...persisted.voters] }
     s.floor = persisted.floorCfg === persisted.cfg ? { cfg: persisted.cfg, n: persisted.floorN } : { cfg: persisted.cfg, n: 0 }

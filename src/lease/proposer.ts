@@ -4,7 +4,7 @@
 
 import { assert } from './assert.js'
 import { makeFence } from './ballot.js'
-import { jitter, quorumOf, sendAll } from './io.js'
+import { jitter, persist, quorumOf, sendAll } from './io.js'
 import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
 import { shouldRelease, wantsToAcquire, workers } from './placement.js'
 import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
@@ -43,6 +43,10 @@ function startPrepare(ctx: Ctx, ps: number[]): void {
   const { s, now } = ctx
   const n = s.nSeen + 1
   s.nSeen = n
+  if (n > s.propReserved) {
+    s.propReserved = n + s.params.floorReserve
+    persist(ctx)
+  }
   for (const p of ps) Object.assign(s.slots[p]!, { phase: 'preparing', b: { n, by: s.id }, promises: new Set(), deadline: now + s.params.roundTimeoutMs })
   sendAll(ctx, quorumOf(s).voters, { t: 'prepare', es: ps.map((p) => ({ p, n })) })
 }
@@ -77,8 +81,27 @@ export function tickPartitions(ctx: Ctx): void {
   })
   for (const [seq, round] of s.rounds) if (now >= round.deadline) s.rounds.delete(seq)
   release(ctx, rel)
-  startPropose(ctx, renew)
+  startPropose(ctx, coalesce(ctx, renew, rel))
   startPrepare(ctx, prepare)
+}
+
+/**
+ * Renewals that are due, plus every other held partition whose renewal falls
+ * within the next half interval: renewing early is always safe (validity
+ * counts from the new round's send time), and it puts all of a holder's
+ * partitions on one schedule, so an idle holder sends one round per renewal
+ * interval instead of one per partition's own schedule.
+ */
+function coalesce(ctx: Ctx, due: number[], released: number[]): number[] {
+  if (due.length === 0) return due
+  const { s, now } = ctx
+  const horizon = now + s.params.renewIntervalMs / 2
+  const out = new Set(due)
+  s.slots.forEach((slot, p) => {
+    const inFlight = now < slot.deadline
+    if (slot.phase === 'holding' && !slot.lapsing && !inFlight && slot.renewAt <= horizon && now < slot.validUntil && !released.includes(p)) out.add(p)
+  })
+  return [...out]
 }
 
 function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
@@ -86,7 +109,10 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
   if (r.r === 'nack') s.nSeen = Math.max(s.nSeen, r.pn ?? 0)
   if (r.r === 'busy') slot.ownerSeenAt = ctx.now
   if (slot.phase === 'holding') {
-    if (r.r === 'nack' || r.r === 'sealed') slot.lapsing = true
+    // A sealed config ends renewing. A nack from one voter does not: a
+    // renewal extends validity only on a majority of acks for its seq, and a
+    // rival with a majority of promises makes every later one fail anyway.
+    if (r.r === 'sealed') slot.lapsing = true
     return
   }
   if (r.r === 'wait' && slot.phase === 'proposing') return

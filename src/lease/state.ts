@@ -85,6 +85,8 @@ export interface NodeState {
   acc: AcceptorSlot[]
   slots: ProposerSlot[]
   nSeen: number
+  /** Ballot numbers reserved (persisted) for our own proposals: nSeen may grow to this without a write. */
+  propReserved: number
   seq: number
   rounds: Map<number, ProposeRound>
   view: View

@@ -20,6 +20,12 @@ export interface PersistedState {
   abstainCfg?: number
   /** Floor recovery (after a disk loss) has not finished: redo it after a restart. */
   recovering?: boolean
+  /**
+   * Reservation of this node's own ballot numbers: none above it was used.
+   * After a restart the proposer starts above it, so no ballot (and so no
+   * fence) is ever used for two tenures, even while the old one's grant lives.
+   */
+  propN?: number
 }
 
 export type LeaseEvent =

@@ -52,6 +52,25 @@ describe('LeaseNode', () => {
     expect(sent(a.step({ type: 'message', from: 'C', body: prepare(9) }, W + 1011))[0]).toMatchObject({ rs: [{ r: 'ok' }] })
   })
 
+  it('a proposer persists a reservation above every ballot before sending it, and a restarted one starts above the reservation', () => {
+    // A worker (not a voter) that wants every partition: its first prepare.
+    const x = node('X', voters3)
+    const first = x.step({ type: 'hint', alive: ['A', 'B', 'C'], leaving: [] }, 0)
+    const prepares = sent(first).filter((m) => m.t === 'prepare')
+    expect(prepares.length).toBeGreaterThan(0)
+    const n = (prepares[0] as { es: Array<{ n: number }> }).es[0]!.n
+    const persistAt = first.findIndex((e) => e.type === 'persist')
+    const sendAt = first.findIndex((e) => e.type === 'send')
+    expect(persistAt).toBeGreaterThanOrEqual(0)
+    expect(persistAt).toBeLessThan(sendAt)
+    const saved = (first[persistAt] as { state: PersistedState }).state
+    expect(saved.propN).toBeGreaterThanOrEqual(n)
+    // Restarted from that disk, it never proposes a ballot it may have used: its old grants may still be live.
+    const again = node('X', saved)
+    const next = sent(again.step({ type: 'hint', alive: ['A', 'B', 'C'], leaving: [] }, 0)).filter((m) => m.t === 'prepare') as Array<{ es: Array<{ n: number }> }>
+    expect(next[0]!.es.every((e) => e.n > saved.propN!)).toBe(true)
+  })
+
   it('a release from the holder frees the partition at once', () => {
     const a = node('A', voters3)
     a.step({ type: 'message', from: 'B', body: msg({ t: 'propose', cfg: 1, seq: 1, es: [{ p: 0, n: 3 }] }) }, W)

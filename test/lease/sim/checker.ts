@@ -17,7 +17,8 @@ export interface Violation {
 export class Checker {
   readonly violations: Violation[] = []
   private lastFence = new Map<number, Fence>()
-  private acquiredAt = new Map<Fence, number>()
+  /** True time of each tenure's acquisition, keyed `partition/fence` (one ballot may win several partitions). */
+  private acquiredAt = new Map<string, number>()
   private stored = new Map<number, Fence>()
   acquisitions = 0
   writesAccepted = 0
@@ -36,7 +37,7 @@ export class Checker {
     const last = this.lastFence.get(p)
     if (last !== undefined && compareFences(fence, last) <= 0) this.report('I2', t, `p${p}: ${node} acquired fence ${fence} after ${last}`)
     this.lastFence.set(p, fence)
-    if (!this.acquiredAt.has(fence)) this.acquiredAt.set(fence, t)
+    if (!this.acquiredAt.has(`${p}/${fence}`)) this.acquiredAt.set(`${p}/${fence}`, t)
   }
 
   /** Called right after a node stepped: `holders` are the nodes holding `p` at this true instant. */
@@ -48,10 +49,10 @@ export class Checker {
   onWrite(p: number, fence: Fence, t: number): void {
     const stored = this.stored.get(p)
     const accept = stored === undefined || compareFences(fence, stored) >= 0
-    const mine = this.acquiredAt.get(fence) ?? -1
+    const mine = this.acquiredAt.get(`${p}/${fence}`) ?? -1
     if (accept) {
       this.writesAccepted++
-      const theirs = stored === undefined ? -1 : this.acquiredAt.get(stored) ?? -1
+      const theirs = stored === undefined ? -1 : this.acquiredAt.get(`${p}/${stored}`) ?? -1
       if (mine < theirs) this.report('I3', t, `p${p}: resource accepted stale fence ${fence} after ${stored}`)
       this.stored.set(p, fence)
     } else {

@@ -5,7 +5,7 @@
 
 import type { UnsafeKnobs } from '../../../src/lease/index.js'
 import type { Violation } from './checker.js'
-import { SIM_RHO } from './params.js'
+import { SIM_RHO, simParams } from './params.js'
 import { holdersOf, namesRankedFirst, presetWorld } from './scenario.js'
 import type { World } from './world.js'
 
@@ -62,18 +62,29 @@ export function timerOnAck(unsafe?: UnsafeKnobs): ScenarioResult {
   return { violations: w.checker.violations, world: w }
 }
 
-/** Y takes over from X, then every acceptor and Y restart; X comes back with a fresh ballot counter. Without a persisted floor its new fence is lower than Y's. */
+/**
+ * Y takes over from X after many failed rounds (so its ballot is far above
+ * X's), then every acceptor and Y restart; X comes back with its own ballot
+ * reservation, still below Y's. Without a persisted floor the acceptors
+ * promise X again and its new fence is lower than Y's.
+ */
 export function floorPersist(unsafe?: UnsafeKnobs): ScenarioResult {
   const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
-  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { partitions: 1, fallbackRanks: 1 }, unsafe })
+  // No fallback ranks: only the desired owner ever proposes, so the voters' own ballots stay out of it.
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { partitions: 1, fallbackRanks: 0 }, unsafe })
   w.run(2000)
   w.crash(x)
+  // Y reaches only A for a while: each of its rounds times out and the next takes a higher ballot.
+  blockBoth(w, y, 'B')
+  blockBoth(w, y, 'C')
   for (const id of [...ACCEPTORS, y]) w.hint(id, [...ACCEPTORS, y])
-  w.run(5000)
+  w.run(2000 + 3 * simParams.floorReserve! * simParams.roundTimeoutMs!)
+  w.net.healAll()
+  w.run(w.t + 3000)
   for (const id of [...ACCEPTORS, y]) w.crash(id)
   for (const id of [...ACCEPTORS, x]) w.restart(id)
   for (const id of [...ACCEPTORS, x]) w.hint(id, [...ACCEPTORS, x])
-  w.run(9000)
+  w.run(w.t + 4000)
   return { violations: w.checker.violations, world: w }
 }
 
