@@ -4,7 +4,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.troupe/', 'test/**/fixtures/**/*.js'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.troupe/', 'docs/api-reference/', 'test-artifacts/', 'test/**/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

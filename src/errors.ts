@@ -2,6 +2,7 @@
 // travels as `{ name, message, code, retryable, status? }` and is rebuilt on
 // arrival as a TroupeError with the same name and code. Stacks never travel.
 
+/** An error as it travels between peers and to HTTP clients. Stacks never travel. */
 export interface ErrorShape {
   name: string
   message: string
@@ -11,6 +12,7 @@ export interface ErrorShape {
   details?: unknown
 }
 
+/** Options of every TroupeError. */
 export interface TroupeErrorOptions {
   code?: string
   status?: number
@@ -19,6 +21,7 @@ export interface TroupeErrorOptions {
   cause?: unknown
 }
 
+/** The base of Troupe's named errors: a `code`, the HTTP `status` it maps to, and whether a retry may help. */
 export class TroupeError extends Error {
   readonly code: string
   readonly status: number
@@ -43,6 +46,7 @@ export class ConfigError extends TroupeError {
   }
 }
 
+/** A deadline passed (504, retryable). */
 export class TimeoutError extends TroupeError {
   constructor(message: string, options: TroupeErrorOptions = {}) {
     super(message, { code: 'ERR_TIMEOUT', status: 504, retryable: true, ...options })
@@ -50,6 +54,7 @@ export class TimeoutError extends TroupeError {
   }
 }
 
+/** The caller's signal aborted the operation (499). */
 export class AbortedError extends TroupeError {
   constructor(message = 'the operation was aborted', options: TroupeErrorOptions = {}) {
     super(message, { code: 'ERR_ABORTED', status: 499, ...options })
@@ -57,6 +62,7 @@ export class AbortedError extends TroupeError {
   }
 }
 
+/** Not possible now (a peer is stopping, no holder, no replica): 503, retryable. */
 export class UnavailableError extends TroupeError {
   constructor(message: string, options: TroupeErrorOptions = {}) {
     super(message, { code: 'ERR_UNAVAILABLE', status: 503, retryable: true, ...options })
@@ -64,6 +70,7 @@ export class UnavailableError extends TroupeError {
   }
 }
 
+/** A peer sent something that breaks the protocol (400). */
 export class ProtocolError extends TroupeError {
   constructor(message: string, options: TroupeErrorOptions = {}) {
     super(message, { code: 'ERR_PROTOCOL', status: 400, ...options })

@@ -30,7 +30,8 @@ export interface ActivationDeps {
   /** The newest saved state (local or replicas). */
   load: () => Promise<StateRecord | undefined>
   saver: Saver
-  actors: Actors
+  /** `actors` for this address, plus the peer's extensions (`tasks`, `actors.schedule`). */
+  senders: ActorSenders
   clock: Clock
   timers: Timers
   logger: Logger
@@ -303,13 +304,16 @@ export class Activation {
   private context(turn: TurnSignal): ActorContext<unknown> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's accessors read and write this activation's state
     const self = this
-    const { target, fence, logger, actors } = this.deps
+    const { target, fence, logger, senders } = this.deps
     return {
-      address: target.address, type: target.type, key: target.key, fence, logger, actors,
+      address: target.address, type: target.type, key: target.key, fence, logger, ...senders,
       get state() { return self.state },
       set state(next) { self.state = next },
       setState(next) { self.state = next },
       get signal() { return turn.signal },
-    }
+    } as ActorContext<unknown>
   }
 }
+
+/** The senders an activation's ctx carries. */
+export type ActorSenders = { actors: Actors } & Record<string, unknown>

@@ -19,7 +19,19 @@ export interface Actors {
   ask<R = unknown>(address: string, handler: string, message?: unknown, options?: SendOptions): Promise<R>
 }
 
-export interface ActorContext<S> {
+/**
+ * What the peer adds to every actor's ctx (the task sender, and `schedule` on
+ * `ctx.actors`, as actions and tasks have them). Empty here; filled by module
+ * augmentation in the peer.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by augmentation
+export interface ActorContextExtensions {}
+
+/** What a handler gets: the actor's address and state, senders to other actors and tasks, a signal and a logger. */
+export type ActorContext<S> = ActorContextBase<S> & ActorContextExtensions
+
+/** The ctx fields the actor system itself provides. */
+export interface ActorContextBase<S> {
   /** `type/key`. */
   readonly address: string
   readonly type: string
@@ -41,6 +53,7 @@ export type DeactivateReason = 'idle' | 'stop' | 'moved'
 /** A handler: the message is `unknown` unless annotated (the annotation is trusted, or validate it yourself). */
 type Handler<S> = { bivarianceHack(ctx: ActorContext<S>, message: unknown): unknown }['bivarianceHack']
 
+/** What `defineActor` takes: a type, the initial state and the message handlers. */
 export interface ActorInit<S> {
   type: string
   initialState: () => S
@@ -65,10 +78,12 @@ export interface ActorInit<S> {
   replyAfterSave?: boolean
 }
 
+/** An actor type, made by `defineActor`; one activation per address (`type/key`) in the cluster. */
 export interface ActorDefinition<S = unknown> extends Readonly<ActorInit<S>> {
   readonly handlers: Readonly<Record<string, Handler<S>>>
 }
 
+/** Defines an actor type. Address an instance as `type/key`; it is activated where its partition is held. */
 export function defineActor<S>(init: ActorInit<S>): ActorDefinition<S> {
   const { type } = init
   if (typeof type !== 'string' || type.length > ACTOR_TYPE_LENGTH_MAX || !ACTOR_TYPE_PATTERN.test(type)) {

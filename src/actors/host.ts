@@ -6,12 +6,13 @@
 import type { PartitionClaims } from '../tasks/claims.js'
 import type { Clock, Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
-import { Activation } from './activation.js'
+import { Activation, type ActorSenders } from './activation.js'
 import type { ActorAddress } from './address.js'
-import type { ActorDefinition, Actors, DeactivateReason } from './define.js'
+import type { ActorDefinition, DeactivateReason } from './define.js'
 import type { Envelope } from './envelope.js'
 import { UnknownActorError, UnknownHandlerError } from './errors.js'
 import type { ActorLimits } from './options.js'
+import { noActorMeter, type ActorMeter } from './meter.js'
 import type { HolderDirectory } from './placement.js'
 import type { Replicas } from './replicas.js'
 import { Saver } from './saver.js'
@@ -29,8 +30,11 @@ export interface HostDeps {
   logger: Logger
   limits: ActorLimits
   /** ctx.actors for the actor at `address`. */
-  actorsFor: (address: string) => Actors
+  /** The ctx senders of the actor at `address` (its ask refuses itself). */
+  sendersFor: (address: string) => ActorSenders
   forward: (target: ActorAddress, env: Envelope) => void
+  /** Counts accepted messages by actor type; default counts nothing. */
+  meter?: ActorMeter
 }
 
 export interface TypeStats {
@@ -43,11 +47,15 @@ export interface TypeStats {
 export class ActorHost {
   private readonly active = new Map<string, Activation>()
   private readonly byPartition = new Map<number, Set<string>>()
-  private readonly accepted = new Map<string, number>()
+  /** Per actor type: messages accepted since start, and the metrics counter (fetched once). */
+  private readonly accepted = new Map<string, { messages: number, count: () => void }>()
   private unsubscribe: (() => void) | undefined
   private open = false
 
-  constructor(private readonly deps: HostDeps) {}
+  constructor(private readonly deps: HostDeps) {
+    const meter = deps.meter ?? noActorMeter
+    for (const type of deps.definitions.keys()) this.accepted.set(type, { messages: 0, count: meter.messages(type) })
+  }
 
   start(): void {
     this.open = true
@@ -88,7 +96,11 @@ export class ActorHost {
     if (act !== undefined && act.fence !== grant.fence) act.close('moved')
     if (act === undefined || act.closing) act = this.activate(target, p, grant.fence, act)
     act.enqueue(env)
-    this.accepted.set(target.type, (this.accepted.get(target.type) ?? 0) + 1)
+    const counted = this.accepted.get(target.type)
+    if (counted !== undefined) {
+      counted.messages++
+      counted.count()
+    }
     return true
   }
 
@@ -101,7 +113,7 @@ export class ActorHost {
   /** Per actor type: activations and queued messages now, messages accepted since start. */
   stats(): Record<string, TypeStats> {
     const out: Record<string, TypeStats> = {}
-    for (const type of this.deps.definitions.keys()) out[type] = { activations: 0, mailboxDepth: 0, messages: this.accepted.get(type) ?? 0 }
+    for (const type of this.deps.definitions.keys()) out[type] = { activations: 0, mailboxDepth: 0, messages: this.accepted.get(type)?.messages ?? 0 }
     for (const [address, a] of this.active) {
       const s = out[address.slice(0, address.indexOf('/'))]
       if (s === undefined) continue
@@ -123,7 +135,7 @@ export class ActorHost {
       },
       load: async () => newest(deps.store.order, [deps.store.get(target.address), ...await deps.replicas.fetch(p, target.address)]),
       saver: new Saver(target.address, p, deps.store, deps.replicas, logger),
-      actors: deps.actorsFor(target.address),
+      senders: deps.sendersFor(target.address),
       clock: deps.clock,
       timers: deps.timers,
       idleMs: def.idleMs ?? deps.limits.idleMs,

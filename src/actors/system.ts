@@ -13,10 +13,12 @@ import { parseAddress, type ActorAddress } from './address.js'
 import { encodeBounded } from './codec.js'
 import { CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_PUT, STATE_DB } from './constants.js'
 import type { ActorDefinition, Actors, SendOptions } from './define.js'
+import type { ActorSenders } from './activation.js'
 import type { Envelope } from './envelope.js'
 import { ActorDeadlockError, ActorSystemStoppedError } from './errors.js'
 import { ActorHost, type TypeStats } from './host.js'
 import { resolveActorLimits, type ActorLimits, type ActorSystemInit } from './options.js'
+import type { ActorMeter } from './meter.js'
 import type { HolderDirectory, Successors } from './placement.js'
 import { Replicas } from './replicas.js'
 import { Router } from './router.js'
@@ -40,6 +42,10 @@ export interface ActorSystemComponents {
   timers?: Timers
   random?: Random
   logger?: Logger
+  /** Counts accepted messages by actor type; default counts nothing. */
+  meter?: ActorMeter
+  /** Extra ctx fields for the actor at `address` (the peer's task sender; `actors` extended with schedule). */
+  context?: (address: string, actors: Actors) => Partial<ActorSenders>
 }
 
 export class ActorSystem implements Actors {
@@ -70,7 +76,7 @@ export class ActorSystem implements Actors {
     })
     this.host = new ActorHost({
       self: components.self, claims: components.claims, directory: components.directory, definitions, store: this.states, replicas,
-      clock, timers, logger, limits, actorsFor: address => this.actorsFor(address), forward: (target, env) => this.forward(target, env),
+      clock, timers, logger, limits, meter: components.meter, sendersFor: address => this.sendersFor(address), forward: (target, env) => this.forward(target, env),
     })
     this.router = new Router({
       self: components.self, messenger: components.messenger, claims: components.claims, host: this.host,
@@ -155,12 +161,13 @@ export class ActorSystem implements Actors {
     return result === undefined ? { ok: 1 } : result.then(r => ({ r }))
   }
 
-  private actorsFor(address: string): Actors {
-    return {
+  private sendersFor(address: string): ActorSenders {
+    const actors: Actors = {
       tell: (to, handler, message, options) => this.tell(to, handler, message, options),
       ask: <R>(to: string, handler: string, message?: unknown, options?: SendOptions) =>
         to === address ? Promise.reject(new ActorDeadlockError(address)) : this.ask<R>(to, handler, message, options),
     }
+    return { actors, ...this.c.context?.(address, actors) }
   }
 
   /** Re-sends a tell that was queued here when its actor moved away; best effort within askTimeoutMs. */

@@ -9,6 +9,7 @@ export const ACTION_NAME_PATTERN = /^[a-zA-Z0-9_.:-]+$/
 /** Long enough for `namespace:group.verb-noun`, short enough to keep URLs and logs readable. */
 export const ACTION_NAME_LENGTH_MAX = 128
 
+/** What `defineAction` takes: a name, an input schema (zod or any Standard Schema) and `run`. */
 export interface ActionInit<S extends StandardSchemaV1, O> {
   name: string
   description?: string

@@ -13,6 +13,7 @@ type AnyTask = TaskDefinition<any>
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
 type AnyActor = ActorDefinition<any>
 
+/** What `defineApp` takes; every field is optional. */
 export interface AppInit {
   /** Shown in /status and logs. */
   name?: string
@@ -25,6 +26,7 @@ export interface AppInit {
   actors?: readonly AnyActor[]
 }
 
+/** An app: the actions, tasks, actors and middleware every peer that runs it serves. Made by `defineApp`. */
 export interface App {
   readonly name: string
   readonly actions: ReadonlyArray<Action<never, unknown>>
@@ -35,6 +37,7 @@ export interface App {
 
 const APP_MARK = Symbol.for('troupe.app')
 
+/** Defines an app (action names must be unique). An app folder default-exports it from its `index.ts`. */
 export function defineApp(init: AppInit = {}): App {
   const actions = init.actions ?? []
   const seen = new Set<string>()

@@ -16,6 +16,7 @@ Options:
   --idempotency-key <k>    same key (per task name) = same task: safe to repeat
   --priority <n>           higher runs first among due tasks (default the task's)
   --url <url>              the peer's HTTP URL (default ${STATUS_URL_DEFAULT}, or TROUPE_URL)
+  --admin-token-file <f>   file holding the peer's admin token (or set TROUPE_ADMIN_TOKEN)
   --wait-ms <n>            keep trying this long while the peer is unreachable (default ${STATUS_WAIT_MS_DEFAULT})
   --json                   print { "id": ... } as JSON
   -h, --help               show this help

@@ -9,7 +9,8 @@ see docs/configuration.md):
   --config <file>    JSON file with any of the settings below (camelCase keys:
                      port, host, listen, announce, seeds, app, data, logLevel,
                      suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs,
-                     voterReplaceAfterMs)
+                     voterReplaceAfterMs, adminTokenFile, actionTokenFile,
+                     storeFreeBytesMin)
   --port <n>         HTTP port (default 8080; 0 picks a free one)
   --host <addr>      HTTP address to bind (default 127.0.0.1)
   --listen <ma>      libp2p multiaddr to listen on, repeatable
@@ -24,6 +25,13 @@ see docs/configuration.md):
   --dead-after-ms <n>     silence before a member is declared dead (default 8000)
   --secret-file <f>       file holding the cluster secret (or set TROUPE_CLUSTER_SECRET);
                           peers without it cannot connect. Never pass the secret itself.
+  --admin-token-file <f>  file holding the admin token (or set TROUPE_ADMIN_TOKEN), at least
+                          16 characters: /tasks routes and the dashboard's Retry/Cancel need
+                          it. Without one they answer only when --host is a loopback address.
+  --action-token-file <f> file holding a token every action call must send (or set
+                          TROUPE_ACTION_TOKEN); default: actions are open
+  --store-free-bytes-min <n>  free disk space kept in reserve: below it writes are refused
+                          and the peer does not start (default 67108864, 64 MiB; 0: no check)
   --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
   --voter-replace-after-ms <n>  a voter dead this long is replaced by the majority
                           side (default 120000)

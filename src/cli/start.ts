@@ -7,17 +7,20 @@ import { parseArgs } from 'node:util'
 import { loadApp } from '../app/load.js'
 import { readConfigFile } from '../config/file.js'
 import { resolveSources, type FlagValues } from '../config/sources.js'
+import { readTokens } from '../config/tokens.js'
 import { createPeer } from '../peer/peer.js'
+import { faultsEnabled } from '../net/fault-switch.js'
 import { UsageError } from './usage.js'
 
 
 export async function startCommand(argv: string[]): Promise<number> {
   const flags = parse(argv)
   const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : undefined
-  const { app: appDir, secretFile, ...config } = resolveSources(file, process.env, flags)
+  const { app: appDir, secretFile, adminTokenFile, actionTokenFile, ...config } = resolveSources(file, process.env, flags)
+  const tokens = await readTokens({ adminTokenFile, actionTokenFile }, process.env)
   const secret = secretFile === undefined ? nonEmpty(process.env[SECRET_ENV]) : await readSecretFile(secretFile)
   const app = await loadApp(appDir)
-  const peer = await createPeer({ ...config, secret, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true })
+  const peer = await createPeer({ ...config, ...tokens, secret, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true, faults: faultsEnabled(process.env) })
   const dialable = peer.multiaddrs[0] ?? '(no address)'
   process.stdout.write([
     `troupe peer ${peer.id} (${app.name})`,
@@ -60,6 +63,9 @@ function parse(argv: string[]): FlagValues {
         'voter-replace-after-ms': { type: 'string' },
         'stop-timeout-ms': { type: 'string' },
         'secret-file': { type: 'string' },
+        'admin-token-file': { type: 'string' },
+        'action-token-file': { type: 'string' },
+        'store-free-bytes-min': { type: 'string' },
       },
     }).values
   } catch (err) {

@@ -3,6 +3,7 @@
 // client that `troupe enqueue` shares: --url/TROUPE_URL, "waiting for <url>..."
 // while the peer is unreachable, and server errors as one line.
 
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Attempt, TaskRecord, TaskState } from '../tasks/record.js'
 import { formatDuration, formatTable } from './format.js'
@@ -15,6 +16,7 @@ const REQUEST_TIMEOUT_MS = 30_000
 const RETRY_EVERY_MS = 250
 
 const COMMON_OPTIONS = `  --url <url>        the peer's HTTP URL (default ${STATUS_URL_DEFAULT}, or TROUPE_URL)
+  --admin-token-file <f>  file holding the peer's admin token (or set TROUPE_ADMIN_TOKEN)
   --wait-ms <n>      keep trying this long while the peer is unreachable (default ${STATUS_WAIT_MS_DEFAULT})
   --json             print the peer's answer as JSON
   -h, --help         show this help
@@ -129,7 +131,15 @@ async function control(op: 'retry' | 'cancel' | 'delete', argv: string[]): Promi
 
 // --- the shared client ---
 
-export interface ClientArgs { url: string, waitMs: number, json: boolean }
+export interface ClientArgs {
+  url: string
+  waitMs: number
+  json: boolean
+  /** Sent as `Authorization: Bearer <token>`: the admin token, from --admin-token-file or TROUPE_ADMIN_TOKEN. */
+  token?: string
+}
+
+export const ADMIN_TOKEN_ENV = 'TROUPE_ADMIN_TOKEN'
 
 type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
 
@@ -137,7 +147,7 @@ type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options']
 export function parseClientArgs(argv: string[], options: Options, [min, max]: readonly [number, number], names = ''): { values: Record<string, string | boolean | undefined>, positionals: string[], client: ClientArgs } {
   let parsed
   try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...options, url: { type: 'string' }, 'wait-ms': { type: 'string' }, json: { type: 'boolean' } } })
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { ...options, url: { type: 'string' }, 'wait-ms': { type: 'string' }, json: { type: 'boolean' }, 'admin-token-file': { type: 'string' } } })
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
@@ -147,7 +157,21 @@ export function parseClientArgs(argv: string[], options: Options, [min, max]: re
   const url = (values.url as string | undefined) ?? (process.env.TROUPE_URL || STATUS_URL_DEFAULT)
   if (!/^https?:\/\/[^/]/.test(url) || !URL.canParse(url)) throw new UsageError(`--url must be an http:// or https:// URL, got ${JSON.stringify(url)}`)
   const waitMs = values['wait-ms'] === undefined ? STATUS_WAIT_MS_DEFAULT : wholeNumber('--wait-ms', values['wait-ms'] as string, 0)
-  return { values, positionals: parsed.positionals, client: { url: url.replace(/\/+$/, ''), waitMs, json: values.json === true } }
+  const token = adminToken(values['admin-token-file'] as string | undefined)
+  return { values, positionals: parsed.positionals, client: { url: url.replace(/\/+$/, ''), waitMs, json: values.json === true, token } }
+}
+
+/** The admin token from a file (trimmed) or the environment; the file wins. Never a command-line value: those show in `ps`. */
+function adminToken(file: string | undefined): string | undefined {
+  if (file === undefined) return process.env[ADMIN_TOKEN_ENV]?.trim() || undefined
+  try {
+    const token = readFileSync(file, 'utf8').trim()
+    if (token === '') throw new UsageError(`--admin-token-file ${file} is empty`)
+    return token
+  } catch (err) {
+    if (err instanceof UsageError) throw err
+    throw new UsageError(`--admin-token-file: cannot read ${file}: ${(err as Error).message}`)
+  }
 }
 
 /** A whole number ≥ `min`, or a usage error naming the flag. */
@@ -172,7 +196,7 @@ export async function request<T>(client: ClientArgs, method: string, path: strin
       res = await fetch(`${client.url}${path}`, {
         method,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: headers(client, body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (err) {
@@ -185,8 +209,16 @@ export async function request<T>(client: ClientArgs, method: string, path: strin
     }
     const answer = await res.json().catch(() => undefined) as unknown
     if (res.ok && typeof answer === 'object' && answer !== null) return answer as T
-    throw new CommandError(`cannot ${what}: ${describeError(res, answer)}`)
+    const hint = res.status !== 401 ? '' : client.token === undefined ? `; set ${ADMIN_TOKEN_ENV} or --admin-token-file` : '; the token sent was refused'
+    throw new CommandError(`cannot ${what}: ${describeError(res, answer)}${hint}`)
   }
+}
+
+function headers(client: ClientArgs, json: boolean): Record<string, string> {
+  const out: Record<string, string> = { accept: 'application/json' }
+  if (json) out['content-type'] = 'application/json'
+  if (client.token !== undefined) out.authorization = `Bearer ${client.token}`
+  return out
 }
 
 interface ErrorBody { error?: { name?: string, message?: string, fields?: Array<{ path?: unknown[], message?: string }> } }

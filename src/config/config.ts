@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { ConfigError } from '../errors.js'
 import type { MembershipInit } from '../membership/options.js'
 import type { LogLevel } from '../util/logger.js'
+import { STORE_FREE_BYTES_MIN_DEFAULT } from '../store/space.js'
 
 export const DEFAULT_HTTP_PORT = 8080
 export const DEFAULT_HTTP_HOST = '127.0.0.1'
@@ -33,6 +34,8 @@ const schema = z.object({
   prettyLogs: z.boolean(),
   /** How long a graceful stop waits for work in flight before it gives up. */
   stopTimeoutMs: z.number().int().positive(),
+  /** Writes are refused (StoreFullError, 507) while the data folder's disk has less free than this; 0: no check. */
+  storeFreeBytesMin: z.number().int().nonnegative(),
 })
 
 export type PeerConfig = z.infer<typeof schema> & { membership: MembershipInit, leaseMs: number | undefined, voterReplaceAfterMs: number | undefined }
@@ -47,6 +50,8 @@ export interface PeerConfigInit {
   logLevel?: LogLevel
   prettyLogs?: boolean
   stopTimeoutMs?: number
+  /** Free disk space kept in reserve (default 64 MiB): below it, writes to the store are refused and the peer does not start. */
+  storeFreeBytesMin?: number
   membership?: MembershipInit
   /**
    * The lease term M (default 6 000 ms): how long a crashed holder keeps its
@@ -72,6 +77,7 @@ export function resolveConfig(init: PeerConfigInit): PeerConfig {
     logLevel: init.logLevel ?? 'info',
     prettyLogs: init.prettyLogs ?? false,
     stopTimeoutMs: init.stopTimeoutMs ?? 10_000,
+    storeFreeBytesMin: init.storeFreeBytesMin ?? STORE_FREE_BYTES_MIN_DEFAULT,
   }
   const parsed = schema.safeParse(candidate)
   if (!parsed.success) {

@@ -31,6 +31,7 @@ function integer(raw: unknown, from: Source, problem: string, ok: (n: number) =>
 
 const port = (raw: unknown, from: Source): number => integer(raw, from, 'must be a port number (0-65535)', n => n >= 0 && n <= 65535)
 const ms = (raw: unknown, from: Source): number => integer(raw, from, 'must be a whole number of milliseconds', n => n > 0)
+const bytes = (raw: unknown, from: Source): number => integer(raw, from, 'must be a whole number of bytes (0 or more)', n => n >= 0)
 
 function text(raw: unknown, from: Source): string {
   if (typeof raw !== 'string' || raw.trim() === '') fail(from, 'must be a non-empty string', raw)
@@ -67,6 +68,9 @@ export const FIELDS = {
   leaseMs: { env: 'TROUPE_LEASE_MS', flag: 'lease-ms', parse: ms },
   voterReplaceAfterMs: { env: 'TROUPE_VOTER_REPLACE_AFTER_MS', flag: 'voter-replace-after-ms', parse: ms },
   secretFile: { env: 'TROUPE_SECRET_FILE', flag: 'secret-file', parse: text },
+  adminTokenFile: { env: 'TROUPE_ADMIN_TOKEN_FILE', flag: 'admin-token-file', parse: text },
+  actionTokenFile: { env: 'TROUPE_ACTION_TOKEN_FILE', flag: 'action-token-file', parse: text },
+  storeFreeBytesMin: { env: 'TROUPE_STORE_FREE_BYTES_MIN', flag: 'store-free-bytes-min', parse: bytes },
 } satisfies Record<string, Field>
 
 export type FieldName = keyof typeof FIELDS

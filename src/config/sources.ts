@@ -10,7 +10,7 @@ import type { PeerConfigInit } from './config.js'
 import { FIELDS, type FieldName, type SourceKind } from './fields.js'
 
 /** What `start` hands to createPeer, plus the app folder to load. */
-export type StartConfig = PeerConfigInit & { app: string, secretFile?: string }
+export type StartConfig = PeerConfigInit & { app: string, secretFile?: string, adminTokenFile?: string, actionTokenFile?: string }
 
 export interface FileSource {
   /** Shown in errors; relative `app` and `data` paths in the file are resolved against its folder. */
@@ -39,7 +39,7 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
   }
   const get = <T>(name: FieldName): T | undefined => pick<T>(name)?.value
   // Paths from the file are relative to the file; from flags and the environment, to the working folder.
-  const path = (name: 'app' | 'data'): string | undefined => {
+  const path = (name: 'app' | 'data' | 'adminTokenFile' | 'actionTokenFile'): string | undefined => {
     const found = pick<string>(name)
     return found?.kind === 'file' && file !== undefined ? resolve(dirname(file.path), found.value) : found?.value
   }
@@ -60,6 +60,9 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     leaseMs: get<number>('leaseMs'),
     voterReplaceAfterMs: get<number>('voterReplaceAfterMs'),
     secretFile: get<string>('secretFile'),
+    adminTokenFile: path('adminTokenFile'),
+    actionTokenFile: path('actionTokenFile'),
+    storeFreeBytesMin: get<number>('storeFreeBytesMin'),
   }
 }
 

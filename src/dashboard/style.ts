@@ -27,6 +27,7 @@ code, .id { font: 12.5px ui-monospace, monospace; }
 button { font: inherit; font-size: .8rem; padding: .05rem .6rem; cursor: pointer; border: 1px solid #bbb; border-radius: 4px; background: #fff; }
 button:hover { background: #f0f0f3; } button:disabled { opacity: .5; cursor: default; }
 #note { color: var(--muted); min-height: 1.2em; } #note.bad, #conn.bad { color: var(--bad); } #conn.ok { color: var(--ok); }
+#auth { margin: .25rem 0 .5rem; } #auth input { font: inherit; width: 18rem; padding: .05rem .3rem; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
 .empty { color: var(--muted); font-style: italic; }

@@ -39,6 +39,22 @@ export class UnsupportedMediaTypeError extends TroupeError {
   }
 }
 
+/** No credentials, or the wrong ones (401, with `WWW-Authenticate: Bearer`). */
+export class UnauthorizedError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_UNAUTHORIZED', status: 401, ...options })
+    this.name = 'UnauthorizedError'
+  }
+}
+
+/** Refused whatever the credentials (403): e.g. admin routes with no admin token configured, off loopback. */
+export class ForbiddenError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_FORBIDDEN', status: 403, ...options })
+    this.name = 'ForbiddenError'
+  }
+}
+
 export interface ErrorBody {
   error: {
     name: string

@@ -4,7 +4,9 @@
 //   GET    /tasks/:id                                                                        -> the record
 //   POST   /tasks/:id/cancel | /tasks/:id/retry                                              -> the record
 //   DELETE /tasks/:id                                                                        -> the record
-// Errors are the tasks module's named errors (404, 409, 422, 503), shaped like action errors.
+// Errors are the tasks module's named errors (404, 409, 422, 503), shaped like action errors;
+// 507 StoreFullError when the disk is below its reserve. All of these are admin routes:
+// protectRoutes (auth.ts), registered before them, checks the admin token.
 
 import type { Context, Env, Hono } from 'hono'
 import { toErrorShape, isTroupeError, type ErrorShape } from '../errors.js'

@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
+import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -56,6 +57,10 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
         // Peers in a Troupe cluster are all connected to each other; flood publishing keeps first delivery fast.
         floodPublish: true,
         fallbackToFloodsub: false,
+        // Every message is signed by its author and checked; topic validators then judge the content (src/net/gossip-score.ts).
+        globalSignaturePolicy: 'StrictSign',
+        scoreParams: scoreParams(),
+        scoreThresholds: SCORE_THRESHOLDS,
       }) as unknown as (components: unknown) => PubSub,
     },
   })

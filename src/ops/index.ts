@@ -32,6 +32,7 @@ export function registerOps<E extends Env>(app: Hono<E>, init: OpsInit): Hono<E>
   return app
 }
 
-export { createMetrics, countFrame, countTask, HTTP_DURATION_BUCKETS, type Metrics, type MetricsInit, type TaskEvent, type WireDirection } from './metrics.js'
+export { createMetrics, countFrame, countTask, HTTP_DURATION_BUCKETS, TASK_EVENTS, type ActorGauges, type Metrics, type MetricsInit, type TaskEvent, type WireDirection } from './metrics.js'
+export { actorMeter, leaseMeter, taskMeter } from './meters.js'
 export { metricsMiddleware, metricsRoute, routeLabel, type MetricsMiddlewareOptions } from './http-metrics.js'
 export { buildOpenApi, openApiRoutes, type OpenApiDocument, type OpenApiInit } from '../http/openapi.js'

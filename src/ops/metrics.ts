@@ -1,24 +1,31 @@
 // Every metric a peer exports, on its own prom-client Registry: several peers
 // live side by side in one test process, so nothing touches the global
-// default registry. Handles for parts that do not exist yet (tasks, leases,
-// actors) are defined now so that later code only increments them.
+// default registry. Counters are incremented through the small meters of
+// meters.ts, which each plane receives; gauges of current state are read at
+// scrape time from the sources given to the `track*` methods.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { MemberState } from '../membership/view.js'
+import type { TaskEvent } from '../tasks/meter.js'
+
+export type { TaskEvent } from '../tasks/meter.js'
 
 /** Every state is exported, at 0 when empty, so a dashboard sees `dead 0` rather than no series. */
 const MEMBER_STATES: readonly MemberState[] = ['alive', 'suspect', 'dead', 'left']
+export const TASK_EVENTS: readonly TaskEvent[] = ['enqueued', 'claimed', 'completed', 'failed', 'retried']
 
 /** Seconds. From 1 ms to the default action timeout (30 s) and a little past it. */
 export const HTTP_DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 
 export type WireDirection = 'in' | 'out'
-export type TaskEvent = 'enqueued' | 'claimed' | 'completed' | 'failed' | 'retried'
 
 export interface MetricsInit {
   /** Also export the process metrics (CPU, memory, event loop lag, GC). One peer per process should. Default false. */
   processMetrics?: boolean
 }
+
+/** Per actor type, now: what `trackActors` reads at each scrape. */
+export type ActorGauges = Record<string, { activations: number, mailboxDepth: number }>
 
 export interface Metrics {
   readonly registry: Registry
@@ -29,24 +36,47 @@ export interface Metrics {
   /** Labels: direction (`in` | `out`). Counted by whoever sees frames: see `countFrame`. */
   readonly wireFrames: Counter<'direction'>
   readonly wireBytes: Counter<'direction'>
-  /** Labels: task (a task name defined by the app), event. */
-  readonly tasks: Counter<'task' | 'event'>
+  /** One counter per event (`troupe_tasks_<event>_total`), labelled by task (a task name defined by the app). */
+  readonly tasks: Readonly<Record<TaskEvent, Counter<'task'>>>
+  /** Attempt durations. Labels: task, outcome (ok, error, timeout, cancelled, lost, aborted). */
   readonly taskDuration: Histogram<'task' | 'outcome'>
-  /** Labels: outcome (e.g. `won`, `lost`, `timeout`). */
-  readonly leaseRounds: Counter<'outcome'>
-  readonly leaseHandovers: Counter
+  /** Task gossip messages and bytes. Labels: direction (`out` published, `in` accepted). */
+  readonly gossipMessages: Counter<'direction'>
+  readonly gossipBytes: Counter<'direction'>
+  /** Gossip messages rejected by validation (the sender's gossipsub score drops). Labels: reason. */
+  readonly gossipRejected: Counter<'reason'>
+  /** Gossip messages ignored (dropped without penalty). Labels: reason. */
+  readonly gossipIgnored: Counter<'reason'>
+  /** Anti-entropy exchanges this peer started. Labels: outcome (`ok` | `error`). */
+  readonly syncRounds: Counter<'outcome'>
+  /** Records moved by those exchanges. Labels: direction (`pulled` | `pushed`). */
+  readonly syncRecords: Counter<'direction'>
+  /** Lease rounds this peer ran as proposer. */
+  readonly leaseRounds: Counter
+  readonly leaseAcquired: Counter
+  /** Partitions this peer stopped holding. Labels: reason (`released` = handed over, `expired`, `config`). */
+  readonly leaseHandovers: Counter<'reason'>
+  /** Filled at scrape time from `trackLeases`. */
   readonly leasesHeld: Gauge
   /** Labels: actor (an actor type defined by the app). */
   readonly actorMessages: Counter<'actor'>
+  /** Labels: actor. Both filled at scrape time from `trackActors`. */
   readonly mailboxDepth: Gauge<'actor'>
+  readonly actorActivations: Gauge<'actor'>
   /** Sets where the members gauge reads from at each scrape (e.g. `() => peer.members()`). */
   trackMembers(source: () => ReadonlyArray<{ state: MemberState }>): void
+  /** Sets where `troupe_leases_held` reads from at each scrape. */
+  trackLeases(source: () => number): void
+  /** Sets where the mailbox depth and activations gauges read from at each scrape. */
+  trackActors(source: () => ActorGauges): void
 }
 
 export function createMetrics(init: MetricsInit = {}): Metrics {
   const registry = new Registry()
   const registers = [registry]
   let memberSource: () => ReadonlyArray<{ state: MemberState }> = () => []
+  let leaseSource: () => number = () => 0
+  let actorSource: () => ActorGauges = () => ({})
   const members = new Gauge({
     name: 'troupe_members', help: 'Members of the cluster as seen by this peer, by state', labelNames: ['state'], registers,
     collect() {
@@ -55,22 +85,43 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
       for (const [state, n] of counts) this.set({ state }, n)
     },
   })
+  const actorGauge = (name: string, help: string, field: 'activations' | 'mailboxDepth'): Gauge<'actor'> => new Gauge({
+    name, help, labelNames: ['actor'], registers,
+    collect() {
+      for (const [actor, s] of Object.entries(actorSource())) this.set({ actor }, s[field])
+    },
+  })
   if (init.processMetrics === true) collectDefaultMetrics({ register: registry })
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> => new Counter({ name, help, labelNames, registers })
   return {
     registry,
     members,
     httpRequests: new Histogram({ name: 'troupe_http_request_duration_seconds', help: 'HTTP requests by action, method and status', labelNames: ['action', 'method', 'status'], buckets: HTTP_DURATION_BUCKETS, registers }),
-    wireFrames: new Counter({ name: 'troupe_wire_frames_total', help: 'Wire frames by direction', labelNames: ['direction'], registers }),
-    wireBytes: new Counter({ name: 'troupe_wire_bytes_total', help: 'Wire bytes (frame headers included) by direction', labelNames: ['direction'], registers }),
-    tasks: new Counter({ name: 'troupe_tasks_total', help: 'Task events by task name and event (enqueued, claimed, completed, failed, retried)', labelNames: ['task', 'event'], registers }),
-    taskDuration: new Histogram({ name: 'troupe_task_duration_seconds', help: 'Task runs by task name and outcome', labelNames: ['task', 'outcome'], buckets: HTTP_DURATION_BUCKETS, registers }),
-    leaseRounds: new Counter({ name: 'troupe_lease_rounds_total', help: 'Lease protocol rounds by outcome', labelNames: ['outcome'], registers }),
-    leaseHandovers: new Counter({ name: 'troupe_lease_handovers_total', help: 'Leases that moved to another holder', registers }),
-    leasesHeld: new Gauge({ name: 'troupe_leases_held', help: 'Leases this peer holds now', registers }),
-    actorMessages: new Counter({ name: 'troupe_actor_messages_total', help: 'Messages handled by actors, by actor type', labelNames: ['actor'], registers }),
-    mailboxDepth: new Gauge({ name: 'troupe_actor_mailbox_depth', help: 'Messages waiting in actor mailboxes, by actor type', labelNames: ['actor'], registers }),
+    wireFrames: counter('troupe_wire_frames_total', 'Wire frames by direction', ['direction']),
+    wireBytes: counter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', ['direction']),
+    tasks: Object.fromEntries(TASK_EVENTS.map(e => [e, counter(`troupe_tasks_${e}_total`, `Tasks ${e} on this peer, by task name`, ['task'])])) as Record<TaskEvent, Counter<'task'>>,
+    taskDuration: new Histogram({ name: 'troupe_task_duration_seconds', help: 'Task attempts by task name and outcome', labelNames: ['task', 'outcome'], buckets: HTTP_DURATION_BUCKETS, registers }),
+    gossipMessages: counter('troupe_gossip_messages_total', 'Task gossip messages published (out) and accepted (in)', ['direction']),
+    gossipBytes: counter('troupe_gossip_bytes_total', 'Task gossip bytes published (out) and accepted (in)', ['direction']),
+    gossipRejected: counter('troupe_gossip_rejected_total', 'Task gossip messages rejected by validation (the sender is penalised), by reason', ['reason']),
+    gossipIgnored: counter('troupe_gossip_ignored_total', 'Task gossip messages ignored without penalty, by reason', ['reason']),
+    syncRounds: counter('troupe_sync_rounds_total', 'Task anti-entropy exchanges this peer started, by outcome', ['outcome']),
+    syncRecords: counter('troupe_sync_records_total', 'Task records pulled into and pushed from this peer by anti-entropy', ['direction']),
+    leaseRounds: counter('troupe_lease_rounds_total', 'Lease rounds this peer ran as proposer (acquisitions and renewals)'),
+    leaseAcquired: counter('troupe_lease_acquired_total', 'Partitions this peer acquired'),
+    leaseHandovers: counter('troupe_lease_handovers_total', 'Partitions this peer stopped holding, by reason (released = handed over)', ['reason']),
+    leasesHeld: new Gauge({ name: 'troupe_leases_held', help: 'Partitions this peer holds now', registers, collect() { this.set(leaseSource()) } }),
+    actorMessages: counter('troupe_actor_messages_total', 'Messages accepted into actor mailboxes on this peer, by actor type', ['actor']),
+    mailboxDepth: actorGauge('troupe_actor_mailbox_depth', 'Messages waiting in actor mailboxes on this peer, by actor type', 'mailboxDepth'),
+    actorActivations: actorGauge('troupe_actor_activations', 'Actors active on this peer, by actor type', 'activations'),
     trackMembers(source) {
       memberSource = source
+    },
+    trackLeases(source) {
+      leaseSource = source
+    },
+    trackActors(source) {
+      actorSource = source
     },
   }
 }
@@ -83,5 +134,5 @@ export function countFrame(metrics: Metrics, direction: WireDirection, bytes: nu
 
 /** For the task layer: `task` went through `event`. */
 export function countTask(metrics: Metrics, task: string, event: TaskEvent): void {
-  metrics.tasks.inc({ task, event })
+  metrics.tasks[event].inc({ task })
 }

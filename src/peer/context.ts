@@ -32,6 +32,13 @@ declare module '../app/context.js' {
   }
 }
 
+declare module '../actors/define.js' {
+  interface ActorContextExtensions {
+    actors: PeerActors
+    tasks: TaskSender
+  }
+}
+
 declare module '../tasks/define.js' {
   interface TaskContextExtensions {
     actors: PeerActors

@@ -7,11 +7,14 @@ import type { App } from '../app/app.js'
 import { defineApp } from '../app/app.js'
 import { resolveConfig, type PeerConfig, type PeerConfigInit } from '../config/config.js'
 import { ConfigError } from '../errors.js'
-import { createHttpApp, listen, type HttpApp, type Listening } from '../http/index.js'
+import { checkToken, createHttpApp, isLoopbackHost, listen, protectRoutes, type HttpApp, type HttpAuth, type Listening } from '../http/index.js'
 import { resolveMembershipOptions } from '../membership/options.js'
 import { Membership, type MembershipEvents } from '../membership/service.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { createNode, type TroupeNode } from '../net/node.js'
+import { FaultSwitch, faultRoutes } from '../net/fault-switch.js'
+import { CpuPool } from '../workers/pool.js'
+import { appSource } from '../app/load.js'
 import { connectionProtector } from '../net/secret.js'
 import { nextIncarnation, openStore, type Store } from '../store/store.js'
 import { systemClock, systemTimers, type Clock, type Timers, type WallClock } from '../util/clock.js'
@@ -19,7 +22,7 @@ import { createLogger, type Logger } from '../util/logger.js'
 import { systemRandom, type Random } from '../util/random.js'
 import { VERSION } from '../version.js'
 import { Libp2pMessenger } from '../wire/index.js'
-import { countFrame, createMetrics, registerOps, type Metrics } from '../ops/index.js'
+import { actorMeter, countFrame, createMetrics, leaseMeter, registerOps, taskMeter, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { SeedJoiner } from './seeds.js'
 import { Work } from './work.js'
@@ -53,6 +56,22 @@ export interface PeerInit extends PeerConfigInit {
   lease?: Partial<LeaseParams>
   /** Add process CPU, memory and GC metrics to /metrics (one peer per process should; the CLI does). */
   processMetrics?: boolean
+  /**
+   * The module the app came from (a path), for `cpu: true` tasks: worker
+   * threads load it again. Apps loaded with loadApp (and `troupe start`) need not say.
+   */
+  appModule?: string
+  /** Worker threads for `cpu: true` tasks (default: cores - 1, at least 1); none start when the app has no such task. */
+  cpuWorkers?: number
+  /** Test only: serve /_faults/block and /_faults/heal to cut libp2p links (see src/net/fault-switch.ts). */
+  faults?: boolean
+  /**
+   * Bearer token for the admin routes (every /tasks route, the dashboard's
+   * Retry and Cancel). Without one they answer only on a loopback address.
+   */
+  adminToken?: string
+  /** When set, actions (/api/<name>) need this token (or the admin token). */
+  actionToken?: string
 }
 
 export type PeerEvents = MembershipEvents
@@ -89,23 +108,28 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
   const app = init.app ?? defineApp()
   const rootLogger = init.logger ?? createLogger({ level: config.logLevel, pretty: config.prettyLogs })
   const membershipOptions = resolveMembershipOptions(config.membership)
+  const cpu = cpuPoolFor(app, init, rootLogger)
+  const auth = httpAuth(config, init)
   const cleanup: Array<() => Promise<void>> = []
   try {
-    const store = await openStore(config.dataDir)
+    const store = await openStore(config.dataDir, { freeBytesMin: config.storeFreeBytesMin, timers: init.timers, logger: rootLogger.child({ part: 'store' }) })
     cleanup.push(() => store.close())
     const identity = await loadOrCreateIdentity(config.dataDir)
     const privateKey = identity.key
     const incarnation = await nextIncarnation(store)
+    const faults = init.faults === true ? new FaultSwitch() : undefined
     const node = await createNode({
+      connectionGater: faults?.gater,
       privateKey,
       listen: config.listen,
       announce: config.announce,
       connectionProtector: init.secret === undefined ? undefined : connectionProtector(init.secret),
     })
     cleanup.push(async () => { await node.stop() })
+    faults?.attach(node)
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
-    const parts = { store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(config, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -140,6 +164,9 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 }
 
 interface Parts {
+  auth: HttpAuth
+  cpu: CpuPool | undefined
+  faults: FaultSwitch | undefined
   processMetrics: boolean
   /** The peer id was created by this start: it has never run before. */
   freshIdentity: boolean
@@ -215,6 +242,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       timers: parts.timers,
       random: parts.random,
       logger: parts.logger.child({ part: 'lease' }),
+      meter: leaseMeter(this.metrics),
     }, { bootstrap: config.seeds.length === 0, fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, voterReplace(config.voterReplaceAfterMs, parts.lease)) })
     this.work = new Work({
       self: this.id,
@@ -227,7 +255,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       random: parts.random,
       logger: parts.logger,
       members: () => this.liveIds(),
+      cpu: parts.cpu,
+      meters: { tasks: taskMeter(this.metrics), actors: actorMeter(this.metrics) },
     }, app, { tasks: parts.tasks })
+    this.metrics.trackLeases(() => this.leases.status().held.length)
+    this.metrics.trackActors(() => this.work.actors.stats())
     this.seeds = new SeedJoiner({
       node: parts.node,
       logger: parts.logger.child({ part: 'seeds' }),
@@ -245,7 +277,9 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       context: () => this.work.senders,
       extend: hono => {
         registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics })
+        protectRoutes(hono, parts.auth)
         taskRoutes(hono, this.work.tasks)
+        if (parts.faults !== undefined) faultRoutes(hono, parts.faults)
         dashboardRoutes(hono, { status: () => this.status(), tasks: this.work.tasks, actors: () => this.work.actors.stats(), partitions: this.leases.partitions, tasksFinished: () => this.work.tasks.counts.finished, clock: parts.clock, timers: parts.timers, signal: this.stopSignal.signal })
       },
     })
@@ -298,6 +332,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.started = true
     if (this.p.open) {
       this.p.logger.warn('the cluster is open: anyone who can reach this peer can join; set a cluster secret (TROUPE_CLUSTER_SECRET or --secret-file)')
+    }
+    if (this.p.auth.adminToken === undefined) {
+      this.p.logger.warn(this.p.auth.loopback
+        ? 'admin routes (/tasks, Retry and Cancel) have no token: served because HTTP listens on loopback only; set TROUPE_ADMIN_TOKEN or --admin-token-file'
+        : 'admin routes (/tasks, Retry and Cancel) are refused (403): HTTP listens beyond loopback and no admin token is set (TROUPE_ADMIN_TOKEN or --admin-token-file)')
     }
     this.p.logger.info('peer started', { addrs: this.multiaddrs, http: this.httpUrl, incarnation: this.incarnation, app: this.app.name })
   }
@@ -361,4 +400,22 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
 /** The configured dead-voter replacement time, unless the lease params set it themselves. */
 function voterReplace(ms: number | undefined, params: Partial<LeaseParams>): Partial<LeaseParams> {
   return ms === undefined ? params : { voterDeadReplaceMs: ms, ...params }
+}
+
+/** The worker pool for the app's `cpu: true` tasks, or none when it has none. */
+function cpuPoolFor(app: App, init: PeerInit, logger: Logger): CpuPool | undefined {
+  const cpuTasks = app.tasks.filter(t => t.cpu).map(t => t.name)
+  if (cpuTasks.length === 0) return undefined
+  const module = init.appModule ?? appSource(app)
+  if (module === undefined) {
+    throw new ConfigError(`tasks ${cpuTasks.join(', ')} are cpu: true, so worker threads must load the app again: load it with loadApp(folder) or pass createPeer({ appModule })`)
+  }
+  return new CpuPool({ timers: init.timers ?? systemTimers, logger: logger.child({ part: 'cpu' }) }, { app: module, size: init.cpuWorkers })
+}
+
+/** The HTTP token policy: tokens checked here, so a short one stops the start before anything opens. */
+function httpAuth(config: PeerConfig, init: PeerInit): HttpAuth {
+  checkToken('adminToken', init.adminToken)
+  checkToken('actionToken', init.actionToken)
+  return { adminToken: init.adminToken, actionToken: init.actionToken, loopback: config.http === null || isLoopbackHost(config.http.host) }
 }

@@ -3,6 +3,7 @@
 import type { MemberInfo, MemberState } from '../membership/view.js'
 import type { LeaseStatus } from '../placement/lease-service.js'
 
+/** One member as a peer sees it (`peer.members()`, `GET /status`). */
 export interface MemberSummary {
   id: string
   state: MemberState
@@ -30,6 +31,7 @@ export function summarize(m: MemberInfo, now: number): MemberSummary {
   }
 }
 
+/** What `GET /status` and `peer.status()` answer. */
 export interface PeerStatus {
   peer: { id: string, incarnation: number, addrs: string[], httpUrl: string | null }
   app: string

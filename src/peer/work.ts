@@ -13,8 +13,12 @@ import type { Clock, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
+import type { ActorMeter } from '../actors/meter.js'
+import type { TaskMeter } from '../tasks/meter.js'
 import type { PeerActors, PeerSenders } from './context.js'
 import { DELIVER_TASK, deliverTask } from './deliver.js'
+import type { CpuPool } from '../workers/pool.js'
+import type { TaskDefinition } from '../tasks/define.js'
 
 export interface WorkComponents {
   self: string
@@ -28,6 +32,10 @@ export interface WorkComponents {
   logger: Logger
   /** Live peer ids, self included (a hint). */
   members: () => readonly string[]
+  /** Runs the app's `cpu: true` task handlers in worker threads; required when the app has any. */
+  cpu?: CpuPool
+  /** Metrics of each plane; default counts nothing. */
+  meters?: { tasks?: TaskMeter, actors?: ActorMeter }
 }
 
 export interface WorkInit {
@@ -38,6 +46,7 @@ export class Work {
   readonly tasks: TaskService
   readonly actors: ActorSystem
   readonly senders: PeerSenders
+  private readonly cpu: CpuPool | undefined
 
   constructor(c: WorkComponents, app: App, init: WorkInit = {}) {
     this.actors = new ActorSystem({
@@ -52,6 +61,9 @@ export class Work {
       timers: c.timers,
       random: c.random,
       logger: c.logger.child({ part: 'actors' }),
+      meter: c.meters?.actors,
+      // Actors enqueue tasks and schedule messages like actions do; their own ask keeps refusing themselves.
+      context: (_address, actors) => ({ tasks: this.senders.tasks, actors: { ...actors, schedule: this.senders.actors.schedule } }),
     }, { actors: app.actors })
     const actors: PeerActors = {
       tell: (address, handler, message, options) => this.actors.tell(address, handler, message, options),
@@ -77,10 +89,13 @@ export class Work {
       members: c.members,
       self: c.self,
       context: () => this.senders,
-    }, app.tasks.some(t => t.name === DELIVER_TASK) ? app.tasks : [...app.tasks, deliverTask], init.tasks)
+      meter: c.meters?.tasks,
+    }, withDeliver(app.tasks.map(t => onPool(t, c.cpu))), init.tasks)
+    this.cpu = c.cpu
   }
 
   async start(): Promise<void> {
+    await this.cpu?.start()
     await this.actors.start()
     await this.tasks.start()
   }
@@ -88,6 +103,21 @@ export class Work {
   /** Stops taking new work, lets running tasks finish up to `deadlineMs`, then stops the actors. */
   async stop(deadlineMs: number): Promise<void> {
     await this.tasks.stop({ deadlineMs })
+    await this.cpu?.stop()
     await this.actors.stop({ timeoutMs: deadlineMs })
   }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- definitions of any input type share one list
+type AnyTask = TaskDefinition<any>
+
+function withDeliver(tasks: AnyTask[]): AnyTask[] {
+  return tasks.some(t => t.name === DELIVER_TASK) ? tasks : [...tasks, deliverTask]
+}
+
+/** A `cpu: true` definition whose handler runs in the worker pool instead of this thread. */
+function onPool(def: AnyTask, pool: CpuPool | undefined): AnyTask {
+  if (!def.cpu) return def
+  if (pool === undefined) throw new Error(`task ${def.name} is cpu: true but the peer has no CPU worker pool`)
+  return Object.freeze({ ...def, run: (ctx, input) => pool.run(def.name, ctx, input) })
 }

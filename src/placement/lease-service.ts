@@ -14,6 +14,7 @@ import type { Logger } from '../util/logger.js'
 import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { ClaimsChange, HolderDirectory, PartitionClaims, PartitionGrant, Successors } from './claims.js'
+import { noLeaseMeter, type LeaseMeter } from './meter.js'
 
 export interface LeaseServiceComponents {
   self: string
@@ -23,6 +24,8 @@ export interface LeaseServiceComponents {
   timers: Timers
   random: Random
   logger: Logger
+  /** Counts rounds, acquisitions and losses; default counts nothing. */
+  meter?: LeaseMeter
 }
 
 export interface LeaseServiceInit {
@@ -61,6 +64,7 @@ export function leaseParamsFor(leaseMs: number | undefined, params: Partial<Leas
 export class LeaseService implements PartitionClaims, HolderDirectory, Successors {
   readonly partitions: number
   private readonly c: LeaseServiceComponents
+  private readonly meter: LeaseMeter
   private readonly node: LeaseNode
   private readonly init: LeaseServiceInit
   private readonly grants = new Map<number, PartitionGrant>()
@@ -72,6 +76,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   constructor(components: LeaseServiceComponents, init: LeaseServiceInit) {
     this.c = components
+    this.meter = components.meter ?? noLeaseMeter
     this.init = init
     this.node = new LeaseNode({ id: components.self, random: components.random, params: init.params })
     this.partitions = this.node.state.params.partitions
@@ -155,6 +160,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   private feed(event: Parameters<LeaseNode['step']>[0]): void {
     let effects: Effect[]
+    const seq = this.node.state.seq
     try {
       effects = this.node.step(event, this.c.clock.now())
     } catch (err) {
@@ -162,6 +168,8 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
       this.c.logger.error('lease invariant violated', { err: (err as Error).message, event: event.type })
       throw err
     }
+    // The proposer numbers its rounds; the step's rounds are the difference (loopback rounds of a lone voter included).
+    if (this.node.state.seq > seq) this.meter.rounds(this.node.state.seq - seq)
     for (const e of effects) this.apply(e)
   }
 
@@ -178,6 +186,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
         return
       case 'acquired':
         this.grants.set(e.partition, { fence: e.fence, validUntil: e.validUntil })
+        this.meter.acquired()
         this.c.logger.debug('partition acquired', { partition: e.partition, fence: e.fence })
         this.events.emit('change', { type: 'acquired', partition: e.partition, fence: e.fence })
         return
@@ -186,6 +195,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
         return
       case 'lost':
         this.c.logger.debug('partition lost', { partition: e.partition, fence: e.fence, reason: e.reason })
+        this.meter.lost(e.reason)
         this.dropGrant(e.partition)
         return
       case 'config':

@@ -6,9 +6,25 @@ import { open, type Database, type RootDatabase } from 'lmdb'
 import { access, constants, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ConfigError } from '../errors.js'
+import { systemTimers, type Timers } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import { guardWrites } from './guard.js'
+import { checkDataFile, DATA_FILE } from './header.js'
 import { lockDataDir, type FolderLock } from './lock.js'
+import { DiskSpace, STORE_FREE_BYTES_MIN_DEFAULT } from './space.js'
 
 export const STORE_FOLDER = 'store'
+/** Sub-databases whose writes may use the free-space reserve: the lease state is tiny and the cluster's progress needs it. */
+const RESERVE_USERS = new Set(['lease'])
+
+export interface StoreOptions {
+  /** Writes are refused (StoreFullError) while the disk has less free than this; default 64 MiB. 0 turns the check off. */
+  freeBytesMin?: number
+  timers?: Timers
+  logger?: Logger
+  /** How free space is measured (tests); default statfs. */
+  measureFreeBytes?: (path: string) => Promise<number>
+}
 
 export interface Store {
   readonly dataDir: string
@@ -17,7 +33,7 @@ export interface Store {
   close(): Promise<void>
 }
 
-export async function openStore(dataDir: string): Promise<Store> {
+export async function openStore(dataDir: string, options: StoreOptions = {}): Promise<Store> {
   try {
     await mkdir(dataDir, { recursive: true })
     await access(dataDir, constants.R_OK | constants.W_OK)
@@ -25,42 +41,55 @@ export async function openStore(dataDir: string): Promise<Store> {
     throw new ConfigError(`the data folder ${dataDir} is not usable: ${(err as Error).message}`, { cause: err })
   }
   const lock = await lockDataDir(dataDir)
+  const space = new DiskSpace({ path: dataDir, freeBytesMin: options.freeBytesMin ?? STORE_FREE_BYTES_MIN_DEFAULT, timers: options.timers ?? systemTimers, logger: options.logger, measure: options.measureFreeBytes })
   let root: RootDatabase
   try {
-    root = open({ path: join(dataDir, STORE_FOLDER), maxDbs: 32, mapSize: 2 * 1024 ** 3 })
+    const storeDir = join(dataDir, STORE_FOLDER)
+    await checkDataFile(join(storeDir, DATA_FILE), storeDir)
+    await space.start()
+    if (space.full) throw new ConfigError(`cannot start: ${space.describe()}`, { code: 'ERR_STORE_FULL' })
+    root = open({ path: storeDir, maxDbs: 32, mapSize: 2 * 1024 ** 3 })
   } catch (err) {
+    space.stop()
     await lock.release()
+    if (err instanceof ConfigError) throw err
     throw new ConfigError(`cannot open the store in ${dataDir}: ${(err as Error).message}`, { cause: err })
   }
-  return new LmdbStore(dataDir, root, lock)
+  return new LmdbStore(dataDir, root, lock, space)
 }
 
 class LmdbStore implements Store {
   readonly dataDir: string
   private readonly root: RootDatabase
   private readonly lock: FolderLock
+  private readonly space: DiskSpace
   private readonly dbs = new Map<string, Database<unknown, never>>()
 
-  constructor(dataDir: string, root: RootDatabase, lock: FolderLock) {
+  constructor(dataDir: string, root: RootDatabase, lock: FolderLock, space: DiskSpace) {
     this.dataDir = dataDir
     this.root = root
     this.lock = lock
+    this.space = space
   }
 
   db<V = unknown, K extends string | number | Array<string | number> = string>(name: string): Database<V, K> {
     let db = this.dbs.get(name)
     if (db === undefined) {
-      db = this.root.openDB({ name }) as unknown as Database<unknown, never>
+      const opened = this.root.openDB({ name }) as unknown as Database<unknown, never>
+      db = RESERVE_USERS.has(name) ? opened : guardWrites(opened, () => { this.space.check() })
       this.dbs.set(name, db)
     }
     return db as unknown as Database<V, K>
   }
 
   async close(): Promise<void> {
+    this.space.stop()
     await this.root.close()
     await this.lock.release()
   }
 }
+
+export { StoreFullError, STORE_FREE_BYTES_MIN_DEFAULT } from './space.js'
 
 /** Reads, increments and durably stores the start counter: each start of a peer gets a larger incarnation. */
 export async function nextIncarnation(store: Store): Promise<number> {

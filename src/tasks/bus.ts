@@ -1,8 +1,17 @@
 // The publish/subscribe the task plane needs: the subset of libp2p's PubSub
 // it uses, so tests pass an in-memory bus and the peer passes gossipsub.
-import type { PubSub } from '@libp2p/interface'
+import { TopicValidatorResult, type Message, type PeerId, type PubSub } from '@libp2p/interface'
+import type { GossipVerdict } from './gossip-in.js'
 
 export type BusHandler = (topic: string, data: Uint8Array, from: string) => void
+/** Judges one message before delivery: `author` signed it, `via` sent it to us. Synchronous and fast. */
+export type BusValidator = (data: Uint8Array, author: string, via: string) => GossipVerdict
+
+const RESULTS: Record<GossipVerdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+}
 
 export interface TaskPubSub {
   subscribe(topic: string): void
@@ -11,6 +20,12 @@ export interface TaskPubSub {
   publish(topic: string, data: Uint8Array): Promise<void>
   /** Returns the unsubscribe function. */
   onMessage(handler: BusHandler): () => void
+  /**
+   * Judges every message of `topic` before it is delivered or forwarded;
+   * returns the unregister function. Optional: a bus without it delivers
+   * everything and the subscriber checks what it gets.
+   */
+  validate?(topic: string, validator: BusValidator): () => void
 }
 
 /** Adapts libp2p's PubSub (gossipsub at `node.services.pubsub`). */
@@ -26,6 +41,13 @@ export function libp2pPubSub(pubsub: PubSub): TaskPubSub {
       }
       pubsub.addEventListener('message', listener as never)
       return () => { pubsub.removeEventListener('message', listener as never) }
+    },
+    validate(topic, validator) {
+      // With StrictSign every message that reaches a validator is signed, so `from` is its authenticated author.
+      const fn = (peer: PeerId, msg: Message): TopicValidatorResult =>
+        RESULTS[validator(msg.data, msg.type === 'signed' ? msg.from.toString() : '', peer.toString())]
+      pubsub.topicValidators.set(topic, fn)
+      return () => { if (pubsub.topicValidators.get(topic) === fn) pubsub.topicValidators.delete(topic) }
     },
   }
 }

@@ -56,6 +56,14 @@ export interface TaskInit<S extends StandardSchemaV1> {
   timeoutMs?: number
   /** Default priority of enqueued tasks; higher runs first among due tasks. Default 0. */
   priority?: number
+  /**
+   * CPU-bound: run in the peer's worker-thread pool, so that it uses another
+   * core and never blocks the peer's event loop. The worker loads the app's
+   * module again, so the app must come from a module (`troupe start --app`,
+   * `loadApp`, or `createPeer({ appModule })`); input and result must survive
+   * structured cloning. See docs/tasks.md.
+   */
+  cpu?: boolean
   run(ctx: TaskContext, input: InferOutput<S>): unknown
 }
 
@@ -71,6 +79,7 @@ export interface TaskDefinition<S extends StandardSchemaV1 = StandardSchemaV1> {
   readonly retry: Required<RetryPolicy>
   readonly timeoutMs?: number
   readonly priority: number
+  readonly cpu: boolean
   run(ctx: TaskContext, input: InferOutput<S>): unknown
 }
 
@@ -92,12 +101,14 @@ export function defineTask<S extends StandardSchemaV1>(init: TaskInit<S>): TaskD
     throw new ConfigError(`task ${name}: frequencyMs must be an integer >= ${FREQUENCY_MS_MIN}, got ${init.frequencyMs}`)
   }
   if (init.priority !== undefined && !Number.isFinite(init.priority)) throw new ConfigError(`task ${name}: priority must be a finite number`)
+  if (init.cpu !== undefined && typeof init.cpu !== 'boolean') throw new ConfigError(`task ${name}: cpu must be true or false`)
   if (init.cron !== undefined && init.frequencyMs !== undefined) throw new ConfigError(`task ${name}: give frequencyMs or cron, not both`)
   return Object.freeze({
     ...init,
     cron: init.cron === undefined ? undefined : checkCron(name, init.cron),
     retry: checkRetry(name, init.retry),
     priority: init.priority ?? 0,
+    cpu: init.cpu === true,
     periodicInput: init.periodicInput ?? {},
   })
 }

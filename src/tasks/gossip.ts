@@ -15,6 +15,8 @@ export interface GossipOutInit {
   bytesMax: number
   messagesPerSecond: number
   queueMax: number
+  /** Observes each message handed to the bus, with its size in bytes (metrics). */
+  onPublished?: (bytes: number) => void
 }
 
 /** msgpack overhead of the envelope `{ v, records: [...] }`. */
@@ -72,8 +74,10 @@ export class GossipOut {
     }
     if (batch.length === 0) return
     try {
-      await this.pubsub.publish(this.init.topic, encodeGossip(batch))
+      const data = encodeGossip(batch)
+      await this.pubsub.publish(this.init.topic, data)
       this.sent++
+      this.init.onPublished?.(data.length)
     } catch (err) {
       this.logger.warn('gossip publish failed; sync will deliver these records', { records: batch.length, err: (err as Error).message })
     }

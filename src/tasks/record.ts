@@ -6,6 +6,7 @@
 import type { ErrorShape } from '../errors.js'
 import type { TaskScope } from './define.js'
 
+/** Where a task is: see the state diagram in docs/tasks.md. */
 export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
 
 export const TERMINAL_STATES: ReadonlySet<TaskState> = new Set(['done', 'failed', 'cancelled'])
@@ -29,6 +30,7 @@ export interface Attempt {
   retryAt?: number
 }
 
+/** A task as every peer stores it and `GET /tasks/:id` shows it. */
 export interface TaskRecord {
   // body: fixed at creation
   id: string

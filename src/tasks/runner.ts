@@ -10,10 +10,11 @@ import type { Logger } from '../util/logger.js'
 import type { PartitionClaims } from './claims.js'
 import type { TaskContext, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError, TaskServiceStoppingError } from './errors.js'
+import { noTaskMeter, type TaskMeter } from './meter.js'
 import { pickRunnable, type PickContext } from './pick.js'
 import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 import type { Change, TaskStore } from './store.js'
-import { finishAttempt, settleAll, startAttempt } from './transitions.js'
+import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
 
 /**
  * Longest sleep between looks at the due tasks. runAt is wall time and timers
@@ -40,6 +41,8 @@ export interface RunnerDeps {
   spread: (records: TaskRecord[]) => void
   /** Extra ctx fields (the peer's actor and task senders). */
   context?: () => object
+  /** Counts claims, attempt ends and their durations; default counts nothing. */
+  meter?: TaskMeter
 }
 
 interface Running {
@@ -60,8 +63,11 @@ export class Runner {
   private stopping = false
   private scheduled = false
   private wake: { handle: TimerHandle, at: number } | undefined
+  private readonly meter: TaskMeter
 
-  constructor(private readonly deps: RunnerDeps) {}
+  constructor(private readonly deps: RunnerDeps) {
+    this.meter = deps.meter ?? noTaskMeter
+  }
 
   /** Handlers running now (attempts being recorded excluded). */
   get active(): number {
@@ -209,7 +215,10 @@ export class Runner {
     const started = store.merge([record])
     this.deps.spread([record])
     this.counts.started++
+    this.meter.task(cur.name, 'claimed')
+    const startedAt = clock.now()
     const { outcome, error } = await this.attempt(def, record, attempt, entry.controller)
+    this.meter.attempt(cur.name, outcome, (clock.now() - startedAt) / 1000)
     entry.finishing = true
     this.pump()
     await started
@@ -217,6 +226,8 @@ export class Runner {
     const finished = await store.update(id, now => now === undefined ? undefined
       : finishAttempt(now, { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
     this.counts.finished++
+    const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)
+    if (event !== undefined) this.meter.task(cur.name, event)
     if (finished?.after !== undefined) this.deps.spread([finished.after])
     return true
   }

@@ -12,12 +12,13 @@ import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { TaskPubSub } from './bus.js'
 import type { PartitionClaims } from './claims.js'
-import { checkRecords, decodeGossip } from './codec.js'
 import { CHANNEL_PUT, IDEMPOTENCY_KEY_LENGTH_MAX, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
 import type { TaskDefinition } from './define.js'
 import { TaskNotFoundError, TaskStateError, UnknownTaskError, ValidationError } from './errors.js'
 import { GossipOut } from './gossip.js'
+import { GossipIn } from './gossip-in.js'
 import { idForKey, randomId } from './ids.js'
+import { noTaskMeter, type TaskMeter } from './meter.js'
 import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
 import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
@@ -47,6 +48,8 @@ export interface TaskServiceComponents {
   self: string
   /** Extra fields for every task's ctx (the peer passes its actor and task senders). */
   context?: () => object
+  /** Counts task events, gossip and sync for metrics; default counts nothing. */
+  meter?: TaskMeter
 }
 
 export interface EnqueueOptions extends AbortOptions {
@@ -79,6 +82,8 @@ export class TaskService {
   private readonly periodic: Periodic
   private readonly syncDeps: SyncDeps
   private readonly logger: Logger
+  private readonly meter: TaskMeter
+  private readonly inbound: GossipIn
   private readonly cleanups: Array<() => void> = []
   private readonly inflight = new Set<Promise<unknown>>()
   private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
@@ -89,17 +94,24 @@ export class TaskService {
   constructor(private readonly c: TaskServiceComponents, definitions: readonly TaskDefinition[], init: TaskServiceInit = {}) {
     this.limits = resolveInit(init)
     this.logger = c.logger.child({ component: 'tasks' })
+    const meter = this.meter = c.meter ?? noTaskMeter
     this.definitions = indexDefinitions(definitions, this.limits)
     this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
     const l = this.limits
     this.gossip = new GossipOut(c.pubsub, c.timers, this.logger, {
       topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
+      onPublished: bytes => meter.gossip('out', bytes),
+    })
+    this.inbound = new GossipIn({
+      partitions: c.claims.partitions, meter, logger: this.logger,
+      members: c.members,
+      merge: records => this.track(this.tasks.merge(records, this.limits.retentionMs)),
     })
     this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs, spread: (rs) => this.gossip.push(rs),
-      context: c.context,
+      context: c.context, meter,
     })
     this.periodic = new Periodic({
       definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
@@ -133,7 +145,9 @@ export class TaskService {
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
     })())))
-    this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.receive(data, from) }))
+    // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
+    if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))
+    this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.inbound.receive(data, from) }))
     c.pubsub.subscribe(TASKS_TOPIC)
     this.cleanups.push(() => c.pubsub.unsubscribe(TASKS_TOPIC))
     this.cleanups.push(this.tasks.onChange(changes => this.runner.onChanges(changes)))
@@ -192,7 +206,10 @@ export class TaskService {
     }))
     const record = change?.after ?? this.tasks.get(id)
     if (record === undefined) throw new TaskNotFoundError(id)
-    if (change !== undefined) this.gossip.push([record])
+    if (change !== undefined) {
+      this.meter.task(name, 'enqueued')
+      this.gossip.push([record])
+    }
     await replicate(this.batcher, record, {
       self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
       deadline: this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs), signal: options.signal,
@@ -227,7 +244,14 @@ export class TaskService {
 
   /** One sync exchange with `peer` now (the service also syncs on its own). */
   async syncWith(peer: string, options: AbortOptions = {}): Promise<SyncResult> {
-    return syncWith(this.syncDeps, peer, options.signal)
+    try {
+      const r = await syncWith(this.syncDeps, peer, options.signal)
+      this.meter.sync(true, r.pulled, r.pushed)
+      return r
+    } catch (err) {
+      this.meter.sync(false, 0, 0)
+      throw err
+    }
   }
 
   private async control(id: string, allowed: (r: TaskRecord) => boolean, refusal: string, next: (r: TaskRecord, at: Actor) => TaskRecord): Promise<TaskRecord> {
@@ -257,21 +281,10 @@ export class TaskService {
       id: o.id, name: def.name, scope: def.scope, partition: this.c.claims.partitionOf(o.id), input: def.periodicInput, priority: def.priority,
       expiresAt: o.expiresAt, runAt: o.runAt, now: this.c.clock.wallNow(), self: this.c.self,
     }))
-    if (change?.after !== undefined) this.gossip.push([change.after])
-  }
-
-  private receive(data: Uint8Array, from: string): void {
-    let body
-    try {
-      body = decodeGossip(data)
-    } catch (err) {
-      this.logger.warn('dropped an undecodable gossip message', { from, err: (err as Error).message })
-      return
+    if (change?.after !== undefined) {
+      this.meter.task(def.name, 'enqueued')
+      this.gossip.push([change.after])
     }
-    if (body === undefined) return this.logger.debug('dropped a gossip message of another version', { from })
-    const { records, dropped } = checkRecords(body.records, this.c.claims.partitions)
-    if (dropped > 0) this.logger.warn('dropped malformed gossiped records', { from, dropped })
-    if (records.length > 0) this.track(this.tasks.merge(records, this.limits.retentionMs))
   }
 
   private syncRandom(): void {
@@ -300,7 +313,7 @@ export class TaskService {
 
   private async syncOne(peer: string): Promise<void> {
     try {
-      const r = await syncWith(this.syncDeps, peer, this.scope.signal)
+      const r = await this.syncWith(peer, { signal: this.scope.signal })
       if (r.pulled > 0 || r.pushed > 0) this.logger.debug('synced', { peer, ...r })
     } catch (err) {
       this.logger.debug('sync failed; the next round retries', { peer, err: (err as Error).message })

@@ -88,6 +88,22 @@ export function countFailures(r: TaskRecord, peer: string | undefined, round: nu
   return r.attempts.filter(a => a.round === round && (peer === undefined || r.scope === 'any' || a.peer === peer) && COUNTED.has(a.outcome)).length
 }
 
+/**
+ * What the end of attempt `key` means for its task, for metrics: `completed`
+ * (it succeeded), `retried` (it failed and the task runs again, here or on the
+ * partition's next holder) or `failed` (it failed and no attempt is left).
+ * Undefined for an attempt that ended without counting (cancelled, lost,
+ * aborted) or whose task was cancelled or retried by hand meanwhile.
+ */
+export function attemptEvent(r: TaskRecord, key: string, retry: Required<RetryPolicy>): 'completed' | 'retried' | 'failed' | undefined {
+  const a = r.attempts.find(x => x.key === key)
+  if (a?.outcome === 'ok') return 'completed'
+  if (a === undefined || !COUNTED.has(a.outcome) || a.round !== r.round) return undefined
+  if (r.scope === 'all') return peerStatus(r, a.peer, retry) === 'failed' ? 'failed' : 'retried'
+  if (r.state === 'failed') return 'failed'
+  return r.state === 'pending' || r.state === 'running' ? 'retried' : undefined
+}
+
 export function cancelRecord(r: TaskRecord, at: Actor): TaskRecord {
   return { ...r, ...bump(r, at), state: 'cancelled' }
 }

@@ -7,6 +7,7 @@ import { build as prettyStream } from 'pino-pretty'
 
 export type LogFields = Record<string, unknown>
 
+/** The structured logger every part takes: message first, fields second; `child` adds fields to every line. */
 export interface Logger {
   debug(msg: string, fields?: LogFields): void
   info(msg: string, fields?: LogFields): void
@@ -15,8 +16,10 @@ export interface Logger {
   child(bindings: LogFields): Logger
 }
 
+/** The least severe level a logger prints; `silent` prints nothing. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 
+/** Options of `createLogger`. */
 export interface LoggerInit {
   level?: LogLevel
   pretty?: boolean
@@ -24,6 +27,7 @@ export interface LoggerInit {
   destination?: NodeJS.WritableStream
 }
 
+/** A pino logger at `level` (JSON lines, or pretty when `pretty`). */
 export function createLogger(init: LoggerInit = {}): Logger {
   const level = init.level ?? 'info'
   const usePretty = init.pretty ?? false

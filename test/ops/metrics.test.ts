@@ -3,6 +3,7 @@
 import { register as globalRegistry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { countFrame, countTask, createMetrics, type Metrics } from '../../src/ops/metrics.js'
+import { actorMeter, leaseMeter, taskMeter } from '../../src/ops/meters.js'
 import { ACTIONS, opsApp } from './fixtures.js'
 
 async function countOf(metrics: Metrics, labels: Record<string, string>): Promise<number> {
@@ -61,8 +62,8 @@ describe('GET /metrics', () => {
     expect(text).toContain('troupe_members{state="suspect"} 0')
     expect(text).toContain('troupe_wire_frames_total{direction="out"} 2')
     expect(text).toContain('troupe_wire_bytes_total{direction="out"} 150')
-    expect(text).toContain('troupe_tasks_total{task="email",event="enqueued"} 1')
-    for (const family of ['troupe_lease_rounds_total', 'troupe_lease_handovers_total', 'troupe_leases_held', 'troupe_actor_messages_total', 'troupe_actor_mailbox_depth', 'troupe_task_duration_seconds']) {
+    expect(text).toContain('troupe_tasks_enqueued_total{task="email"} 1')
+    for (const family of ['troupe_tasks_claimed_total', 'troupe_tasks_completed_total', 'troupe_tasks_failed_total', 'troupe_tasks_retried_total', 'troupe_lease_rounds_total', 'troupe_lease_acquired_total', 'troupe_lease_handovers_total', 'troupe_leases_held', 'troupe_actor_messages_total', 'troupe_actor_mailbox_depth', 'troupe_actor_activations', 'troupe_task_duration_seconds', 'troupe_gossip_messages_total', 'troupe_gossip_bytes_total', 'troupe_gossip_rejected_total', 'troupe_gossip_ignored_total', 'troupe_sync_rounds_total', 'troupe_sync_records_total']) {
       expect(text).toContain(`# TYPE ${family} `)
     }
   })
@@ -83,5 +84,41 @@ describe('GET /metrics', () => {
 
   it('an app without metrics serves no /metrics', async () => {
     expect((await opsApp(undefined, ACTIONS).request('/metrics')).status).toBe(404)
+  })
+})
+
+describe('meters', () => {
+  it('count through the small interfaces each plane is given, and fill gauges at scrape', async () => {
+    const metrics = createMetrics()
+    const tasks = taskMeter(metrics)
+    tasks.task('email', 'claimed')
+    tasks.task('email', 'claimed')
+    tasks.task('email', 'retried')
+    tasks.attempt('email', 'error', 0.02)
+    tasks.gossip('out', 100)
+    tasks.gossip('out', 50)
+    tasks.gossipDropped('reject', 'malformed')
+    tasks.gossipDropped('ignore', 'not-member')
+    tasks.sync(true, 3, 0)
+    tasks.sync(false, 0, 0)
+    const leases = leaseMeter(metrics)
+    leases.rounds(4)
+    leases.acquired()
+    leases.lost('released')
+    const counted = actorMeter(metrics).messages('cart')
+    counted()
+    counted()
+    metrics.trackLeases(() => 7)
+    metrics.trackActors(() => ({ cart: { activations: 2, mailboxDepth: 5 } }))
+    const text = await metrics.registry.metrics()
+    for (const line of [
+      'troupe_tasks_claimed_total{task="email"} 2', 'troupe_tasks_retried_total{task="email"} 1',
+      'troupe_task_duration_seconds_count{task="email",outcome="error"} 1',
+      'troupe_gossip_messages_total{direction="out"} 2', 'troupe_gossip_bytes_total{direction="out"} 150',
+      'troupe_gossip_rejected_total{reason="malformed"} 1', 'troupe_gossip_ignored_total{reason="not-member"} 1',
+      'troupe_sync_rounds_total{outcome="ok"} 1', 'troupe_sync_rounds_total{outcome="error"} 1', 'troupe_sync_records_total{direction="pulled"} 3',
+      'troupe_lease_rounds_total 4', 'troupe_lease_acquired_total 1', 'troupe_lease_handovers_total{reason="released"} 1', 'troupe_leases_held 7',
+      'troupe_actor_messages_total{actor="cart"} 2', 'troupe_actor_mailbox_depth{actor="cart"} 5', 'troupe_actor_activations{actor="cart"} 2',
+    ]) expect(text).toContain(line)
   })
 })

@@ -4,16 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineActor } from '../../src/actors/index.js'
-import { createPeer, defineAction, defineApp, type Peer } from '../../src/index.js'
+import { createTestCluster, defineAction, defineApp, type Peer, type TestCluster } from '../../src/index.js'
 import { defineTask } from '../../src/tasks/index.js'
-import { silentLogger } from '../../src/util/logger.js'
-import { tempDir } from '../helpers/tmp.js'
-import { placementSettled } from '../helpers/placement.js'
 import { waitFor } from '../helpers/wait.js'
-
-const PARTITIONS = 16
-const lease = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
-const membership = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
 
 /** Every run of the "any" task, seen from outside the peers: [taskId, peerId]. */
 const runs: Array<[string, string]> = []
@@ -60,26 +53,18 @@ const later = defineAction({
 
 const app = defineApp({ name: 'work-test', actions: [add, later], tasks: [bump, everywhere], actors: [counter] })
 
-const peers: Peer[] = []
-const dirs: Array<() => Promise<void>> = []
+let cluster: TestCluster
+let peers: readonly Peer[]
 
+// Formed (3 members, 3 voters, every partition held) and placement settled:
+// the counts below measure a cluster where nothing moves.
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    const dir = await tempDir()
-    dirs.push(dir.remove)
-    const seeds = i === 0 ? [] : [peers[0]!.multiaddrs[0]!]
-    peers.push(await createPeer({ app, listen: ['/ip4/127.0.0.1/tcp/0'], http: { port: 0 }, dataDir: dir.path, logger: silentLogger, membership, lease, seeds }))
-  }
-  await waitFor('every partition held', () => {
-    for (let p = 0; p < PARTITIONS; p++) if (!peers.some(peer => peer.leases.held(p) !== undefined)) return false
-    return peers.every(peer => peer.leases.status().voters.length === 3)
-  }, 30_000)
-  await placementSettled(peers, PARTITIONS)
+  cluster = await createTestCluster({ peers: 3, app })
+  peers = cluster.peers
 }, 60_000)
 
 afterAll(async () => {
-  for (const p of peers) await p.stop()
-  for (const d of dirs) await d()
+  await cluster?.close()
 })
 
 async function post(peer: Peer, path: string, body: unknown): Promise<{ status: number, json: unknown }> {

@@ -4,33 +4,25 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { createPeer, defineApp, type Peer } from '../../src/index.js'
+import { createTestCluster, defineApp, type Peer, type TestCluster } from '../../src/index.js'
 import { defineTask } from '../../src/tasks/index.js'
-import { silentLogger } from '../../src/util/logger.js'
-import { tempDir } from '../helpers/tmp.js'
-import { placementSettled } from '../helpers/placement.js'
 import { waitFor } from '../helpers/wait.js'
 
 const PARTITIONS = 32
-const lease = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
-const membership = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
 
 const runs: Array<[string, string]> = []
 const noop = defineTask({ name: 'noop', scope: 'any', input: z.object({ i: z.number() }), run: ctx => { runs.push([ctx.taskId, ctx.peer.id]) } })
 const app = defineApp({ name: 'five', tasks: [noop] })
 
-const peers: Peer[] = []
-const dirs: Array<() => Promise<void>> = []
+let cluster: TestCluster
+let peers: Peer[] = []
 const violations: string[] = []
 let watch: NodeJS.Timeout | undefined
 
+// Not waiting for readiness: the watch below must see the cluster form.
 beforeAll(async () => {
-  for (let i = 0; i < 5; i++) {
-    const dir = await tempDir()
-    dirs.push(dir.remove)
-    const seeds = i === 0 ? [] : [peers[0]!.multiaddrs[0]!]
-    peers.push(await createPeer({ app, listen: ['/ip4/127.0.0.1/tcp/0'], http: false, dataDir: dir.path, logger: silentLogger, membership, lease, seeds }))
-  }
+  cluster = await createTestCluster({ peers: 5, app, http: false, lease: { partitions: PARTITIONS }, ready: false })
+  peers = [...cluster.peers]
   watch = setInterval(() => {
     for (let p = 0; p < PARTITIONS; p++) {
       const holders = peers.filter(peer => peer.leases.held(p) !== undefined)
@@ -41,8 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   clearInterval(watch)
-  for (const p of peers) await p.stop()
-  for (const d of dirs) await d()
+  await cluster?.close()
 })
 
 const allHeld = (ps: Peer[]): boolean => {
@@ -58,7 +49,7 @@ describe('five peers', () => {
   })
 
   it('500 "any" tasks enqueued across 5 settled peers each run exactly once', async () => {
-    await placementSettled(peers, PARTITIONS)
+    await cluster.ready()
     const ids = await Promise.all(Array.from({ length: 500 }, (_, i) => peers[i % 5]!.tasks.enqueue('noop', { i })))
     await waitFor('500 tasks done', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done'), 30_000)
     const ran = runs.filter(([id]) => ids.includes(id))
@@ -76,7 +67,7 @@ describe('five peers', () => {
   it('a voter that leaves gracefully is replaced by the others, and its partitions are held again', async () => {
     const leaver = peers.find(p => p.leases.status().voter && p !== peers[0])!
     peers.splice(peers.indexOf(leaver), 1)
-    await leaver.stop()
+    await cluster.stop(leaver)
     await waitFor('a voter set without the leaver, agreed by all', () => peers.every(p => {
       const v = p.leases.status().voters
       return !v.includes(leaver.id) && v.length === 3 && v.join() === peers[0]!.leases.status().voters.join()

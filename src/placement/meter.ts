@@ -1,0 +1,20 @@
+// What the lease shell reports for metrics, as a small port (the peer passes
+// one backed by its Prometheus registry). Counted in the shell from the
+// effects the pure protocol returns; the protocol itself knows nothing of it.
+
+export type LeaseLossReason = 'expired' | 'released' | 'config'
+
+export interface LeaseMeter {
+  /** This peer ran `count` more lease rounds as proposer (an acquisition's accept phase or a renewal; one round covers many partitions). */
+  rounds(count: number): void
+  /** This peer acquired a partition. */
+  acquired(): void
+  /** This peer stopped holding a partition: `released` is a handover (placement moved it, or the peer left), the others are losses. */
+  lost(reason: LeaseLossReason): void
+}
+
+export const noLeaseMeter: LeaseMeter = {
+  rounds() {},
+  acquired() {},
+  lost() {},
+}
