@@ -9,7 +9,7 @@ import { onPrepare, onPropose, onRelease } from './acceptor.js'
 import { assert } from './assert.js'
 import { onCfgAccept, onCfgAccepted, onCfgPrepare, onCfgPromise, tickConfig } from './cpaxos.js'
 import { LeaseLostError } from './errors.js'
-import { sendAll } from './io.js'
+import { isVoter, sendAll } from './io.js'
 import type { Message } from './messages.js'
 import { resolveLeaseParams, type LeaseParams } from './params.js'
 import { onAccepted, onPromise, tickPartitions } from './proposer.js'
@@ -123,6 +123,8 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
     s.cSealedAt = ctx.now
     if (persisted.recovering) startRecovery(ctx)
     s.readyAt = s.unsafe.noRestartWait ? ctx.now : ctx.now + s.params.restartWaitMs
+    // The shell learns the config it restarted with (status, and a voter's wait to leave on stop).
+    ctx.out.push({ type: 'config', cfg: s.config.cfg, voters: [...s.config.voters], voter: isVoter(s) })
   } else if (bootstrap) {
     adoptConfig(ctx, { cfg: 1, voters: [s.id] })
   } else if (!fresh) {

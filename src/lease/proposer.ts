@@ -6,7 +6,8 @@ import { assert } from './assert.js'
 import { makeFence } from './ballot.js'
 import { jitter, persist, quorumOf, sendAll } from './io.js'
 import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
-import { shouldRelease, wantsToAcquire, workers } from './placement.js'
+import { rankOf, shouldRelease, wantsToAcquire, workers } from './placement.js'
+import { hrwRank } from './hash.js'
 import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
 
 function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number): void {
@@ -104,10 +105,20 @@ function coalesce(ctx: Ctx, due: number[], released: number[]): number[] {
   return [...out]
 }
 
+/** Does `peer` come before us in partition p's placement order (as our hint sees it)? */
+function ranksBefore(s: Ctx['s'], p: number, peer: string): boolean {
+  if (peer === s.id) return false
+  const among = workers(s)
+  const theirs = hrwRank(among, p).indexOf(peer)
+  return theirs >= 0 && theirs < rankOf(s, p, among)
+}
+
 function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
   const s = ctx.s
   if (r.r === 'nack') s.nSeen = Math.max(s.nSeen, r.pn ?? 0)
-  if (r.r === 'busy') slot.ownerSeenAt = ctx.now
+  // A rival ranked before us is trying: as good a sign of an owner as a busy
+  // answer, so a fallback rank steps aside instead of duelling with it.
+  if (r.r === 'busy' || (r.r === 'nack' && r.pby !== undefined && ranksBefore(s, r.p, r.pby))) slot.ownerSeenAt = ctx.now
   if (slot.phase === 'holding') {
     // A sealed config ends renewing. A nack from one voter does not: a
     // renewal extends validity only on a majority of acks for its seq, and a
@@ -116,7 +127,10 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
     return
   }
   if (r.r === 'wait' && slot.phase === 'proposing') return
-  const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? 0 : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
+  // After a nack, wait a random part of a round before trying again: two
+  // proposers that retry at once can nack each other forever (the classic
+  // Paxos duel); a random pause lets one round finish.
+  const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? Math.floor(s.random.next() * s.params.roundTimeoutMs) : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
   backOff(ctx, slot, waitMs)
 }
 

@@ -286,6 +286,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
       this.membership.on(event, member => {
         if (event !== 'member:update') this.hintLeases()
+        // A peer that (re)joins or comes back from a partition may have missed tasks, or hold ones we missed.
+        if ((event === 'member:join' || event === 'member:recover') && !member.self) this.work.tasks.catchUp(member.record.id)
         this.emit(event, member)
       })
     }

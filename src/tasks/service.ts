@@ -287,6 +287,11 @@ export class TaskService {
     }
   }
 
+  /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */
+  catchUp(peer: string): void {
+    if (this.state === 'started' && peer !== this.c.self) this.track(this.syncOne(peer))
+  }
+
   private syncRandom(): void {
     const others = this.c.members().filter(p => p !== this.c.self)
     const peer = others[Math.floor(this.c.random.next() * others.length)]

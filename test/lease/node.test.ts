@@ -71,6 +71,12 @@ describe('LeaseNode', () => {
     expect(next[0]!.es.every((e) => e.n > saved.propN!)).toBe(true)
   })
 
+  it('a node restarted from disk tells its shell the config it has (status, leaving as a voter)', () => {
+    const n = new LeaseNode({ id: 'B', random: seededRandom(3), params: simParams })
+    const effects = n.step({ type: 'boot', persisted: voters3 }, 0)
+    expect(effects).toContainEqual({ type: 'config', cfg: 1, voters: ['A', 'B', 'C'], voter: true })
+  })
+
   it('a release from the holder frees the partition at once', () => {
     const a = node('A', voters3)
     a.step({ type: 'message', from: 'B', body: msg({ t: 'propose', cfg: 1, seq: 1, es: [{ p: 0, n: 3 }] }) }, W)
