@@ -30,7 +30,7 @@ export function actionRoute(options: ActionRouteOptions): Hono<HttpEnv> {
       throw new MethodNotAllowedError(`action ${action.name} takes POST only`)
     }
     const rawInput = method === 'POST' ? await readJsonBody(c.req.raw, options, options.logger) : queryInput(c.req.url)
-    const output = await run({ method, rawInput, request: c.req.raw, requestId: c.get('requestId') })
+    const output = await run({ method, rawInput, request: () => c.req.raw, requestId: c.get('requestId') })
     return c.json(output ?? null)
   })
   route.all('/:name', (c) => {

@@ -20,6 +20,7 @@ export interface MetricsMiddlewareOptions {
 export function metricsMiddleware(metrics: Metrics, options: MetricsMiddlewareOptions): MiddlewareHandler {
   const names = new Set(options.actions.map(a => typeof a === 'string' ? a : a.name))
   const now = options.now ?? (() => performance.now())
+  const children = new Map<string, { observe: (seconds: number) => void }>()
   return async (c, next) => {
     const started = now()
     try {
@@ -27,11 +28,16 @@ export function metricsMiddleware(metrics: Metrics, options: MetricsMiddlewareOp
     } finally {
       // A handler's throw has already become c.res through onError; a bare throw here still counts as 500.
       const status = c.finalized ? c.res.status : 500
-      metrics.httpRequests.observe({
-        action: routeLabel(c.req.path, names),
-        method: METHODS.has(c.req.method) ? c.req.method : 'other',
-        status: String(status),
-      }, (now() - started) / 1000)
+      const action = routeLabel(c.req.path, names)
+      const method = METHODS.has(c.req.method) ? c.req.method : 'other'
+      // Label children are looked up once per (route, method, status): the labels are bounded, the lookup is not free.
+      const key = `${action} ${method} ${status}`
+      let child = children.get(key)
+      if (child === undefined) {
+        child = metrics.httpRequests.labels({ action, method, status: String(status) })
+        children.set(key, child)
+      }
+      child.observe((now() - started) / 1000)
     }
   }
 }
