@@ -1,6 +1,6 @@
 // The actor plane's public surface: definitions, the system, the placement
 // interfaces the peer provides, addresses, limits and errors.
-export { defineActor, type ActorContext, type ActorDefinition, type ActorInit, type Actors, type DeactivateReason, type SendOptions } from './define.js'
+export { defineActor, type ActorContext, type ActorContextBase, type ActorContextExtensions, type ActorDefinition, type ActorInit, type Actors, type DeactivateReason, type SendOptions } from './define.js'
 export { ActorSystem, type ActorSystemComponents } from './system.js'
 export type { TypeStats } from './host.js'
 export type { ActorLimits, ActorSystemInit } from './options.js'
