@@ -375,6 +375,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       uptimeMs: Math.round(this.p.clock.now() - this.startedAt),
       members: this.members(),
       leases: this.leases.status(),
+      tasks: this.work.tasks.status(),
     }
   }
 

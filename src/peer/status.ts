@@ -2,6 +2,7 @@
 
 import type { MemberInfo, MemberState } from '../membership/view.js'
 import type { LeaseStatus } from '../placement/lease-service.js'
+import type { TaskServiceStatus } from '../tasks/service.js'
 
 /** One member as a peer sees it (`peer.members()`, `GET /status`). */
 export interface MemberSummary {
@@ -38,5 +39,7 @@ export interface PeerStatus {
   version: string
   uptimeMs: number
   members: MemberSummary[]
+  /** This peer's task runner: attempts in flight, partitions waiting for their handover sync, open records. */
+  tasks: TaskServiceStatus
   leases: LeaseStatus
 }

@@ -45,6 +45,15 @@ export interface RunnerDeps {
   meter?: TaskMeter
 }
 
+export interface RunnerStatus {
+  /** Attempts in flight here, handlers and their records being written alike. */
+  running: number
+  runningIds: string[]
+  /** Partitions held but not yet run: their handover sync has not ended. */
+  warming: number[]
+  concurrency: number
+}
+
 interface Running {
   record: TaskRecord
   round: number
@@ -74,6 +83,12 @@ export class Runner {
     let n = 0
     for (const e of this.running.values()) if (!e.finishing) n++
     return n
+  }
+
+  /** What the runner is doing, for /status: attempts in flight (ids, at most 20) and partitions held back until their handover sync. */
+  status(): RunnerStatus {
+    const ids = [...this.running.keys()]
+    return { running: ids.length, runningIds: ids.slice(0, 20), warming: [...this.warming].sort((a, b) => a - b), concurrency: this.deps.concurrency }
   }
 
   /** Looks for work on the next microtask (coalesced). */

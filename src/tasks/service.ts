@@ -24,7 +24,7 @@ import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { PutBatcher, replicate } from './replicate.js'
 import { TaskStore, type TaskQuery } from './store.js'
-import { Runner } from './runner.js'
+import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncResult } from './sync.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
 
@@ -71,6 +71,9 @@ export interface StopOptions extends AbortOptions {
   /** How long running tasks may take to finish before they are aborted; default stopDeadlineMs. */
   deadlineMs?: number
 }
+
+/** `GET /status`'s `tasks`: what this peer's runner is doing and how many records are still open here. */
+export type TaskServiceStatus = RunnerStatus & { open: number, started: number, finished: number }
 
 export class TaskService {
   readonly limits: TaskLimits
@@ -126,6 +129,13 @@ export class TaskService {
   /** Attempts started and finished on this peer. */
   get counts(): { started: number, finished: number } {
     return { ...this.runner.counts }
+  }
+
+  /** The runner's state and the records still open here, for /status. */
+  status(): TaskServiceStatus {
+    let open = 0
+    for (const r of this.tasks.activeRecords()) if (!r.deleted && (r.state === 'pending' || r.state === 'running')) open++
+    return { ...this.runner.status(), open, ...this.counts }
   }
 
   async start(): Promise<void> {

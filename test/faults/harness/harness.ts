@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { check } from './checker.js'
 import { FaultCluster } from './cluster.js'
-import { sleep } from './http.js'
+import { httpJson, sleep } from './http.js'
 import { finalStates, readLedgers, settle } from './outcome.js'
 import { summaryTable, violationDetails } from './report.js'
 import { describeStep, makeSchedule, type FaultStep } from './schedule.js'
@@ -104,6 +104,11 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     if (!await settle(() => cluster.slots, o.settleMs)) notes.push(`tasks still pending or running ${o.settleMs} ms after the last fault`)
     o.log(`  +${secs(began)} settled; gathering`)
     const live = cluster.up()
+    // Each live peer's own view at the end (lease holdings, runner state): what to read first when tasks are left open.
+    await Promise.all(live.map(async s => {
+      const res = await httpJson(`${s.http}/status`, { timeoutMs: 5_000 }).catch((err: unknown) => ({ status: 0, body: { error: (err as Error).message } }))
+      await writeFile(join(dir, `status-${s.name}.json`), JSON.stringify(res.body, null, 1))
+    }))
     const final = await finalStates(work.enqueued, live)
     const actors = await readActors(work.actors, () => cluster.slots)
     const { ledger, badLines } = await readLedgers(dir)
