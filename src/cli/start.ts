@@ -8,7 +8,9 @@ import { loadApp } from '../app/load.js'
 import { readConfigFile } from '../config/file.js'
 import { resolveSources, type FlagValues } from '../config/sources.js'
 import { readTokens } from '../config/tokens.js'
-import { createPeer } from '../peer/peer.js'
+import { createPeer, type Peer } from '../peer/peer.js'
+import { systemClock, systemTimers } from '../util/clock.js'
+import { reportJoining, reportStopping, type JoinFacts } from './progress.js'
 import { faultsEnabled } from '../net/fault-switch.js'
 import { UsageError } from './usage.js'
 
@@ -29,11 +31,29 @@ export async function startCommand(argv: string[]): Promise<number> {
     `  join it: npm start -- --port <another port> --seed ${dialable}`,
     '',
   ].join('\n'))
+  const progress = { clock: systemClock, timers: systemTimers, tty: process.stderr.isTTY === true, write: (line: string) => { process.stderr.write(`${line}\n`) } }
+  const joining = reportJoining(progress, () => joinFacts(peer), check => {
+    peer.on('member:join', check)
+    return () => { peer.off('member:join', check) }
+  })
   await waitForSignal()
+  joining.stop()
   process.stdout.write('troupe: stopping (press Ctrl-C again to exit at once)\n')
+  const stopping = reportStopping(progress, () => peer.activity(), peer.config.stopTimeoutMs)
   const forced = waitForSignal().then(() => 'forced' as const)
-  const result = await Promise.race([peer.stop().then(() => 'stopped' as const), forced])
-  return result === 'stopped' ? 0 : 130
+  const result = await Promise.race([peer.stop().then(() => 'stopped' as const), forced]).catch((err: unknown) => {
+    stopping.end('failed')
+    throw err
+  })
+  stopping.end(result)
+  // The peer's sockets and timers would keep the process alive until its stop ends: "at once" means exit now.
+  if (result === 'forced') process.exit(130)
+  return 0
+}
+
+function joinFacts(peer: Peer): JoinFacts {
+  const alive = peer.members().filter(m => m.state === 'alive')
+  return { seeds: peer.config.seeds.length, membersAlive: alive.length, joined: alive.some(m => !m.self), voters: peer.leases.status().voters.length }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

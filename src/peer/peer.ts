@@ -96,6 +96,12 @@ export interface Peer {
   readonly tasks: TaskControl
   members(): MemberSummary[]
   status(): PeerStatus
+  /**
+   * Work in progress on this peer now: task attempts running and actor
+   * activations. A graceful stop waits for both; `troupe start` shows them
+   * while it stops. Read-only.
+   */
+  activity(): { tasksRunning: number, actorsActive: number }
   on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
   off<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
   once<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
@@ -360,6 +366,11 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       else if (m.state === 'left') leaving.push(m.record.id)
     }
     this.leases.hint(alive, leaving)
+  }
+
+  activity(): { tasksRunning: number, actorsActive: number } {
+    const { started, finished } = this.work.tasks.counts
+    return { tasksRunning: started - finished, actorsActive: this.work.actors.activations }
   }
 
   members(): MemberSummary[] {

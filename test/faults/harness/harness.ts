@@ -114,7 +114,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     const { ledger, badLines } = await readLedgers(dir)
     const result = check({ ledger, faults, sink: sink.log, enqueued: work.enqueued, final, actors, livePeers: live.map(s => s.name), badLines })
     const table = summaryTable(result)
-    await saveRun(dir, { faults, sink: sink.log, enqueued: work.enqueued, schedule, table, details: violationDetails(result), notes })
+    await saveRun(dir, { faults, sink: sink.log, enqueued: work.enqueued, actors, schedule, table, details: violationDetails(result), notes })
     keepDir = o.keep || result.violations.length > 0 || notes.length > 0
     return { seed: o.seed, schedule, injected, result, table, notes, dir, elapsedMs: performance.now() - began }
   } finally {
@@ -159,10 +159,12 @@ async function inject(cluster: FaultCluster, step: FaultStep, o: HarnessOptions,
 
 const secs = (began: number): string => `${((performance.now() - began) / 1000).toFixed(1)}s`
 
-async function saveRun(dir: string, run: { faults: unknown[], sink: readonly unknown[], enqueued: unknown[], schedule: FaultStep[], table: string, details: string, notes: string[] }): Promise<void> {
+async function saveRun(dir: string, run: { faults: unknown[], sink: readonly unknown[], enqueued: unknown[], actors: readonly unknown[], schedule: FaultStep[], table: string, details: string, notes: string[] }): Promise<void> {
   const lines = (items: readonly unknown[]): string => items.map(i => JSON.stringify(i)).join('\n') + '\n'
   await writeFile(join(dir, 'faults.jsonl'), lines(run.faults))
   await writeFile(join(dir, 'sink.jsonl'), lines(run.sink))
   await writeFile(join(dir, 'enqueued.jsonl'), lines(run.enqueued))
+  // Each actor's asks sent and acknowledged, and the count read at the end (absent when the read failed).
+  await writeFile(join(dir, 'actors.jsonl'), lines(run.actors))
   await writeFile(join(dir, 'summary.md'), [run.schedule.map(s => `- ${describeStep(s)}`).join('\n'), '', run.table, '', run.details, '', ...run.notes].join('\n'))
 }
