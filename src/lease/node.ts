@@ -45,7 +45,7 @@ export class LeaseNode {
       config: { cfg: 0, voters: [] }, readyAt: 0, floor: { cfg: 0, n: 0 }, amnesic: false,
       acc: Array.from({ length: params.partitions }, emptyAcceptorSlot),
       slots: Array.from({ length: params.partitions }, () => idleSlot(0)),
-      nSeen: 0, propReserved: 0, seq: 0, rounds: new Map(),
+      nSeen: 0, propReserved: 0, roundScale: 1, seq: 0, rounds: new Map(),
       view: { aliveSince: new Map(), deadSince: new Map(), leaving: new Set(), changedAt: 0 },
       leaving: false, wakeAt: 0, cSealedAt: 0, cNSeen: 0, cRetryAt: 0,
     }

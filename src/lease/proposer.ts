@@ -10,6 +10,14 @@ import { rankOf, shouldRelease, wantsToAcquire, workers } from './placement.js'
 import { hrwRank } from './hash.js'
 import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
 
+/** Rounds may stretch to this many times roundTimeoutMs (and never beyond half a lease). */
+export const ROUND_SCALE_MAX = 16
+
+/** How long a round waits for its answers now: roundTimeoutMs, stretched while rounds time out. */
+export function roundMs(s: Ctx['s']): number {
+  return Math.min(s.params.roundTimeoutMs * s.roundScale, s.params.leaseMs / 2)
+}
+
 function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number): void {
   const { s, now } = ctx
   Object.assign(slot, { ...idleSlot(now), ownerSeenAt: slot.ownerSeenAt, retryAt: now + waitMs + jitter(s) })
@@ -31,11 +39,11 @@ export function startPropose(ctx: Ctx, ps: number[]): void {
     const slot = s.slots[p]!
     assert(slot.b !== undefined && slot.b.by === s.id, 'propose our own ballot')
     entries.set(p, slot.b.n)
-    if (slot.phase === 'holding') slot.renewAt = now + s.params.roundTimeoutMs
+    if (slot.phase === 'holding') slot.renewAt = now + roundMs(s)
     else slot.phase = 'proposing'
-    slot.deadline = now + s.params.roundTimeoutMs
+    slot.deadline = now + roundMs(s)
   }
-  s.rounds.set(seq, { seq, tSend: now, entries, acks: new Map(), granted: new Set(), deadline: now + s.params.roundTimeoutMs })
+  s.rounds.set(seq, { seq, tSend: now, entries, acks: new Map(), granted: new Set(), deadline: now + roundMs(s) })
   sendAll(ctx, quorumOf(s).voters, { t: 'propose', seq, es: [...entries].map(([p, n]) => ({ p, n })) })
 }
 
@@ -48,7 +56,7 @@ function startPrepare(ctx: Ctx, ps: number[]): void {
     s.propReserved = n + s.params.floorReserve
     persist(ctx)
   }
-  for (const p of ps) Object.assign(s.slots[p]!, { phase: 'preparing', b: { n, by: s.id }, promises: new Set(), deadline: now + s.params.roundTimeoutMs })
+  for (const p of ps) Object.assign(s.slots[p]!, { phase: 'preparing', b: { n, by: s.id }, promises: new Set(), deadline: now + roundMs(s) })
   sendAll(ctx, quorumOf(s).voters, { t: 'prepare', es: ps.map((p) => ({ p, n })) })
 }
 
@@ -70,6 +78,7 @@ export function tickPartitions(ctx: Ctx): void {
   const prepare: number[] = []
   const renew: number[] = []
   const rel: number[] = []
+  let timedOut = false
   s.slots.forEach((slot, p) => {
     if (slot.phase === 'holding') {
       if (now >= slot.validUntil) {
@@ -77,10 +86,16 @@ export function tickPartitions(ctx: Ctx): void {
         backOff(ctx, slot, slot.lapsing ? s.params.busyRetryMaxMs : 0)
       } else if (!slot.lapsing && shouldRelease(s, p, now, among)) rel.push(p)
       else if (!slot.lapsing && now >= slot.renewAt) renew.push(p)
-    } else if (slot.phase !== 'idle' && now >= slot.deadline) backOff(ctx, slot, 0)
+    } else if (slot.phase !== 'idle' && now >= slot.deadline) {
+      backOff(ctx, slot, 0)
+      timedOut = true
+    }
     else if (slot.phase === 'idle' && now >= slot.retryAt && wantsToAcquire(s, p, now, among)) prepare.push(p)
   })
   for (const [seq, round] of s.rounds) if (now >= round.deadline) s.rounds.delete(seq)
+  // Rounds that time out are given longer next time (an overloaded peer's or network's replies come late, and a round
+  // abandoned early is a ballot wasted that nacks the next); a round that succeeds brings the time back down.
+  if (timedOut) s.roundScale = Math.min(s.roundScale * 2, ROUND_SCALE_MAX)
   release(ctx, rel)
   startPropose(ctx, coalesce(ctx, renew, rel))
   startPrepare(ctx, prepare)
@@ -120,17 +135,18 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
   // answer, so a fallback rank steps aside instead of duelling with it.
   if (r.r === 'busy' || (r.r === 'nack' && r.pby !== undefined && ranksBefore(s, r.p, r.pby))) slot.ownerSeenAt = ctx.now
   if (slot.phase === 'holding') {
-    // A sealed config ends renewing. A nack from one voter does not: a
-    // renewal extends validity only on a majority of acks for its seq, and a
-    // rival with a majority of promises makes every later one fail anyway.
-    if (r.r === 'sealed') slot.lapsing = true
+    // A nack or a sealed config ends renewing: the tenure lapses and the
+    // partition is taken again under a higher ballot, which every voter
+    // accepts. (Renewing on past a nack would leave the nacking voter
+    // refusing this tenure for good: held by a bare majority.)
+    if (r.r === 'nack' || r.r === 'sealed') slot.lapsing = true
     return
   }
   if (r.r === 'wait' && slot.phase === 'proposing') return
   // After a nack, wait a random part of a round before trying again: two
   // proposers that retry at once can nack each other forever (the classic
   // Paxos duel); a random pause lets one round finish.
-  const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? Math.floor(s.random.next() * s.params.roundTimeoutMs) : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
+  const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? Math.floor(s.random.next() * roundMs(s)) : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
   backOff(ctx, slot, waitMs)
 }
 
@@ -159,6 +175,7 @@ function grant(ctx: Ctx, p: number, tSend: number): void {
   const trustMs = s.unsafe.noDriftMargin ? s.params.leaseMs - s.params.slackMs : s.params.holderValidMs
   const validUntil = start + trustMs
   assert(start <= now, 'validity starts no later than now')
+  s.roundScale = Math.max(1, s.roundScale * 0.75)
   if (slot.phase === 'proposing') {
     if (now >= validUntil) return backOff(ctx, slot, 0)
     Object.assign(slot, { phase: 'holding', fence: makeFence(s.config.cfg, slot.b!), validUntil, renewAt: tSend + s.params.renewIntervalMs, lapsing: false })

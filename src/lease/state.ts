@@ -85,6 +85,8 @@ export interface NodeState {
   acc: AcceptorSlot[]
   slots: ProposerSlot[]
   nSeen: number
+  /** Rounds wait roundTimeoutMs times this (1 up to ROUND_SCALE_MAX): doubled when rounds time out, eased on each grant. */
+  roundScale: number
   /** Ballot numbers reserved (persisted) for our own proposals: nSeen may grow to this without a write. */
   propReserved: number
   seq: number
