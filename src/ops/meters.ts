@@ -62,6 +62,7 @@ export function leaseMeter(m: Metrics): LeaseMeter {
   const lost = children(m.leaseHandovers)
   return {
     rounds: (count) => { m.leaseRounds.inc(count) },
+    proposed: (entries) => { m.leaseRoundEntries.inc(entries) },
     acquired: () => { m.leaseAcquired.inc() },
     lost: (reason) => { lost(reason).inc() },
   }

@@ -53,6 +53,8 @@ export interface Metrics {
   readonly syncRecords: Counter<'direction'>
   /** Lease rounds this peer ran as proposer. */
   readonly leaseRounds: Counter
+  /** Partition entries those rounds carried (keys per round = this / leaseRounds). */
+  readonly leaseRoundEntries: Counter
   readonly leaseAcquired: Counter
   /** Partitions this peer stopped holding. Labels: reason (`released` = handed over, `expired`, `config`). */
   readonly leaseHandovers: Counter<'reason'>
@@ -108,6 +110,7 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
     syncRounds: counter('troupe_sync_rounds_total', 'Task anti-entropy exchanges this peer started, by outcome', ['outcome']),
     syncRecords: counter('troupe_sync_records_total', 'Task records pulled into and pushed from this peer by anti-entropy', ['direction']),
     leaseRounds: counter('troupe_lease_rounds_total', 'Lease rounds this peer ran as proposer (acquisitions and renewals)'),
+    leaseRoundEntries: counter('troupe_lease_round_entries_total', 'Partition entries in the lease rounds this peer ran as proposer (keys per round: divide by troupe_lease_rounds_total)'),
     leaseAcquired: counter('troupe_lease_acquired_total', 'Partitions this peer acquired'),
     leaseHandovers: counter('troupe_lease_handovers_total', 'Partitions this peer stopped holding, by reason (released = handed over)', ['reason']),
     leasesHeld: new Gauge({ name: 'troupe_leases_held', help: 'Partitions this peer holds now', registers, collect() { this.set(leaseSource()) } }),

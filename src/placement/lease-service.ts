@@ -169,7 +169,12 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
       throw err
     }
     // The proposer numbers its rounds; the step's rounds are the difference (loopback rounds of a lone voter included).
-    if (this.node.state.seq > seq) this.meter.rounds(this.node.state.seq - seq)
+    if (this.node.state.seq > seq) {
+      this.meter.rounds(this.node.state.seq - seq)
+      let entries = 0
+      for (let n = seq + 1; n <= this.node.state.seq; n++) entries += this.node.state.rounds.get(n)?.entries.size ?? 0
+      this.meter.proposed(entries)
+    }
     for (const e of effects) this.apply(e)
   }
 

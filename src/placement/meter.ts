@@ -7,6 +7,8 @@ export type LeaseLossReason = 'expired' | 'released' | 'config'
 export interface LeaseMeter {
   /** This peer ran `count` more lease rounds as proposer (an acquisition's accept phase or a renewal; one round covers many partitions). */
   rounds(count: number): void
+  /** Those rounds carried `entries` partition entries in all (one per partition proposed or renewed): keys per round = entries / rounds. */
+  proposed(entries: number): void
   /** This peer acquired a partition. */
   acquired(): void
   /** This peer stopped holding a partition: `released` is a handover (placement moved it, or the peer left), the others are losses. */
@@ -15,6 +17,7 @@ export interface LeaseMeter {
 
 export const noLeaseMeter: LeaseMeter = {
   rounds() {},
+  proposed() {},
   acquired() {},
   lost() {},
 }

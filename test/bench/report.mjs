@@ -82,14 +82,34 @@ function sections () {
     targets.push(['memory: idle RSS <= 80 MB', `${fmt(m.idleMb, 1)} MB`, m.idleMb <= 80])
   }
   const l = readResult('leases')
-  if (l) {
-    out.push(`### 6. Leases (3 peers, ${l.lease.partitions} partitions, leaseMs ${l.lease.leaseMs}, renew every ${l.lease.renewIntervalMs} ms; ${l.rounds} rounds, a fresh cluster each; ${l.at})`, '',
-      '| measure | median (min–max) |', '|---|---|',
-      `| SIGKILL of a holder -> first of its partitions acquired elsewhere | ${ms(l.firstMs.median)} (${fmt(l.firstMs.min)}–${fmt(l.firstMs.max)}) |`,
-      `| SIGKILL of a holder -> all of its partitions acquired elsewhere | ${ms(l.lastMs.median)} (${fmt(l.lastMs.min)}–${fmt(l.lastMs.max)}) |`,
-      `| lease messages sent, whole cluster, idle | ${fmtSummary(l.leaseMsgsPerSec)} /s |`,
-      `| all messenger sends, whole cluster, idle | ${fmtSummary(l.allMsgsPerSec)} /s |`,
-      `| rounds where a partition was not taken over in 20 s | ${l.incomplete} |`, '')
+  if (l?.idle) {
+    const mm = (v, d = 0) => v === undefined ? 'n/a' : `${fmt(v.median, d)} (${fmt(v.min, d)}–${fmt(v.max, d)})`
+    const phases = [
+      ['formation: start of the first peer -> every partition placed, no acquisition for 1.5 s', l.formation],
+      [`idle: ${l.idleMs / 1000} s, renewals only`, l.idle],
+      ['churn: one peer stops gracefully and restarts on its data dir -> placement quiet again', l.churn],
+      ['crash: SIGKILL of a holder -> placement quiet again (2 peers)', l.crash],
+    ]
+    out.push(`### 6. Leases (${l.peers} peers, one process each; ${l.lease.partitions} partitions, leaseMs ${l.lease.leaseMs}, renew every ${l.lease.renewIntervalMs} ms; ${l.rounds} rounds, a fresh cluster each; ${l.at})`, '',
+      'Rounds and keys from each peer\'s `GET /metrics` (`troupe_lease_rounds_total`, `troupe_lease_round_entries_total`, `troupe_lease_acquired_total`, `troupe_lease_handovers_total`), summed over the cluster; median (min–max) over the rounds.', '',
+      '| phase | lasted | lease rounds/s | keys per round | rounds | acquisitions | handovers | voter configs |', '|---|---|---|---|---|---|---|---|')
+    for (const [name, p] of phases) {
+      if (p?.ms === undefined) continue
+      out.push(`| ${name} | ${mm({ median: p.ms.median / 1000, min: p.ms.min / 1000, max: p.ms.max / 1000 }, 1)} s | ${mm(p.roundsPerSec, 1)} | ${mm(p.keysPerRound, 1)} | ${mm(p.rounds)} | ${mm(p.acquired)} | ${mm(p.handovers)} | ${p.configs ? mm(p.configs) : '0'} |`)
+    }
+    out.push('', '| measure | median (min–max) |', '|---|---|',
+      `| idle: lease messages sent, whole cluster | ${mm(l.idle.leaseMsgsPerSec)} /s |`,
+      `| idle: of which Propose + Accepted (renewal rounds) | ${mm(l.idle.roundMsgsPerSec)} /s |`,
+      `| idle: of which Prepare + Promise (fallback probes, all refused) | ${mm(l.idle.prepareMsgsPerSec)} /s |`,
+      `| idle: renewal entries refused by an acceptor (nack) | ${mm(l.idle.refusedPerSec)} /s |`,
+      `| idle: all messenger sends, whole cluster | ${mm(l.idle.allMsgsPerSec)} /s |`,
+      `| SIGKILL of a holder (holding ${fmt(l.crash.partitionsLost.min)}–${fmt(l.crash.partitionsLost.max)} partitions) -> first of its partitions acquired elsewhere | ${mm(l.firstMs)} ms |`,
+      `| SIGKILL of a holder -> every one of its partitions acquired elsewhere at least once | ${mm(l.lastMs)} ms |`,
+      `| SIGKILL of a holder -> last acquisition of one of its partitions (placement quiet after it) | ${mm(l.stableMs)} ms |`,
+      `| rounds where a partition was not taken over in 20 s | ${l.incomplete} |`,
+      ...(l.errors?.length ? [`| rounds that failed | ${l.errors.length}: ${l.errors.join('; ').replaceAll('|', '/')} |`] : []), '')
+  } else if (l) {
+    out.push('### 6. Leases', '', `Old result format (${l.at}): rerun \`npm run bench -- --only leases\`.`, '')
   }
   const summary = ['| target | measured (median) | |', '|---|---|---|', ...targets.map(([n, v, ok]) => `| ${n} | ${v} | ${met(ok)} |`), '']
   return [...summary, ...out].join('\n')

@@ -22,11 +22,17 @@ const peer = await createPeer({
 // Counts one-way messages and requests this peer sends, by channel. The
 // messenger is private to the peer; the bench wraps the instance, not the source.
 const sent = new Map()
+/** Lease messages by type (`propose`, `accepted`, ...), and refused entries in `accepted` (`accepted:nack`, ...). */
+const sentLease = new Map()
 const messenger = peer.messenger
 for (const method of ['send', 'request']) {
   const original = messenger[method].bind(messenger)
   messenger[method] = (to, channel, ...rest) => {
     sent.set(channel, (sent.get(channel) ?? 0) + 1)
+    const body = rest[0]
+    if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
+    // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
+    if (body?.t === 'accepted') for (const r of body.rs) if (r.r !== 'ok') sentLease.set(`accepted:${r.r}`, (sentLease.get(`accepted:${r.r}`) ?? 0) + 1)
     return original(to, channel, ...rest)
   }
 }
@@ -55,7 +61,7 @@ async function enqueueMany ({ name, n, inflight }) {
 serve({
   status: () => {
     const s = peer.leases.status()
-    return { held: s.held.map(h => h.partition), voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
+    return { held: s.held.map(h => h.partition), cfg: s.cfg, voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
   },
   enqueueMany,
   enqueueTimed: async ({ name }) => peer.tasks.enqueue(name, { t0: nowMs() }),
@@ -74,6 +80,7 @@ serve({
   askLoop: async ({ addresses, handler, inflight, durationMs }) =>
     closedLoop(w => peer.actors.ask(addresses[w % addresses.length], handler), { inflight, durationMs }),
   sentByChannel: () => Object.fromEntries(sent),
+  leaseSentByType: () => Object.fromEntries(sentLease),
   memory: () => process.memoryUsage(),
 })
 
