@@ -362,7 +362,9 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     const alive: string[] = []
     const leaving: string[] = []
     for (const m of this.membership.members()) {
-      if (m.state === 'alive' || m.state === 'suspect') alive.push(m.record.id)
+      // A suspect is not a placement target: a peer that takes over a silent holder's partitions keeps them
+      // instead of handing them back until the holder is declared dead (leases stay safe either way).
+      if (m.state === 'alive') alive.push(m.record.id)
       else if (m.state === 'left') leaving.push(m.record.id)
     }
     this.leases.hint(alive, leaving)
