@@ -4,6 +4,7 @@
 // the next round carries the newest; a save resolves once a round carrying
 // its version (or a newer one) has settled. So a hot actor costs at most one
 // replication request in flight per replica, however fast it changes.
+import { UnavailableError } from '../errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Replicas } from './replicas.js'
 import type { StateStore } from './state-store.js'
@@ -12,6 +13,7 @@ import type { StateRecord } from './wire.js'
 interface Waiter {
   v: number
   resolve: () => void
+  reject: (err: unknown) => void
 }
 
 export class Saver {
@@ -34,8 +36,8 @@ export class Saver {
 
   private replicate(record: StateRecord): Promise<void> {
     if (this.replicas.targets(this.partition).length === 0) return Promise.resolve()
-    return new Promise<void>((resolve) => {
-      this.waiters.push({ v: record.v, resolve })
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ v: record.v, resolve, reject })
       if (this.waiting === undefined || this.waiting.v < record.v) this.waiting = record
       if (!this.sending) void this.pump()
     })
@@ -50,10 +52,13 @@ export class Saver {
           this.logger.error('state replication failed', { address: this.address, err: (err as Error).message })
           return 0
         })
+        const needed = this.replicas.needed()
         if (acked === 0) this.logger.warn('state saved on this peer only', { address: this.address, version: record.v })
         const done = this.waiters.filter(w => w.v <= record.v)
         this.waiters = this.waiters.filter(w => w.v > record.v)
-        for (const w of done) w.resolve()
+        // Short of the majority, the change is not acknowledged: the sender sees an error (the outcome is unknown to it).
+        const short = acked < needed ? new UnavailableError(`actor ${this.address}: state change copied to ${acked} of the ${needed} peers needed`) : undefined
+        for (const w of done) if (short === undefined) w.resolve(); else w.reject(short)
       }
     } finally {
       this.sending = false

@@ -44,6 +44,8 @@ export interface ActorSystemComponents {
   logger?: Logger
   /** Counts accepted messages by actor type; default counts nothing. */
   meter?: ActorMeter
+  /** The peers a majority of which must hold every acknowledged state change (the lease voters); see Replicas. */
+  quorum?: () => readonly string[]
   /** Extra ctx fields for the actor at `address` (the peer's task sender; `actors` extended with schedule). */
   context?: (address: string, actors: Actors) => Partial<ActorSenders>
 }
@@ -71,7 +73,7 @@ export class ActorSystem implements Actors {
     this.states = new StateStore(components.store.db<StateRecord>(STATE_DB), components.fenceOrder ?? stringFenceOrder)
     const { limits } = this
     const replicas = new Replicas({
-      self: components.self, messenger: components.messenger, successors: components.successors, logger,
+      self: components.self, messenger: components.messenger, successors: components.successors, quorum: components.quorum, logger,
       replicas: limits.stateReplicas, replicateTimeoutMs: limits.replicateTimeoutMs, fetchTimeoutMs: limits.stateFetchTimeoutMs, stateBytesMax: limits.stateBytesMax,
     })
     this.host = new ActorHost({

@@ -62,6 +62,8 @@ export class Work {
       random: c.random,
       logger: c.logger.child({ part: 'actors' }),
       meter: c.meters?.actors,
+      // Acknowledged state changes live on a majority of the voters, so every later host can read them.
+      quorum: () => c.leases.voters(),
       // Actors enqueue tasks and schedule messages like actions do; their own ask keeps refusing themselves.
       context: (_address, actors) => ({ tasks: this.senders.tasks, actors: { ...actors, schedule: this.senders.actors.schedule } }),
     }, { actors: app.actors })

@@ -144,6 +144,11 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     return hrwRank(this.alive, p)[0]
   }
 
+  /** The current voter set (as this peer last learned it). */
+  voters(): readonly string[] {
+    return this.config.voters
+  }
+
   successorsOf(p: number, count: number): string[] {
     return hrwRank(this.alive, p).filter(id => id !== this.c.self).slice(0, count)
   }

@@ -8,16 +8,17 @@ import type { StateStore } from '../../src/actors/state-store.js'
 import type { StateRecord } from '../../src/actors/wire.js'
 import { silentLogger } from '../../src/util/logger.js'
 
-function fakes(targets: string[]): { store: StateStore, replicas: Replicas, rounds: number[], release: () => void, local: number[] } {
+function fakes(targets: string[], needed = 0, acks = targets.length): { store: StateStore, replicas: Replicas, rounds: number[], release: () => void, local: number[] } {
   const rounds: number[] = []
   const local: number[] = []
   let pending: Array<() => void> = []
   const store = { put: async (_a: string, r: StateRecord) => { local.push(r.v); return true } } as unknown as StateStore
   const replicas = {
     targets: () => targets,
+    needed: () => needed,
     put: (_p: number, _a: string, r: StateRecord) => new Promise<number>((resolve) => {
       rounds.push(r.v)
-      pending.push(() => resolve(targets.length))
+      pending.push(() => resolve(acks))
     }),
   } as unknown as Replicas
   const release = (): void => {
@@ -47,6 +48,20 @@ describe('Saver', () => {
     f.release()
     await Promise.all(saves)
     expect(settled).toEqual([1, 2, 3, 4, 5])
+  })
+
+  it('with a quorum, acknowledges a change only once enough copies acked, and rejects it otherwise', async () => {
+    const short = fakes(['b', 'c', 'd', 'e'], 2, 1)
+    const saver = new Saver('counter/1', 0, short.store, short.replicas, silentLogger)
+    const saved = saver.save(rec(1))
+    await tick()
+    short.release()
+    await expect(saved).rejects.toMatchObject({ name: 'UnavailableError', retryable: true })
+    const enough = fakes(['b', 'c', 'd', 'e'], 2, 2)
+    const ok = new Saver('counter/2', 0, enough.store, enough.replicas, silentLogger).save(rec(1))
+    await tick()
+    enough.release()
+    await expect(ok).resolves.toBeUndefined()
   })
 
   it('resolves after the local commit alone when there are no replica targets', async () => {

@@ -108,8 +108,11 @@ describe('five peers as processes', () => {
     // Every peer ran some: the work is spread, not funnelled through one peer.
     const by = new Set((await entries()).filter(e => runs.has(e.task)).map(e => e.peer))
     expect(by.size).toBe(PEERS)
-    const done = await (await fetch(`${peers[3]!.http}/tasks?state=done&name=mark&limit=1000`)).json() as { tasks: unknown[] }
-    expect(done.tasks).toHaveLength(TASKS)
+    // Every peer's copy of the records says done, once the last outcomes have spread.
+    await waitFor('every record to say done on another peer', async () => {
+      const done = await (await fetch(`${peers[3]!.http}/tasks?state=done&name=mark&limit=1000`)).json() as { tasks: unknown[] }
+      return done.tasks.length === TASKS
+    }, 30_000, 250)
   }, 120_000)
 
   it('an "all" task runs once on every peer', async () => {
