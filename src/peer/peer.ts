@@ -5,11 +5,11 @@
 import { EventEmitter } from 'node:events'
 import type { App } from '../app/app.js'
 import { defineApp } from '../app/app.js'
-import { resolveConfig, type PeerConfig, type PeerConfigInit } from '../config/config.js'
+import { resolveConfig, type PeerConfig } from '../config/config.js'
 import { ConfigError } from '../errors.js'
 import { checkToken, createHttpApp, isLoopbackHost, listen, protectRoutes, type HttpApp, type HttpAuth, type Listening } from '../http/index.js'
 import { resolveMembershipOptions } from '../membership/options.js'
-import { Membership, type MembershipEvents } from '../membership/service.js'
+import { Membership } from '../membership/service.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { createNode, type TroupeNode } from '../net/node.js'
 import { FaultSwitch, faultRoutes } from '../net/fault-switch.js'
@@ -32,82 +32,14 @@ import type { TaskControl } from '../http/task-routes.js'
 import { taskRoutes } from '../http/task-routes.js'
 import { dashboardRoutes } from '../dashboard/index.js'
 import './context.js'
-import { LeaseService, leaseParamsFor, type LeaseStatus } from '../placement/lease-service.js'
-import type { HolderDirectory, PartitionClaims } from '../placement/claims.js'
+import { LeaseService, leaseParamsFor } from '../placement/lease-service.js'
 import type { LeaseParams } from '../lease/index.js'
 import { summarize, type MemberSummary, type PeerStatus } from './status.js'
 import { scopeController } from '../util/abort.js'
 
-export interface PeerInit extends PeerConfigInit {
-  app?: App
-  /** Defaults to a pino logger at `logLevel`. */
-  logger?: Logger
-  clock?: Clock & WallClock
-  timers?: Timers
-  random?: Random
-  /**
-   * The cluster secret: peers without the same one cannot connect (libp2p
-   * private network). Without it the cluster is open to anyone who can reach it.
-   */
-  secret?: string
-  /** Task service options (concurrency, replicas, retention, ...); see docs/tasks.md. */
-  tasks?: TaskServiceInit
-  /** Lease protocol parameters (TTL, partitions, ...); see docs/lease-protocol.md. */
-  lease?: Partial<LeaseParams>
-  /** Add process CPU, memory and GC metrics to /metrics (one peer per process should; the CLI does). */
-  processMetrics?: boolean
-  /**
-   * The module the app came from (a path), for `cpu: true` tasks: worker
-   * threads load it again. Apps loaded with loadApp (and `troupe start`) need not say.
-   */
-  appModule?: string
-  /** Worker threads for `cpu: true` tasks (default: cores - 1, at least 1); none start when the app has no such task. */
-  cpuWorkers?: number
-  /** Test only: serve /_faults/block and /_faults/heal to cut libp2p links (see src/net/fault-switch.ts). */
-  faults?: boolean
-  /**
-   * Bearer token for the admin routes (every /tasks route, the dashboard's
-   * Retry and Cancel). Without one they answer only on a loopback address.
-   */
-  adminToken?: string
-  /** When set, actions (/api/<name>) need this token (or the admin token). */
-  actionToken?: string
-}
+import type { Peer, PeerEvents, PeerInit } from './types.js'
 
-export type PeerEvents = MembershipEvents
-
-export interface Peer {
-  readonly id: string
-  /** Dialable multiaddrs, each ending in /p2p/<id>. */
-  readonly multiaddrs: string[]
-  /** `http://host:port`, or null when HTTP is off. */
-  readonly httpUrl: string | null
-  readonly incarnation: number
-  /** The peer's Hono app: `peer.http.request('/status')` works without a socket. */
-  readonly http: HttpApp
-  readonly config: PeerConfig
-  /** The peer's Prometheus registry and metric handles, served at /metrics. */
-  readonly metrics: Metrics
-  /** The lease partitions this peer holds now, with fences; news of changes. */
-  readonly leases: PartitionClaims & HolderDirectory & { status(): LeaseStatus }
-  /** Tell, ask and schedule messages to actors anywhere in the cluster. */
-  readonly actors: PeerActors
-  /** Enqueue and inspect tasks; cancel, retry and delete them from any peer. */
-  readonly tasks: TaskControl
-  members(): MemberSummary[]
-  status(): PeerStatus
-  /**
-   * Work in progress on this peer now: task attempts running and actor
-   * activations. A graceful stop waits for both; `troupe start` shows them
-   * while it stops. Read-only.
-   */
-  activity(): { tasksRunning: number, actorsActive: number }
-  on<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
-  off<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
-  once<E extends keyof PeerEvents>(event: E, listener: (...args: PeerEvents[E]) => void): this
-  /** Leaves the cluster (members are told at once) and releases the data folder. */
-  stop(): Promise<void>
-}
+export type { Peer, PeerEvents, PeerInit } from './types.js'
 
 export async function createPeer(init: PeerInit = {}): Promise<Peer> {
   const config = resolveConfig(init)
