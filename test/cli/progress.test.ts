@@ -3,34 +3,19 @@
 
 import { describe, expect, it } from 'vitest'
 import { reportJoining, reportStopping, type JoinFacts, type ProgressDeps, type StopFacts } from '../../src/cli/progress.js'
-import type { TimerHandle } from '../../src/util/clock.js'
+import { fakeTime } from '../helpers/fake-time.js'
 
 function fakeDeps(tty: boolean): ProgressDeps & { lines: string[], advance(ms: number): void, pending(): number } {
-  let now = 0
-  let next = 0
-  const due = new Map<number, { at: number, fn: () => void }>()
+  const time = fakeTime()
   const lines: string[] = []
   return {
     tty,
     lines,
-    write: line => { lines.push(`${now} ${line}`) },
-    clock: { now: () => now },
-    timers: {
-      setTimeout(fn, ms) { const id = next++; due.set(id, { at: now + ms, fn }); return { id } },
-      clearTimeout(h: TimerHandle) { due.delete(h.id as number) },
-    },
-    advance(ms) {
-      const end = now + ms
-      for (;;) {
-        const [id, t] = [...due].sort((a, b) => a[1].at - b[1].at)[0] ?? []
-        if (t === undefined || t.at > end) break
-        now = t.at
-        due.delete(id!)
-        t.fn()
-      }
-      now = end
-    },
-    pending: () => due.size,
+    write: line => { lines.push(`${time.clock.now()} ${line}`) },
+    clock: time.clock,
+    timers: time.timers,
+    advance: ms => time.advance(ms),
+    pending: () => time.pending(),
   }
 }
 

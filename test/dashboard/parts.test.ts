@@ -4,35 +4,10 @@
 import { createHash } from 'node:crypto'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { clusterLeases, dashboardRoutes, taskSummary, Throughput, type DashboardSources } from '../../src/dashboard/index.js'
+import { clusterLeases, dashboardRoutes, taskSummary, Throughput } from '../../src/dashboard/index.js'
 import type { PeerStatus } from '../../src/peer/status.js'
 import type { TaskRecord } from '../../src/tasks/record.js'
-import type { TimerHandle } from '../../src/util/clock.js'
-
-function fakeTime(): { clock: DashboardSources['clock'], timers: DashboardSources['timers'], advance(ms: number): void, pending(): number } {
-  let now = 0
-  const due = new Map<number, { at: number, fn: () => void }>()
-  let next = 0
-  return {
-    clock: { now: () => now, wallNow: () => 1_000_000 + now },
-    timers: {
-      setTimeout(fn, ms) { const id = next++; due.set(id, { at: now + ms, fn }); return { id } },
-      clearTimeout(h: TimerHandle) { due.delete(h.id as number) },
-    },
-    advance(ms) {
-      const end = now + ms
-      for (;;) {
-        const [id, t] = [...due].sort((a, b) => a[1].at - b[1].at)[0] ?? []
-        if (t === undefined || t.at > end) break
-        now = t.at
-        due.delete(id!)
-        t.fn()
-      }
-      now = end
-    },
-    pending: () => due.size,
-  }
-}
+import { fakeTime } from '../helpers/fake-time.js'
 
 function status(id: string, held: number[], members: PeerStatus['members'] = []): PeerStatus {
   return {
