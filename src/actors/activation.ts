@@ -18,6 +18,7 @@ import { TurnSignal, type Envelope } from './envelope.js'
 import { ActorMovedError, ActorSystemStoppedError, MailboxFullError } from './errors.js'
 import { Mailbox } from './mailbox.js'
 import type { Saver } from './saver.js'
+import type { ReadState } from './replicas.js'
 import type { StateRecord } from './wire.js'
 import { scopeController } from '../util/abort.js'
 
@@ -27,8 +28,8 @@ export interface ActivationDeps {
   fence: string
   /** True while this peer holds the partition with `fence` and an unexpired lease. */
   holds: () => boolean
-  /** The newest saved state (local or replicas). */
-  load: () => Promise<StateRecord | undefined>
+  /** The newest saved state (local or replicas), and whether a majority already holds it. */
+  load: () => Promise<ReadState>
   saver: Saver
   /** `actors` for this address, plus the peer's extensions (`tasks`, `actors.schedule`). */
   senders: ActorSenders
@@ -66,6 +67,9 @@ export class Activation {
   private state: unknown
   private bytes: Uint8Array | undefined
   private version = 0
+  /** The last save, rejecting if it failed: what a re-sent message's answer waits for. */
+  private saved: Promise<void> = Promise.resolve()
+  /** The same, never rejecting (the failure is logged and closes the activation). */
   private durable: Promise<void> = Promise.resolve()
   /** Ids of messages that changed the state, with their encoded results; saved with the state. */
   private readonly applied: AppliedIds
@@ -116,12 +120,16 @@ export class Activation {
     if (this.phase !== 'loading') return
     const { def, target, logger } = this.deps
     try {
-      this.restore(await this.deps.load())
+      const { record, confirmed } = await this.deps.load()
+      this.restore(record)
       if (this.closing) return
       if (!this.deps.holds()) return this.close('moved')
       if (def.onActivate !== undefined) await def.onActivate(this.context(new TurnSignal(this.scope.signal, undefined)))
       if (!this.deps.holds()) return this.close('moved')
-      await this.commit()
+      // A newest copy that a majority does not hold yet (a save that failed
+      // short of the majority) is written back first: nothing is acknowledged
+      // on top of a change that a later host could miss.
+      await this.commit(undefined, undefined, false, !confirmed)
       this.activated = true
       if (this.phase === 'loading') this.phase = 'active'
     } catch (err) {
@@ -187,7 +195,7 @@ export class Activation {
     const left = env.deadline === undefined ? undefined : env.deadline - clock.now()
     if (left !== undefined && left <= 0) return env.reply?.reject(new TimeoutError(`ask to ${target.address} expired in the mailbox`))
     const done = this.applied.get(env.id)
-    if (done !== undefined) return this.answer(env, this.durable, decode(done), true)
+    if (done !== undefined) return this.answer(env, this.saved, decode(done), true)
     const signal = new TurnSignal(this.scope.signal, left)
     let result: unknown
     try {
@@ -242,16 +250,26 @@ export class Activation {
     })
   }
 
-  /** Saves the state if its encoding changed since the last save; returns when it (or, if unchanged, the last save) is durable. */
-  private commit(id?: string, result?: unknown, answered = false): Promise<void> {
+  /**
+   * Saves the state if its encoding changed since the last save (or if
+   * `force`); returns when it (or, if unchanged, the last save) is durable.
+   * A save that fails ends the activation: its memory is then ahead of what
+   * a majority holds, so the next message starts a new activation, which
+   * reads a majority and writes back what it restores.
+   */
+  private commit(id?: string, result?: unknown, answered = false, force = false): Promise<void> {
     const { target, stateBytesMax, saver, fence, logger } = this.deps
     const bytes = encodeBounded(this.state, stateBytesMax, `state of actor ${target.address}`)
-    if (sameBytes(this.bytes, bytes)) return this.durable
+    if (!force && sameBytes(this.bytes, bytes)) return this.saved
     if (id !== undefined) this.remember(id, result, answered)
     this.bytes = bytes
-    this.version++
-    const saved = saver.save({ v: this.version, f: fence, s: bytes, d: this.applied.list() })
-    this.durable = saved.catch((err: unknown) => logger.error('actor state not saved', { address: target.address, version: this.version, err: (err as Error)?.message }))
+    const version = ++this.version
+    const saved = saver.save({ v: version, f: fence, s: bytes, d: this.applied.list() })
+    this.saved = saved
+    this.durable = saved.catch((err: unknown) => {
+      logger.error('actor state not saved', { address: target.address, version, err: (err as Error)?.message })
+      this.close('moved')
+    })
     return saved
   }
 

@@ -6,6 +6,7 @@
 export const CHANNEL_DELIVER = 'actors.deliver'
 export const CHANNEL_STATE_PUT = 'actors.state.put'
 export const CHANNEL_STATE_GET = 'actors.state.get'
+export const CHANNEL_STATE_LIST = 'actors.state.list'
 
 /** Version of every actor body on the wire; a peer refuses bodies of another version. */
 export const WIRE_VERSION = 1
@@ -84,3 +85,15 @@ export const STATE_FETCH_TIMEOUT_MS = 500
 /** First pause before re-sending a message whose actor is moving; doubles up to retryBackoffMaxMs. */
 export const RETRY_BACKOFF_MS = 5
 export const RETRY_BACKOFF_MAX_MS = 250
+
+/** Records per `actors.state.list` page: a voter catching up pulls every saved state in pages. */
+export const CATCH_UP_PAGE_MAX = 256
+
+/** A page stops growing past this many bytes of state (one record may take it to ~2 MiB; a wire frame holds 4 MiB). */
+export const CATCH_UP_PAGE_BYTES = 1024 * 1024
+
+/** Pause before a catch-up round retries the peers that did not answer. */
+export const CATCH_UP_RETRY_MS = 1_000
+
+/** How long one page request may take. */
+export const CATCH_UP_REQUEST_TIMEOUT_MS = 5_000

@@ -16,7 +16,7 @@ import { noActorMeter, type ActorMeter } from './meter.js'
 import type { HolderDirectory } from './placement.js'
 import type { Replicas } from './replicas.js'
 import { Saver } from './saver.js'
-import { newest, type StateStore } from './state-store.js'
+import type { StateStore } from './state-store.js'
 
 export interface HostDeps {
   self: string
@@ -133,7 +133,7 @@ export class ActorHost {
         const g = deps.claims.held(p)
         return g !== undefined && g.fence === fence && deps.clock.now() < g.validUntil
       },
-      load: async () => newest(deps.store.order, [deps.store.get(target.address), ...await deps.replicas.fetch(p, target.address)]),
+      load: () => deps.replicas.read(p, target.address, deps.store.get(target.address), deps.store.order),
       saver: new Saver(target.address, p, deps.store, deps.replicas, logger),
       senders: deps.sendersFor(target.address),
       clock: deps.clock,

@@ -6,6 +6,7 @@ import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { Successors } from './placement.js'
 import { CHANNEL_STATE_GET, CHANNEL_STATE_PUT, WIRE_VERSION } from './constants.js'
+import { compareRecords, newest, type FenceOrder } from './state-store.js'
 import { parseRecord, type StateGetBody, type StatePutBody, type StateRecord } from './wire.js'
 
 export interface ReplicasDeps {
@@ -20,6 +21,8 @@ export interface ReplicasDeps {
    * crash or a partition. Without it, copies go to the successors, best effort.
    */
   quorum?: () => readonly string[]
+  /** False while this peer catches up after a voter-set change: its own copy then does not count toward a read majority. */
+  ready?: () => boolean
   logger: Logger
   replicas: number
   replicateTimeoutMs: number
@@ -40,11 +43,26 @@ export class Replicas {
   }
 
   /** How many of the targets must ack a copy (or answer a read) besides this peer: 0 without a quorum. */
-  needed(): number {
+  needed(read = false): number {
+    const majority = this.majority()
+    if (majority === 0) return 0
+    return Math.max(0, majority - (this.selfCounts(read) ? 1 : 0))
+  }
+
+  /** This peer's own copy counts toward a majority if it is a voter, and, for a read, once it has caught up. */
+  private selfCounts(read: boolean): boolean {
+    const voter = this.deps.quorum?.().includes(this.deps.self) === true
+    return voter && (!read || (this.deps.ready?.() ?? true))
+  }
+
+  /**
+   * How many holders (this peer included, if it is a voter) make a majority of
+   * the voters: 0 without a quorum (best effort, nothing to confirm).
+   */
+  majority(): number {
     if (this.deps.replicas === 0) return 0
     const quorum = this.deps.quorum?.() ?? []
-    if (quorum.length === 0) return 0
-    return Math.max(0, Math.floor(quorum.length / 2) + 1 - (quorum.includes(this.deps.self) ? 1 : 0))
+    return quorum.length === 0 ? 0 : Math.floor(quorum.length / 2) + 1
   }
 
   /** Sends the record to every target; resolves with how many acked (never rejects). */
@@ -63,9 +81,11 @@ export class Replicas {
   /** The copies the targets hold (unreachable or slow ones are skipped). */
   async fetch(p: number, address: string): Promise<Array<StateRecord | undefined>> {
     const body: StateGetBody = { v: WIRE_VERSION, a: address }
-    const needed = this.needed()
+    const needed = this.needed(true)
     const results = await Promise.allSettled(this.targets(p).map(async (peer) => {
       const reply = await this.deps.messenger.request(peer, CHANNEL_STATE_GET, body, { timeoutMs: this.deps.fetchTimeoutMs })
+      // A voter still catching up after a voter-set change may miss acknowledged changes: not an answer.
+      if ((reply as { wait?: unknown } | null)?.wait === 1) throw new Error(`${peer} is catching up`)
       const r = (reply as { r?: unknown } | null)?.r
       return r === undefined ? undefined : parseRecord(r, this.deps.stateBytesMax)
     }))
@@ -82,4 +102,29 @@ export class Replicas {
     if (answered < needed) throw new UnavailableError(`actor ${address}: state copies answered by ${answered} of the ${needed} peers needed; try again`)
     return out
   }
+
+  /**
+   * The newest of this peer's copy and a majority's copies, and whether a
+   * majority of the voters already holds that very record. A record that is
+   * newest but not on a majority may be a change whose save failed (its
+   * sender saw an error): the new activation must write it back to a
+   * majority before it acknowledges anything built on it.
+   */
+  async read(p: number, address: string, local: StateRecord | undefined, order: FenceOrder): Promise<ReadState> {
+    const copies = await this.fetch(p, address)
+    const record = newest(order, [local, ...copies])
+    if (record === undefined) return { record, confirmed: true }
+    const majority = this.majority()
+    if (majority === 0) return { record, confirmed: true }
+    const same = (r: StateRecord | undefined): boolean => r !== undefined && compareRecords(order, r, record) === 0
+    const holders = copies.filter(same).length + (this.selfCounts(true) && same(local) ? 1 : 0)
+    return { record, confirmed: holders >= majority }
+  }
+}
+
+/** What an activation starts from. */
+export interface ReadState {
+  record: StateRecord | undefined
+  /** A majority of the voters holds `record` (always true without a quorum or without a record). */
+  confirmed: boolean
 }

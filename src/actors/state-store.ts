@@ -32,6 +32,19 @@ export class StateStore {
     return this.db.get(address)
   }
 
+  /** Saved states in address order after `after`: at most `max` of them, and no more once `bytesMax` of state is reached. */
+  page(after: string | undefined, max: number, bytesMax: number): { items: Array<[string, StateRecord]>, more: boolean } {
+    const items: Array<[string, StateRecord]> = []
+    let bytes = 0
+    for (const { key, value } of this.db.getRange(after === undefined ? {} : { start: after })) {
+      if (key === after) continue
+      if (items.length >= max || (items.length > 0 && bytes >= bytesMax)) return { items, more: true }
+      items.push([key, value])
+      bytes += value.s.byteLength
+    }
+    return { items, more: false }
+  }
+
   /** Resolves once committed: true if written, false if the stored record was as new or newer. */
   put(address: string, record: StateRecord): Promise<boolean> {
     return this.db.transaction(() => {

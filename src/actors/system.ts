@@ -11,7 +11,8 @@ import type { Store } from '../store/store.js'
 import { raceDeadline } from '../wire/deadline.js'
 import { parseAddress, type ActorAddress } from './address.js'
 import { encodeBounded } from './codec.js'
-import { CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_PUT, STATE_DB } from './constants.js'
+import { CatchUp } from './catch-up.js'
+import { CATCH_UP_PAGE_BYTES, CATCH_UP_PAGE_MAX, CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_LIST, CHANNEL_STATE_PUT, STATE_DB } from './constants.js'
 import type { ActorDefinition, Actors, SendOptions } from './define.js'
 import type { ActorSenders } from './activation.js'
 import type { Envelope } from './envelope.js'
@@ -23,7 +24,7 @@ import type { HolderDirectory, Successors } from './placement.js'
 import { Replicas } from './replicas.js'
 import { Router } from './router.js'
 import { StateStore, stringFenceOrder, type FenceOrder } from './state-store.js'
-import { parseDeliver, parseStateGet, parseStatePut, type DeliverReply, type StateRecord } from './wire.js'
+import { parseDeliver, parseStateGet, parseStateList, parseStatePut, type DeliverReply, type StateRecord } from './wire.js'
 
 export interface ActorSystemComponents {
   /** This peer's id, as the messenger and the directory name it. */
@@ -56,6 +57,7 @@ export class ActorSystem implements Actors {
   private readonly states: StateStore
   private readonly host: ActorHost
   private readonly router: Router
+  private readonly catchUp: CatchUp
   private running = false
   /** Message ids are `<prefix>.<counter>`: a random prefix per system, so ids from all senders differ. */
   private readonly idPrefix: string
@@ -72,8 +74,10 @@ export class ActorSystem implements Actors {
     const definitions = new Map(init.actors.map(d => [d.type, d as ActorDefinition<unknown>]))
     this.states = new StateStore(components.store.db<StateRecord>(STATE_DB), components.fenceOrder ?? stringFenceOrder)
     const { limits } = this
+    this.catchUp = new CatchUp({ self: components.self, messenger: components.messenger, store: this.states, timers, logger, stateBytesMax: limits.stateBytesMax })
     const replicas = new Replicas({
       self: components.self, messenger: components.messenger, successors: components.successors, quorum: components.quorum, logger,
+      ready: () => this.catchUp.ready,
       replicas: limits.stateReplicas, replicateTimeoutMs: limits.replicateTimeoutMs, fetchTimeoutMs: limits.stateFetchTimeoutMs, stateBytesMax: limits.stateBytesMax,
     })
     this.host = new ActorHost({
@@ -95,7 +99,11 @@ export class ActorSystem implements Actors {
       await this.states.put(target.address, record)
       return { ok: 1 }
     })
-    messenger.handle(CHANNEL_STATE_GET, (_from, body) => ({ r: this.states.get(parseStateGet(body).address) }))
+    messenger.handle(CHANNEL_STATE_GET, (_from, body) => {
+      const target = parseStateGet(body)
+      return this.catchUp.ready ? { r: this.states.get(target.address) } : { wait: 1 }
+    })
+    messenger.handle(CHANNEL_STATE_LIST, (_from, body) => this.states.page(parseStateList(body).after, CATCH_UP_PAGE_MAX, CATCH_UP_PAGE_BYTES))
     this.host.start()
     this.running = true
   }
@@ -113,7 +121,8 @@ export class ActorSystem implements Actors {
     await raceDeadline(this.host.stop(), timeoutMs, options.signal, 'stopping the actor system', this.c.timers).catch((err: unknown) => {
       this.c.logger.warn('actors did not all stop in time', { err: (err as Error).message })
     })
-    for (const ch of [CHANNEL_DELIVER, CHANNEL_STATE_PUT, CHANNEL_STATE_GET]) this.c.messenger.unhandle(ch)
+    this.catchUp.stop()
+    for (const ch of [CHANNEL_DELIVER, CHANNEL_STATE_PUT, CHANNEL_STATE_GET, CHANNEL_STATE_LIST]) this.c.messenger.unhandle(ch)
   }
 
   async tell(address: string, handler: string, message?: unknown, options: SendOptions = {}): Promise<void> {
@@ -122,6 +131,16 @@ export class ActorSystem implements Actors {
 
   async ask<R = unknown>(address: string, handler: string, message?: unknown, options: SendOptions = {}): Promise<R> {
     return await this.send(address, handler, message, options, true) as R
+  }
+
+  /**
+   * The lease voters are now `voters`. A peer that becomes a voter of a new
+   * set pulls every saved state from a majority of the earlier set, starting
+   * `settleMs` after the change (when no tenure of the earlier set is left),
+   * and answers state reads only once done (see CatchUp).
+   */
+  votersChanged(voters: readonly string[], settleMs: number): void {
+    this.catchUp.votersChanged(voters, settleMs)
   }
 
   /** Per actor type on this peer: activations and queued messages now, messages accepted since start (for metrics). */

@@ -3,7 +3,7 @@
 // a bad body is answered with ProtocolError.
 import { ProtocolError } from '../errors.js'
 import { ADDRESS_LENGTH_MAX, parseAddress, type ActorAddress } from './address.js'
-import { APPLIED_IDS_LIMIT, APPLIED_RESULT_BYTES_MAX, FENCE_LENGTH_MAX, HANDLER_NAME_LENGTH_MAX, HANDLER_NAME_PATTERN, MESSAGE_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
+import { APPLIED_IDS_LIMIT, CATCH_UP_PAGE_MAX, APPLIED_RESULT_BYTES_MAX, FENCE_LENGTH_MAX, HANDLER_NAME_LENGTH_MAX, HANDLER_NAME_PATTERN, MESSAGE_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
 import { InvalidAddressError } from './errors.js'
 
 /** `actors.deliver` request: one message for one actor. */
@@ -46,6 +46,18 @@ export interface StateGetBody {
   a: string
 }
 
+/** `actors.state.list` request: the saved states after address `after` (from the first when absent). */
+export interface StateListBody {
+  v: number
+  after?: string
+}
+
+/** `actors.state.list` reply: a page of [address, record] in address order; `more` if the page was cut short. */
+export interface StateListReply {
+  items: Array<[string, StateRecord]>
+  more: boolean
+}
+
 export interface ParsedDeliver {
   target: ActorAddress
   handler: string
@@ -83,6 +95,23 @@ export function parseStateGet(body: unknown): ActorAddress {
   return address(object(body).a)
 }
 
+export function parseStateList(body: unknown): { after: string | undefined } {
+  const b = object(body)
+  if (b.after === undefined) return { after: undefined }
+  return { after: address(b.after).address }
+}
+
+export function parseStateListReply(body: unknown, stateBytesMax: number): StateListReply {
+  const b = object(body, false)
+  if (!Array.isArray(b.items) || b.items.length > CATCH_UP_PAGE_MAX) throw new ProtocolError('actors.state.list reply: bad items')
+  if (typeof b.more !== 'boolean') throw new ProtocolError('actors.state.list reply: bad more')
+  const items = b.items.map((entry: unknown): [string, StateRecord] => {
+    if (!Array.isArray(entry) || entry.length !== 2) throw new ProtocolError('actors.state.list reply: bad item')
+    return [address(entry[0]).address, parseRecord(entry[1], stateBytesMax)]
+  })
+  return { items, more: b.more }
+}
+
 export function parseRecord(value: unknown, stateBytesMax: number): StateRecord {
   const r = object(value, false)
   if (!(Number.isSafeInteger(r.v) && (r.v as number) > 0)) throw new ProtocolError('state record: bad version')
@@ -108,7 +137,8 @@ function messageId(value: unknown): string {
 function object(value: unknown, versioned = true): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('actor body: expected an object')
   const b = value as Record<string, unknown>
-  if (versioned && b.v !== WIRE_VERSION) throw new ProtocolError(`actor body: unsupported version ${String(b.v)}`)
+  // Only a number is printed: String() of a map such as { toString: 1 } throws a TypeError.
+  if (versioned && b.v !== WIRE_VERSION) throw new ProtocolError(`actor body: unsupported version ${typeof b.v === 'number' ? b.v : typeof b.v}`)
   return b
 }
 

@@ -67,6 +67,8 @@ export class Work {
       // Actors enqueue tasks and schedule messages like actions do; their own ask keeps refusing themselves.
       context: (_address, actors) => ({ tasks: this.senders.tasks, actors: { ...actors, schedule: this.senders.actors.schedule } }),
     }, { actors: app.actors })
+    // A new voter set may not meet the majority that holds an acknowledged change: its voters catch up first.
+    c.leases.onVoters(voters => this.actors.votersChanged(voters, c.leases.settleMs))
     const actors: PeerActors = {
       tell: (address, handler, message, options) => this.actors.tell(address, handler, message, options),
       ask: (address, handler, message, options) => this.actors.ask(address, handler, message, options),

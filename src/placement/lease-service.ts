@@ -68,7 +68,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private readonly node: LeaseNode
   private readonly init: LeaseServiceInit
   private readonly grants = new Map<number, PartitionGrant>()
-  private readonly events = new EventEmitter<{ change: [ClaimsChange] }>()
+  private readonly events = new EventEmitter<{ change: [ClaimsChange], voters: [readonly string[]] }>()
   private config = { cfg: 0, voters: [] as string[], voter: false }
   private alive: string[] = []
   private timer: TimerHandle | undefined
@@ -144,6 +144,17 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     return hrwRank(this.alive, p)[0]
   }
 
+  /** Called with the new voter set each time this peer learns one (first at start, from its disk or from a peer). */
+  onVoters(listener: (voters: readonly string[]) => void): () => void {
+    this.events.on('voters', listener)
+    return () => { this.events.off('voters', listener) }
+  }
+
+  /** How long a new voter set waits before granting anything: every tenure of the previous set has ended by then. */
+  get settleMs(): number {
+    return this.node.state.params.restartWaitMs
+  }
+
   /** The current voter set (as this peer last learned it). */
   voters(): readonly string[] {
     return this.config.voters
@@ -211,6 +222,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
       case 'config':
         this.config = { cfg: e.cfg, voters: [...e.voters], voter: e.voter }
         this.c.logger.info('lease voters changed', { cfg: e.cfg, voters: e.voters, voter: e.voter })
+        this.events.emit('voters', [...e.voters])
         return
       case 'timer':
         this.schedule(e.at)

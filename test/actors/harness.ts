@@ -63,6 +63,8 @@ export interface ActorClusterInit {
   init?: Omit<ActorSystemInit, 'actors'>
   network?: MemoryNetworkInit
   transport?: Transport
+  /** Every peer is a voter, as the lease voters are in a peer: saves and activations need a majority of them. */
+  quorum?: boolean
 }
 
 export class ActorCluster {
@@ -101,11 +103,22 @@ export class ActorCluster {
         self: id, messenger, claims, store, clock: cluster.clock, fenceOrder: staticFenceOrder, logger: silentLogger, random: seededRandom(seed++),
         directory: { holderOf: p => cluster.idOf(cluster.assignment.holder(p)) },
         successors: { successorsOf: (p, count) => cluster.successorsOf(p, count).map(n => cluster.idOf(n) as string) },
+        quorum: init.quorum === true ? () => cluster.voters.map(n => cluster.idOf(n) as string) : undefined,
       }, { ...init.init, actors: init.definitions(name) })
       await system.start()
       cluster.peers.set(name, { name, id, store, messenger, node, system, claims })
     }
+    if (init.quorum === true) cluster.setVoters(cluster.names, 0)
     return cluster
+  }
+
+  /** The voter set (names), as the lease layer would announce it to every live peer. */
+  voters: string[] = []
+
+  setVoters(names: string[], settleMs: number): void {
+    this.voters = [...names]
+    const ids = names.map(n => this.idOf(n) as string)
+    for (const p of this.peers.values()) if (!this.dead.has(p.name)) p.system.votersChanged(ids, settleMs)
   }
 
   private async links(transport: Transport): Promise<Link[]> {

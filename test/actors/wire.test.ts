@@ -1,7 +1,8 @@
 // What a peer does with actor bodies from the wire: every field is checked,
 // a non-holder answers with a hint, and state copies only move forward.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_PUT, WIRE_VERSION } from '../../src/actors/constants.js'
+import { CATCH_UP_PAGE_MAX, CHANNEL_DELIVER, CHANNEL_STATE_GET, CHANNEL_STATE_LIST, CHANNEL_STATE_PUT, WIRE_VERSION } from '../../src/actors/constants.js'
+import { parseStateListReply } from '../../src/actors/wire.js'
 import { encodeValue } from '../../src/wire/codec.js'
 import type { MemoryMessenger } from '../../src/wire/memory-messenger.js'
 import { ActorCluster } from './harness.js'
@@ -99,5 +100,43 @@ describe('state copies from the wire', () => {
     ['an oversized state', { s: new Uint8Array(1024 * 1024 + 1) }],
   ])('refuses %s', async (_what, patch) => {
     await expect(rogue.request('c', CHANNEL_STATE_PUT, { v: WIRE_VERSION, a: 'counter/x', r: { ...record(1), ...patch } })).rejects.toMatchObject({ name: 'ProtocolError' })
+  })
+})
+
+describe('listing state copies (a new voter catching up)', () => {
+  const record = (v: number): Record<string, unknown> => ({ v, f: '1:1', s: encodeValue({ n: v, seen: [] }) })
+
+  it('pages through every saved state in address order, whatever its size', async () => {
+    const n = CATCH_UP_PAGE_MAX + 10
+    for (let i = 0; i < n; i++) await rogue.request('c', CHANNEL_STATE_PUT, { v: WIRE_VERSION, a: `counter/l${String(i).padStart(4, '0')}`, r: record(i + 1) })
+    const seen: string[] = []
+    let after: string | undefined
+    for (let pages = 0; pages < 10; pages++) {
+      const reply = await rogue.request('c', CHANNEL_STATE_LIST, after === undefined ? { v: WIRE_VERSION } : { v: WIRE_VERSION, after })
+      const page = parseStateListReply(reply, 1024 * 1024)
+      seen.push(...page.items.map(([a]) => a))
+      if (!page.more) break
+      after = seen[seen.length - 1]
+    }
+    const listed = seen.filter(a => a.startsWith('counter/l'))
+    expect(listed).toHaveLength(n)
+    expect(listed).toEqual([...listed].sort())
+  })
+
+  it.each([
+    ['a request with a bad cursor', { v: WIRE_VERSION, after: 7 }],
+    ['a request of another version', { v: WIRE_VERSION + 1 }],
+  ])('refuses %s', async (_what, body) => {
+    await expect(rogue.request('c', CHANNEL_STATE_LIST, body)).rejects.toMatchObject({ name: 'ProtocolError' })
+  })
+
+  it.each([
+    ['items that are not a list', { items: 1, more: false }],
+    ['a page over the limit', { items: Array.from({ length: CATCH_UP_PAGE_MAX + 1 }, () => ['counter/x', record(1)]), more: true }],
+    ['a bad address', { items: [['no-slash', record(1)]], more: false }],
+    ['a bad record', { items: [['counter/x', { ...record(1), v: -1 }]], more: false }],
+    ['a missing more', { items: [] }],
+  ])('a reply with %s is refused', (_what, reply) => {
+    expect(() => parseStateListReply(reply, 1024 * 1024)).toThrow(expect.objectContaining({ name: 'ProtocolError' }))
   })
 })
