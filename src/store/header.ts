@@ -27,17 +27,17 @@ const PAGE_SIZES = new Set([512, 1024, 2048, 4096, 8192, 16384, 32768, 65536])
 
 interface Meta { pageSize: number, lastPage: bigint, txnid: bigint }
 
-/** Throws a ConfigError naming `file` when it exists but is not a sound LMDB data file; a missing file is fine (a new store). */
-export async function checkDataFile(file: string, storeDir: string): Promise<void> {
+/** Throws a ConfigError naming `file` when it exists but is not a sound LMDB data file; a missing file is fine (a new store). Returns whether the file exists. */
+export async function checkDataFile(file: string, storeDir: string): Promise<boolean> {
   let size: number
   try {
     size = (await stat(file)).size
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
     throw new ConfigError(`cannot read the store file ${file}: ${(err as Error).message}`, { cause: err })
   }
   const problem = await findProblem(file, size)
-  if (problem === undefined) return
+  if (problem === undefined) return true
   throw new ConfigError(`the store file ${file} is corrupt (${problem}); the peer will not start on it. Restore ${storeDir} from a backup, or move it away to start with an empty store (the tasks and actor state its replicas hold come back from the other peers)`, { code: 'ERR_STORE_CORRUPT' })
 }
 

@@ -8,10 +8,12 @@ import { join } from 'node:path'
 import { ConfigError } from '../errors.js'
 import { systemTimers, type Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
+import { withChecksums } from './checksum.js'
 import { guardWrites } from './guard.js'
 import { checkDataFile, DATA_FILE } from './header.js'
 import { lockDataDir, type FolderLock } from './lock.js'
 import { DiskSpace, STORE_FREE_BYTES_MIN_DEFAULT } from './space.js'
+import { checkFormat, verifyValues } from './verify.js'
 
 export const STORE_FOLDER = 'store'
 /** Sub-databases whose writes may use the free-space reserve: the lease state is tiny and the cluster's progress needs it. */
@@ -24,6 +26,8 @@ export interface StoreOptions {
   logger?: Logger
   /** How free space is measured (tests); default statfs. */
   measureFreeBytes?: (path: string) => Promise<number>
+  /** Read every stored value at open and refuse a store with a damaged one (default true; costs one pass over the data). */
+  verify?: boolean
 }
 
 export interface Store {
@@ -45,10 +49,13 @@ export async function openStore(dataDir: string, options: StoreOptions = {}): Pr
   let root: RootDatabase
   try {
     const storeDir = join(dataDir, STORE_FOLDER)
-    await checkDataFile(join(storeDir, DATA_FILE), storeDir)
+    const hasData = await checkDataFile(join(storeDir, DATA_FILE), storeDir)
     await space.start()
     if (space.full) throw new ConfigError(`cannot start: ${space.describe()}`, { code: 'ERR_STORE_FULL' })
+    await mkdir(storeDir, { recursive: true })
+    await checkFormat(storeDir, hasData)
     root = open({ path: storeDir, maxDbs: 32, mapSize: 2 * 1024 ** 3 })
+    if (options.verify !== false) verifyOrClose(root, storeDir)
   } catch (err) {
     space.stop()
     await lock.release()
@@ -75,7 +82,7 @@ class LmdbStore implements Store {
   db<V = unknown, K extends string | number | Array<string | number> = string>(name: string): Database<V, K> {
     let db = this.dbs.get(name)
     if (db === undefined) {
-      const opened = this.root.openDB({ name }) as unknown as Database<unknown, never>
+      const opened = this.root.openDB(withChecksums(name)) as unknown as Database<unknown, never>
       db = RESERVE_USERS.has(name) ? opened : guardWrites(opened, () => { this.space.check() })
       this.dbs.set(name, db)
     }
@@ -90,6 +97,16 @@ class LmdbStore implements Store {
 }
 
 export { StoreFullError, STORE_FREE_BYTES_MIN_DEFAULT } from './space.js'
+export { StoreCorruptError } from './checksum.js'
+
+function verifyOrClose(root: RootDatabase, storeDir: string): void {
+  try {
+    verifyValues(root, storeDir)
+  } catch (err) {
+    void root.close()
+    throw err
+  }
+}
 
 /** Reads, increments and durably stores the start counter: each start of a peer gets a larger incarnation. */
 export async function nextIncarnation(store: Store): Promise<number> {

@@ -3,7 +3,7 @@
 // (never recreated, never deleted). Real processes on real folders.
 
 import { randomBytes } from 'node:crypto'
-import { cp, readFile, truncate, writeFile } from 'node:fs/promises'
+import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliPeers } from '../helpers/cli-peers.js'
@@ -88,5 +88,32 @@ describe('a damaged data folder', () => {
   it('a copy of the untouched folder starts, with the same peer id (the damage, not the copying, is refused)', async () => {
     const peer = await peers.start({ data: await damaged(async () => {}) })
     expect(peer.id).toBe(originalId)
+  }, 30_000)
+
+  it('refuses to start on a value damaged inside a data page (a flipped byte the LMDB structure cannot see), naming the sub-database', async () => {
+    const peer = await peers.start({ app: 'actors' })
+    const marker = `MARKER-${randomBytes(6).toString('hex')}`
+    const res = await fetch(`${peer.http}/api/post`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: 'lobby', from: 'test', text: marker }) })
+    expect(res.status).toBe(200)
+    peer.proc.kill('SIGTERM')
+    expect((await peer.proc.exited).code).toBe(0)
+    const bytes = await readFile(dataFile(peer.data))
+    const at = bytes.indexOf(marker)
+    expect(at).toBeGreaterThan(0)
+    bytes[at] = 'N'.charCodeAt(0)
+    await writeFile(dataFile(peer.data), bytes)
+    const { code, out } = await startOn(peer.data)
+    expect(code).toBe(2)
+    expect(out.split('\n')).toHaveLength(1)
+    expect(out).toMatch(/^troupe: the store in .* is damaged: sub-database "actors", .*does not match its checksum/)
+    expect(await readFile(dataFile(peer.data))).toEqual(bytes)
+  }, 40_000)
+
+  it('refuses a store written without value checksums (no format marker) with one line saying what to do', async () => {
+    const dir = await damaged(d => rm(join(d, 'store', 'troupe-store-format')))
+    const { code, out } = await startOn(dir)
+    expect(code).toBe(2)
+    expect(out.split('\n')).toHaveLength(1)
+    expect(out).toMatch(/was written by an older Troupe \(values without checksums\).*Move the folder away/)
   }, 30_000)
 })

@@ -1,0 +1,47 @@
+// Every value in the store carries a CRC-32 of its encoding. LMDB checks its
+// page structure but not the bytes of the values in it: a flipped bit inside
+// a value would otherwise decode as a different value, silently. Layout of a
+// stored value: 4 bytes CRC-32 (big-endian) of the msgpack bytes, then the
+// msgpack bytes (msgpackr with lmdb-js's default options).
+
+import { crc32 } from 'node:zlib'
+import { Packr } from 'msgpackr'
+import { TroupeError } from '../errors.js'
+
+const CRC_BYTES = 4
+
+/** A stored value whose checksum does not match: the data on disk was damaged. */
+export class StoreCorruptError extends TroupeError {
+  constructor(message: string) {
+    super(message, { code: 'ERR_STORE_CORRUPT', status: 500 })
+    this.name = 'StoreCorruptError'
+  }
+}
+
+// lmdb-js hands decode() a reusable buffer: binary values must be copied out.
+const packr = new Packr({ copyBuffers: true })
+
+/** The encoder lmdb-js uses for every sub-database (`encoder` option: encode and decode). */
+export const checksummedEncoder = {
+  encode(value: unknown): Buffer {
+    const body = packr.pack(value)
+    const out = Buffer.allocUnsafe(CRC_BYTES + body.length)
+    out.writeUInt32BE(crc32(body), 0)
+    body.copy(out, CRC_BYTES)
+    return out
+  },
+  // lmdb-js passes a reusable buffer whose `length` it sets to the value's size (the array behind it is larger), and on cursor reads the size as a second argument.
+  decode(bytes: Uint8Array, size?: unknown): unknown {
+    const length = typeof size === 'number' ? size : bytes.length
+    if (length < CRC_BYTES + 1) throw new StoreCorruptError(`a stored value of ${length} bytes is too short to hold its checksum`)
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, length)
+    const body = view.subarray(CRC_BYTES)
+    if (view.readUInt32BE(0) !== crc32(body)) throw new StoreCorruptError('a stored value does not match its checksum')
+    return packr.unpack(body)
+  },
+}
+
+/** openDB options for sub-database `name` with checksummed values (lmdb-js takes `encoder`; its typings omit it). */
+export function withChecksums(name: string): { name: string } {
+  return { name, encoder: checksummedEncoder } as { name: string }
+}
