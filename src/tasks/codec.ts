@@ -3,7 +3,8 @@
 // network key) but not the shape of bytes: a malformed record is dropped and
 // logged, never merged.
 import { pack, unpack } from 'msgpackr'
-import { WIRE_VERSION } from './constants.js'
+import { ProtocolError } from '../errors.js'
+import { TASK_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
 import type { Attempt, TaskRecord } from './record.js'
 
 const STATES = new Set(['pending', 'running', 'done', 'failed', 'cancelled'])
@@ -24,7 +25,7 @@ export function isAttempt(v: unknown): v is Attempt {
 export function isTaskRecord(v: unknown, partitions: number): v is TaskRecord {
   if (typeof v !== 'object' || v === null) return false
   const r = v as Record<string, unknown>
-  return isStr(r.id) && isStr(r.name) && (r.scope === 'any' || r.scope === 'all')
+  return isStr(r.id) && r.id.length <= TASK_ID_LENGTH_MAX && isStr(r.name) && (r.scope === 'any' || r.scope === 'all')
     && isInt(r.partition) && (r.partition as number) >= 0 && (r.partition as number) < partitions
     && isNum(r.priority) && isNum(r.createdAt) && isStr(r.creator)
     && STATES.has(r.state as string) && isInt(r.round) && isNum(r.runAt) && isInt(r.version) && isStr(r.writer)
@@ -49,8 +50,14 @@ export function encodeGossip(records: readonly TaskRecord[]): Uint8Array {
   return pack({ v: WIRE_VERSION, records: [...records] } satisfies GossipBody)
 }
 
+/** The body of a gossip message, or undefined for another shape or version; bytes that are not msgpack throw ProtocolError. */
 export function decodeGossip(data: Uint8Array): GossipBody | undefined {
-  const body = unpack(data) as unknown
+  let body: unknown
+  try {
+    body = unpack(data)
+  } catch (err) {
+    throw new ProtocolError(`undecodable gossip message: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+  }
   if (typeof body !== 'object' || body === null) return undefined
   const { v, records } = body as Record<string, unknown>
   return v === WIRE_VERSION && Array.isArray(records) ? { v, records } : undefined

@@ -17,6 +17,12 @@ export const WIRE_VERSION = 1
 export const TASK_NAME_PATTERN = /^[a-zA-Z0-9_.:-]+$/
 export const TASK_NAME_LENGTH_MAX = 128
 
+/**
+ * Task ids from other peers. Ours have at most 40 characters (`k-` + 32 hex, `t-<ms>-<16>`); the bound keeps
+ * an id, as an lmdb key, far below lmdb's 1 978-byte key limit, past which a read or write of the store throws.
+ */
+export const TASK_ID_LENGTH_MAX = 128
+
 /** Idempotency keys are hashed into ids; the bound keeps records and logs small. */
 export const IDEMPOTENCY_KEY_LENGTH_MAX = 256
 

@@ -7,7 +7,7 @@
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords } from './codec.js'
-import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, WIRE_VERSION } from './constants.js'
+import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, TASK_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
 import { diffDigests, isDigestBody, type DigestBody } from './digest.js'
 import type { PutBody } from './replicate.js'
 import type { TaskRecord } from './record.js'
@@ -75,6 +75,8 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
   messenger.handle(CHANNEL_PULL, (_from, body) => {
     const { partition, after } = (body ?? {}) as Partial<PullBody>
     if (!Number.isInteger(partition) || (partition as number) < 0 || (partition as number) >= deps.partitions) return { records: [] }
+    // No id is longer, and lmdb throws on a key past its size limit.
+    if (typeof after === 'string' && after.length > TASK_ID_LENGTH_MAX) return { records: [] }
     const records = deps.store.page(partition as number, typeof after === 'string' ? after : undefined, deps.pageRecords)
     const reply: PullReply = { records }
     if (records.length >= deps.pageRecords) reply.next = records.at(-1)?.id
