@@ -58,6 +58,46 @@ async function settled(ps: CliPeer[], voters: number, quietMs = 2_000): Promise<
  * time, on an overloaded machine) is retried with the same idempotency key,
  * so a retry never makes a second task.
  */
+const TALLY_ADDS = 3
+const tallies = Array.from({ length: 20 }, (_, i) => `t${i}`)
+
+/** One ask to the counter actor `tally/<key>` through a peer's action, retried while the actor is unavailable (moving). */
+async function tally(peer: CliPeer, key: string, op: 'add' | 'get'): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${peer.http}/api/tally`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, op }) })
+    const body = await res.json() as { n?: number }
+    if (res.status === 200) return body.n as number
+    // Only a get is safe to repeat blindly; an add that failed is repeated by the caller's count check.
+    if (op === 'add' || attempt >= 20 || ![503, 504].includes(res.status)) throw new Error(`tally ${op} ${key}: HTTP ${res.status} ${JSON.stringify(body)}`)
+    await new Promise(r => setTimeout(r, 250))
+  }
+}
+
+/** Adds sent and adds acknowledged per key: an add that failed may or may not have happened. */
+const sent = new Map<string, number>()
+const acked = new Map<string, number>()
+
+async function addOnce(peer: CliPeer, key: string): Promise<void> {
+  sent.set(key, (sent.get(key) ?? 0) + 1)
+  try {
+    await tally(peer, key, 'add')
+    acked.set(key, (acked.get(key) ?? 0) + 1)
+  } catch {
+    // outcome unknown: counted as sent only
+  }
+}
+
+/** Every acknowledged add is in the count, and nothing beyond what was sent. */
+async function expectTallies(ps: CliPeer[]): Promise<void> {
+  const counts = await Promise.all(tallies.map((key, i) => tally(ps[i % ps.length]!, key, 'get')))
+  for (const [i, key] of tallies.entries()) {
+    expect(counts[i], key).toBeGreaterThanOrEqual(acked.get(key) ?? 0)
+    expect(counts[i], key).toBeLessThanOrEqual(sent.get(key) ?? 0)
+  }
+  // Not vacuous: most adds were acknowledged.
+  expect([...acked.values()].reduce((a, b) => a + b, 0)).toBeGreaterThan(tallies.length * TALLY_ADDS / 2)
+}
+
 async function enqueue(peer: CliPeer, body: object, key = randomUUID()): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const res = await fetch(`${peer.http}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, idempotencyKey: key }) })
@@ -123,6 +163,7 @@ describe('five peers as processes', () => {
   }, 30_000)
 
   it('a voter killed with SIGKILL is replaced by the majority side; its partitions are held again', async () => {
+    for (let round = 0; round < TALLY_ADDS; round++) await Promise.all(tallies.map((key, i) => addOnce(peers[(i + round) % peers.length]!, key)))
     const views = await Promise.all(peers.map(leaseView))
     // Not the first peer: no voter is special, so kill one that joined later.
     const victim = peers.find((p, i) => i > 0 && views[i]!.voters.includes(p.id))!
@@ -130,6 +171,8 @@ describe('five peers as processes', () => {
     victim.proc.kill('SIGKILL')
     await victim.proc.exited
     const survivors = peers.filter(p => p !== victim)
+    // Actor state saved before the crash (on a majority of the old voters) is read back through the new voter set.
+    await expectTallies(survivors)
     await waitFor('a voter set without the dead voter, agreed by every survivor', async () => {
       const vs = await Promise.all(survivors.map(leaseView))
       return vs.every(v => !v.voters.includes(victim.id) && v.voters.length === 3 && v.voters.join() === vs[0]!.voters.join())
@@ -138,6 +181,7 @@ describe('five peers as processes', () => {
     // Claims still work: tasks enqueued now run.
     const ids = await enqueueMany(survivors, 40, i => ({ name: 'mark', input: { i } }))
     await waitFor('tasks enqueued after the replacement to run', async () => (await runsOf(ids)).size === ids.length, 30_000, 200)
+    await expectTallies(survivors)
     peers = survivors
   }, 120_000)
 
