@@ -72,6 +72,9 @@ export const HANDOVER_SYNC_MS = 1_000
 /** Records per sync page; with records of a few hundred bytes a page stays far below the 4 MiB frame. */
 export const SYNC_PAGE_RECORDS = 500
 
+/** Pages pulled from one peer for one partition in one sync (10,000 x 500 records): a peer that keeps answering `next` cannot hold the loop forever. */
+export const SYNC_PAGES_MAX = 10_000
+
 /** Retry backoff factor when a definition gives none. */
 export const BACKOFF_FACTOR = 2
 

@@ -7,7 +7,7 @@
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords } from './codec.js'
-import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, TASK_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
+import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, SYNC_PAGES_MAX, TASK_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
 import { diffDigests, isDigestBody, type DigestBody } from './digest.js'
 import type { PutBody } from './replicate.js'
 import type { TaskRecord } from './record.js'
@@ -49,12 +49,15 @@ export async function syncWith(deps: SyncDeps, peer: string, signal?: AbortSigna
   const result: SyncResult = { partitions: differing.length, pulled: 0, pushed: 0 }
   for (const p of differing) {
     let after: string | undefined
+    let pages = 0
     do {
       const page = await deps.messenger.request(peer, CHANNEL_PULL, { v: WIRE_VERSION, partition: p, after } satisfies PullBody, opts) as PullReply
       const { records, dropped } = checkRecords(page?.records, deps.partitions)
       if (dropped > 0) deps.logger.warn('dropped malformed records from a sync page', { from: peer, dropped })
       result.pulled += (await deps.store.merge(records, deps.retentionMs)).length
-      after = typeof page?.next === 'string' ? page.next : undefined
+      // Pages move forward in id order; a cursor that does not, or too many pages, ends this partition's pull.
+      const next = typeof page?.next === 'string' ? page.next : undefined
+      after = next !== undefined && (after === undefined || next > after) && ++pages < SYNC_PAGES_MAX ? next : undefined
     } while (after !== undefined)
     for (let mine = deps.store.page(p, undefined, deps.pageRecords); mine.length > 0; mine = deps.store.page(p, mine.at(-1)?.id, deps.pageRecords)) {
       await deps.messenger.request(peer, CHANNEL_PUT, { v: WIRE_VERSION, records: mine } satisfies PutBody, opts)

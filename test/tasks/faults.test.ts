@@ -152,6 +152,21 @@ describe('task plane under faults', () => {
     expect(await c.service('a').syncWith('c')).toEqual({ partitions: 0, pulled: 0, pushed: 0 })
   })
 
+  it('a sync with a peer whose pull cursor does not move forward ends instead of looping', async () => {
+    cluster = await Cluster.start({ peers: 2, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })] })
+    const rogue = cluster.net.messenger('rogue', { logger: { debug: () => {}, warn: () => {} } })
+    await rogue.start()
+    let pulls = 0
+    rogue.handle('tasks/digest', () => ({ partitions: [0] }))
+    rogue.handle('tasks/pull', () => { pulls++; return { records: [], next: pulls % 2 === 0 ? 'a' : 'b' } })
+    rogue.handle('tasks/put', () => ({ ok: 1 }))
+    const result = await cluster.service('a').syncWith('rogue')
+    expect(result.partitions).toBe(1)
+    // 'b' after nothing, then 'a' (not after 'b'): the pull stops there.
+    expect(pulls).toBe(2)
+    await rogue.stop()
+  })
+
   it('drops garbage and malformed records from the gossip topic without harm', async () => {
     let runs = 0
     cluster = await Cluster.start({ peers: 2, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => { runs++ } })] })
