@@ -60,6 +60,11 @@ export class CatchUp {
     this.pending.push(previous)
     this.pulled.clear()
     this.epoch++
+    // A set this peer alone is a majority of (the first voter growing the cluster): its own disk holds every acknowledged change.
+    if (this.pending.every(set => this.majorityRead(set))) {
+      this.pending = []
+      return
+    }
     this.deps.logger.info('voter set changed: pulling actor state before answering reads', { from: previous.length, to: voters.length })
     this.schedule(settleMs)
   }
