@@ -12,22 +12,20 @@
 // This wrapper sits between the muxer and the encrypted connection and holds
 // only pure credits (WindowUpdate, no flags, one header per chunk). Held
 // credits go out, in their original order, in front of the next frame of any
-// kind, so nothing is reordered; or alone once WINDOW_UPDATE_HOLD_MS has
-// passed or WINDOW_UPDATE_HOLD_BYTES of credit is held, so a sender waiting
-// for credit is never stalled for long (its window is at least 256 KiB; yamux
-// opens streams at that size). Frames are never changed or merged, only
-// delayed: the wire format is plain yamux.
+// kind, so nothing is reordered; or alone at the end of the event-loop turn
+// (setImmediate: a reply or the next request made in the same turn takes them
+// along), or at once when WINDOW_UPDATE_HOLD_BYTES of credit is held, so a
+// sender always keeps most of its window (at least 256 KiB; yamux opens
+// streams at that size). No timer is involved: a process waiting on the
+// network is not woken up just to send a credit. Frames are never changed or
+// merged, only delayed: the wire format is plain yamux.
 
 import type { StreamMuxer, StreamMuxerFactory, StreamMuxerInit } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { systemTimers, type TimerHandle, type Timers } from '../util/clock.js'
 
 /** Yamux frame header: version, type, flags (2 bytes), stream id (4), length (4). */
 export const YAMUX_HEADER_BYTES = 12
 const TYPE_WINDOW_UPDATE = 1
-
-/** Longest a credit waits for a frame to ride with: well under any RTT that would notice, far above one event-loop turn. */
-export const WINDOW_UPDATE_HOLD_MS = 1
 
 /** Credit held at most before it goes out alone: a sixteenth of yamux's 256 KiB initial window, so a bulk sender keeps most of its window. */
 export const WINDOW_UPDATE_HOLD_BYTES = 16 * 1024
@@ -47,8 +45,8 @@ export function pureCredit(chunk: Uint8Array | Uint8ArrayList): number | undefin
 }
 
 export interface HoldInit {
-  timers?: Timers
-  holdMs?: number
+  /** Runs `fn` at the end of the current event-loop turn; returns a cancel function. Default: setImmediate. */
+  defer?: (fn: () => void) => () => void
   holdBytes?: number
   holdFramesMax?: number
 }
@@ -57,24 +55,23 @@ const TIMED_OUT = Symbol('timed out')
 
 /** The muxer's outgoing chunks with pure credits held back as described above. */
 export async function * holdWindowUpdates(source: AsyncIterable<Uint8Array | Uint8ArrayList>, init: HoldInit = {}): AsyncGenerator<Uint8Array | Uint8ArrayList> {
-  const timers = init.timers ?? systemTimers
-  const holdMs = init.holdMs ?? WINDOW_UPDATE_HOLD_MS
+  const defer = init.defer ?? endOfTurn
   const holdBytes = init.holdBytes ?? WINDOW_UPDATE_HOLD_BYTES
   const holdFramesMax = init.holdFramesMax ?? WINDOW_UPDATE_HOLD_FRAMES_MAX
   const it = source[Symbol.asyncIterator]()
   let held: Array<Uint8Array | Uint8ArrayList> = []
   let credit = 0
   let next = it.next()
-  // One timer per hold period, shared by every wait in it (not one per frame):
-  // when it fires, whatever is held goes out, however recently it came.
+  // One deferral per turn, shared by every wait in it (not one per frame):
+  // when it runs, whatever is held goes out.
   let expiry: Promise<typeof TIMED_OUT> | undefined
-  let expiryTimer: TimerHandle | undefined
+  let cancel: (() => void) | undefined
   const expired = (): Promise<typeof TIMED_OUT> => expiry ??= new Promise((resolve) => {
-    expiryTimer = timers.setTimeout(() => {
+    cancel = defer(() => {
       expiry = undefined
-      expiryTimer = undefined
+      cancel = undefined
       resolve(TIMED_OUT)
-    }, holdMs)
+    })
   })
   try {
     for (;;) {
@@ -109,9 +106,14 @@ export async function * holdWindowUpdates(source: AsyncIterable<Uint8Array | Uin
     }
     if (held.length > 0) yield flush(held)
   } finally {
-    if (expiryTimer !== undefined) timers.clearTimeout(expiryTimer)
+    cancel?.()
     await it.return?.()
   }
+}
+
+function endOfTurn(fn: () => void): () => void {
+  const handle = setImmediate(fn)
+  return () => clearImmediate(handle)
 }
 
 function flush(chunks: Array<Uint8Array | Uint8ArrayList>): Uint8ArrayList {

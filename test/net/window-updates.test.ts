@@ -2,7 +2,6 @@ import { pushable } from 'it-pushable'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
 import { holdWindowUpdates, pureCredit } from '../../src/net/window-updates.js'
-import { fakeTime } from '../helpers/fake-time.js'
 
 /** A yamux header: version 0, type, flags, stream id, length (the credit for a WindowUpdate). */
 function header(type: number, flags: number, stream: number, length: number): Uint8Array {
@@ -17,6 +16,16 @@ function header(type: number, flags: number, stream: number, length: number): Ui
 const credit = (stream: number, length: number): Uint8Array => header(1, 0, stream, length)
 const data = (stream: number, body: number[]): Uint8ArrayList => new Uint8ArrayList(header(0, 0, stream, body.length), Uint8Array.from(body))
 const bytes = (chunk: Uint8Array | Uint8ArrayList): Uint8Array => chunk instanceof Uint8Array ? chunk : chunk.subarray()
+
+/** A hand-run "end of turn": deferred functions run only when the test says so. */
+function turns(): { defer: (fn: () => void) => () => void, end: () => void, pending: () => number } {
+  const queue = new Set<() => void>()
+  return {
+    defer: (fn) => { queue.add(fn); return () => { queue.delete(fn) } },
+    end: () => { const due = [...queue]; queue.clear(); for (const fn of due) fn() },
+    pending: () => queue.size,
+  }
+}
 
 /** Lets pending promise reactions run. */
 const settle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await Promise.resolve() }
@@ -42,9 +51,8 @@ describe('pureCredit', () => {
 
 describe('holdWindowUpdates', () => {
   it('sends held credits in front of the next frame, in order, as one chunk', async () => {
-    const time = fakeTime()
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: time.timers })
+    const out = holdWindowUpdates(source, { defer: turns().defer })
     const first = out.next()
     source.push(credit(1, 100))
     source.push(credit(3, 50))
@@ -55,7 +63,7 @@ describe('holdWindowUpdates', () => {
 
   it('passes frames straight through when nothing is held', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: fakeTime().timers })
+    const out = holdWindowUpdates(source, { defer: turns().defer })
     const ping = header(2, 1, 0, 42)
     source.push(ping)
     expect((await out.next()).value).toBe(ping)
@@ -64,23 +72,23 @@ describe('holdWindowUpdates', () => {
     expect((await out.next()).value).toBe(d)
   })
 
-  it('sends lone credits once holdMs has passed', async () => {
-    const time = fakeTime()
+  it('sends lone credits at the end of the event-loop turn', async () => {
+    const turn = turns()
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: time.timers, holdMs: 1 })
+    const out = holdWindowUpdates(source, { defer: turn.defer })
     let got: Uint8Array | undefined
     void out.next().then(r => { got = bytes(r.value!) })
     source.push(credit(1, 100))
     await settle()
     expect(got).toBeUndefined()
-    time.advance(1)
+    turn.end()
     await settle()
     expect(got).toEqual(credit(1, 100))
   })
 
   it('sends credits at once past holdBytes or holdFramesMax, so a bulk sender is not starved', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: fakeTime().timers, holdBytes: 1000, holdFramesMax: 3 })
+    const out = holdWindowUpdates(source, { defer: turns().defer, holdBytes: 1000, holdFramesMax: 3 })
     source.push(credit(1, 600))
     source.push(credit(1, 600))
     expect(bytes((await out.next()).value!)).toEqual(Uint8Array.from([...credit(1, 600), ...credit(1, 600)]))
@@ -93,21 +101,21 @@ describe('holdWindowUpdates', () => {
 
   it('never holds a credit carrying flags (FIN, RST, SYN, ACK): it goes out with what is held, at once', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: fakeTime().timers })
+    const out = holdWindowUpdates(source, { defer: turns().defer })
     source.push(credit(1, 10))
     const fin = header(1, 4, 1, 0)
     source.push(fin)
     expect(bytes((await out.next()).value!)).toEqual(Uint8Array.from([...credit(1, 10), ...fin]))
   })
 
-  it('flushes what is held when the muxer ends, and clears its timer', async () => {
-    const time = fakeTime()
+  it('flushes what is held when the muxer ends, and cancels its deferral', async () => {
+    const turn = turns()
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { timers: time.timers })
+    const out = holdWindowUpdates(source, { defer: turn.defer })
     source.push(credit(1, 10))
     source.end()
     expect(bytes((await out.next()).value!)).toEqual(credit(1, 10))
     expect((await out.next()).done).toBe(true)
-    expect(time.pending()).toBe(0)
+    expect(turn.pending()).toBe(0)
   })
 })
