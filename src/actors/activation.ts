@@ -73,6 +73,8 @@ export class Activation {
   private durable: Promise<void> = Promise.resolve()
   /** Ids of messages that changed the state, with their encoded results; saved with the state. */
   private readonly applied: AppliedIds
+  /** The prototype of every turn's ctx (see context). */
+  private shared: object | undefined
 
   constructor(private readonly deps: ActivationDeps) {
     this.mailbox = new Mailbox(deps.mailboxMax)
@@ -319,7 +321,18 @@ export class Activation {
     }
   }
 
+  /**
+   * The ctx of one turn: an object whose prototype carries what every turn of
+   * this activation shares (address, senders, state accessors), built once;
+   * only the turn's signal is its own. Handlers read fields as before.
+   */
   private context(turn: TurnSignal): ActorContext<unknown> {
+    const ctx = Object.create(this.shared ??= this.sharedContext()) as { [TURN]: TurnSignal }
+    ctx[TURN] = turn
+    return ctx as unknown as ActorContext<unknown>
+  }
+
+  private sharedContext(): object {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's accessors read and write this activation's state
     const self = this
     const { target, fence, logger, senders } = this.deps
@@ -327,11 +340,14 @@ export class Activation {
       address: target.address, type: target.type, key: target.key, fence, logger, ...senders,
       get state() { return self.state },
       set state(next) { self.state = next },
-      setState(next) { self.state = next },
-      get signal() { return turn.signal },
-    } as ActorContext<unknown>
+      setState(next: unknown) { self.state = next },
+      get signal() { return (this as { [TURN]: TurnSignal })[TURN].signal },
+    }
   }
 }
+
+/** Where a turn's ctx keeps its TurnSignal. */
+const TURN = Symbol('turn')
 
 /** The senders an activation's ctx carries. */
 export type ActorSenders = { actors: Actors } & Record<string, unknown>

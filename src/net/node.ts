@@ -12,6 +12,7 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
+import { withHeldWindowUpdates } from './window-updates.js'
 
 export interface NodeInit {
   privateKey: PrivateKey
@@ -38,7 +39,8 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // Yamux credits ride with the next frame instead of costing a write each (see window-updates.ts).
+    streamMuxers: [withHeldWindowUpdates(yamux())],
     connectionGater: {
       // Loopback and private addresses are where clusters live; libp2p's default gater refuses none of these, but be explicit.
       denyDialMultiaddr: async () => false,

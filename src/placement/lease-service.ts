@@ -71,6 +71,8 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private readonly events = new EventEmitter<{ change: [ClaimsChange], voters: [readonly string[]] }>()
   private config = { cfg: 0, voters: [] as string[], voter: false }
   private alive: string[] = []
+  /** hrwRank(alive, p) per partition, kept until `alive` changes: asks look a holder up on every send. */
+  private readonly ranked = new Map<number, readonly string[]>()
   private timer: TimerHandle | undefined
   private running = false
 
@@ -121,7 +123,11 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */
   hint(alive: string[], leaving: string[]): void {
-    this.alive = [...alive].sort()
+    const sorted = [...alive].sort()
+    if (sorted.length !== this.alive.length || sorted.some((id, i) => id !== this.alive[i])) {
+      this.alive = sorted
+      this.ranked.clear()
+    }
     if (this.running) this.feed({ type: 'hint', alive, leaving })
   }
 
@@ -141,7 +147,13 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   holderOf(p: number): string | undefined {
     if (this.grants.has(p) && this.held(p) !== undefined) return this.c.self
-    return hrwRank(this.alive, p)[0]
+    return this.rank(p)[0]
+  }
+
+  private rank(p: number): readonly string[] {
+    let ranked = this.ranked.get(p)
+    if (ranked === undefined) this.ranked.set(p, ranked = hrwRank(this.alive, p))
+    return ranked
   }
 
   /** Called with the new voter set each time this peer learns one (first at start, from its disk or from a peer). */
@@ -161,7 +173,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   }
 
   successorsOf(p: number, count: number): string[] {
-    return hrwRank(this.alive, p).filter(id => id !== this.c.self).slice(0, count)
+    return this.rank(p).filter(id => id !== this.c.self).slice(0, count)
   }
 
   status(): LeaseStatus {

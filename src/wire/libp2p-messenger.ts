@@ -91,15 +91,25 @@ export class Libp2pMessenger implements Messenger {
     this.active.clear()
   }
 
-  async request(to: PeerName, channel: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
-    channelName(channel)
-    const label = `"${channel}" to ${to}`
-    checkSignal(options.signal, `request ${label}`)
-    const timeoutMs = options.timeoutMs ?? this.limits.requestTimeoutMs
+  request(to: PeerName, channel: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
+    try {
+      channelName(channel)
+      if (options.signal?.aborted === true) checkSignal(options.signal, `request "${channel}" to ${to}`)
+      const timeoutMs = options.timeoutMs ?? this.limits.requestTimeoutMs
+      // With a link open (the usual case) the request goes out before this returns, with no extra promise.
+      const link = this.usableLink(to)
+      if (link !== undefined) return link.request(channel, body, timeoutMs, options.signal)
+      return this.connectAndRequest(to, channel, body, timeoutMs, options.signal)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  private async connectAndRequest(to: PeerName, channel: string, body: unknown, timeoutMs: number, signal: AbortSignal | undefined): Promise<unknown> {
     const started = this.clock.now()
-    const link = this.usableLink(to) ?? await this.connect(to, timeoutMs, options.signal, `request ${label}`)
+    const link = await this.connect(to, timeoutMs, signal, `request "${channel}" to ${to}`)
     const remainingMs = Math.max(1, timeoutMs - (this.clock.now() - started))
-    return link.request(channel, body, remainingMs, options.signal)
+    return link.request(channel, body, remainingMs, signal)
   }
 
   async send(to: PeerName, channel: string, body: unknown, options: AbortOptions = {}): Promise<void> {

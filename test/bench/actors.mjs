@@ -10,7 +10,7 @@ import { startCluster } from './lib/cluster.mjs'
 import { freePort } from './lib/ports.mjs'
 import { startChild, stopAll, watchdog } from './lib/proc.mjs'
 import { envInt, writeResult } from './lib/results.mjs'
-import { summarize } from './lib/stats.mjs'
+import { nowMs, sleep, summarize } from './lib/stats.mjs'
 
 const ROUNDS = envInt('ROUNDS', 3)
 const DURATION_MS = envInt('DURATION', 3) * 1000
@@ -18,6 +18,17 @@ watchdog(ROUNDS * 12 * DURATION_MS + 120_000, 'actors')
 
 const cluster = await startCluster(2)
 const [host, caller] = cluster.peers
+// Right after the cluster forms the caller may hold no partition yet: its
+// share is handed over in the next seconds. Keys picked before that would
+// turn local under the "remote" rows, so wait (bounded) until both peers hold
+// partitions and the split has not changed for 2 s, then pick them.
+for (let tries = 0, stableSince = nowMs(), last = ''; ; tries++) {
+  const split = (await Promise.all([host, caller].map(p => p.call('status')))).map(s => s.held.length).join('/')
+  if (split !== last) { last = split; stableSince = nowMs() }
+  if (!split.split('/').includes('0') && nowMs() - stableSince >= 2_000) break
+  if (tries >= 300) throw new Error(`partitions still moving after 30 s (host/caller: ${split})`)
+  await sleep(100)
+}
 const remote = await host.call('localKeys', { n: 100 })
 const local = await caller.call('localKeys', { n: 100 })
 const mol = fileURLToPath(new URL('./actors-moleculer.mjs', import.meta.url))
@@ -44,7 +55,7 @@ for (let r = 0; r < ROUNDS; r++) {
     for (const name of names) {
       const res = await cases[name](n)
       ;((runs[name] ??= {})[n] ??= []).push(res)
-      console.log(`round ${r + 1} ${name.padEnd(42)} ${String(n).padStart(3)} in flight: ${Math.round(res.perSec)}/s, p50 ${res.p50.toFixed(3)} ms, p99 ${res.p99.toFixed(3)} ms, errors ${res.errors}${res.firstError ? ` (${res.firstError})` : ''}`)
+      console.log(`round ${r + 1} ${name.padEnd(42)} ${String(n).padStart(3)} in flight: ${Math.round(res.perSec)}/s, p50 ${res.p50?.toFixed(3)} ms, p99 ${res.p99?.toFixed(3)} ms, errors ${res.errors}${res.firstError ? ` (${res.firstError})` : ''}`)
     }
   }
 }
