@@ -9,6 +9,8 @@ export const TASKS_TOPIC = 'troupe/tasks/1'
 export const CHANNEL_PUT = 'tasks/put'
 export const CHANNEL_DIGEST = 'tasks/digest'
 export const CHANNEL_PULL = 'tasks/pull'
+/** One-way: a new "all" task, sent straight to every live member (src/tasks/push.ts). */
+export const CHANNEL_PUSH = 'tasks/push'
 
 /** Version of the gossip and sync bodies; a peer drops bodies of another version (sync repairs). */
 export const WIRE_VERSION = 1

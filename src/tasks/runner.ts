@@ -11,6 +11,7 @@ import type { PartitionClaims } from './claims.js'
 import type { TaskContext, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError, TaskServiceStoppingError } from './errors.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
+import { mergeRecords } from './merge.js'
 import { pickRunnable, type PickContext } from './pick.js'
 import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 import type { Change, TaskStore } from './store.js'
@@ -99,6 +100,27 @@ export class Runner {
       this.scheduled = false
       this.tick()
     })
+  }
+
+  /**
+   * Starts the "all" tasks among `records` (just pushed to this peer) that it
+   * may run now, without waiting for their commit here: each is joined with
+   * the newest copy held here, so an attempt already made or running here is
+   * seen, and the attempt's own write carries the record to disk. A crash
+   * before that write leaves the task unrecorded here; sync brings it back
+   * and it runs again (at least once, as for any attempt).
+   */
+  offer(records: readonly TaskRecord[]): void {
+    if (this.stopping) return
+    const candidates: TaskRecord[] = []
+    for (const r of records) {
+      if (r.scope !== 'all' || this.running.has(r.id)) continue
+      const held = this.deps.store.latest(r.id)
+      candidates.push(held === undefined ? r : mergeRecords(held, r))
+    }
+    if (candidates.length === 0) return
+    const { start } = pickRunnable(candidates, this.pickContext(), this.deps.concurrency - this.active)
+    for (const r of start) this.launch(r)
   }
 
   /** Reacts to records changed by anyone: cancels what runs here if it was cancelled, deleted or retried. */

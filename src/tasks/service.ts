@@ -22,6 +22,7 @@ import { noTaskMeter, type TaskMeter } from './meter.js'
 import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
 import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
+import { pushToMembers, servePush, type PushDeps } from './push.js'
 import { PutBatcher, replicate } from './replicate.js'
 import { TaskStore, type TaskQuery } from './store.js'
 import { Runner, type RunnerStatus } from './runner.js'
@@ -84,6 +85,7 @@ export class TaskService {
   private readonly runner: Runner
   private readonly periodic: Periodic
   private readonly syncDeps: SyncDeps
+  private readonly pushDeps: PushDeps
   private readonly logger: Logger
   private readonly meter: TaskMeter
   private readonly inbound: GossipIn
@@ -108,7 +110,7 @@ export class TaskService {
     this.inbound = new GossipIn({
       partitions: c.claims.partitions, meter, logger: this.logger,
       members: c.members,
-      merge: records => this.track(this.tasks.merge(records, this.limits.retentionMs)),
+      merge: records => this.accept(records),
     })
     this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
     this.runner = new Runner({
@@ -120,6 +122,7 @@ export class TaskService {
       definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       ensure: (def, o) => this.ensureOccurrence(def, o),
     })
+    this.pushDeps = { messenger: c.messenger, logger: this.logger, self: c.self, members: c.members, partitions: c.claims.partitions }
     this.syncDeps = {
       store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions,
       pageRecords: l.syncPageRecords, retentionMs: l.retentionMs, timeoutMs: l.enqueueTimeoutMs,
@@ -155,6 +158,7 @@ export class TaskService {
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
     })())))
+    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records)))
     // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
     if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))
     this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.inbound.receive(data, from) }))
@@ -218,7 +222,7 @@ export class TaskService {
     if (record === undefined) throw new TaskNotFoundError(id)
     if (change !== undefined) {
       this.meter.task(name, 'enqueued')
-      this.gossip.push([record])
+      this.spreadNew(record)
     }
     await replicate(this.batcher, record, {
       self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
@@ -293,8 +297,20 @@ export class TaskService {
     }))
     if (change?.after !== undefined) {
       this.meter.task(def.name, 'enqueued')
-      this.gossip.push([change.after])
+      this.spreadNew(change.after)
     }
+  }
+
+  /** Records that arrived by push or gossip: "all" tasks this peer may run start at once, and everything is merged. */
+  private accept(records: TaskRecord[]): void {
+    this.runner.offer(records)
+    this.track(this.tasks.merge(records, this.limits.retentionMs))
+  }
+
+  /** A record created here: gossiped, and an "all" task also pushed straight to every live member (gossip and sync repair a lost push). */
+  private spreadNew(record: TaskRecord): void {
+    this.gossip.push([record])
+    if (record.scope === 'all') for (const send of pushToMembers(this.pushDeps, [record], this.scope.signal)) this.track(send)
   }
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */

@@ -60,6 +60,11 @@ export class TaskStore {
     return this.db.get([this.partitionOf(id), id])
   }
 
+  /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
+  latest(id: string): TaskRecord | undefined {
+    return this.active.get(id) ?? this.get(id)
+  }
+
   activeRecords(): IterableIterator<TaskRecord> {
     return this.active.values()
   }
@@ -76,10 +81,16 @@ export class TaskStore {
 
   /** Merges records from anywhere; resolves with the changes once committed. Collectable records not held here are refused. */
   async merge(records: readonly TaskRecord[], retentionMs = Number.POSITIVE_INFINITY): Promise<Change[]> {
+    // Many arrivals are copies already held (the push and the gossip of one record, sync, duplicates). The merge is a
+    // join and records only move up its order (every write is a join or a later version), so a copy that does not change the committed record changes
+    // no later one either (a collected record refuses it anyway): it is dropped here, and a batch of nothing new costs
+    // no write transaction.
+    const fresh = records.filter(r => r.partition === this.partitionOf(r.id) && changes(this.get(r.id), r))
+    if (fresh.length === 0) return []
     return this.write(() => {
       const now = this.wall()
       const out: Change[] = []
-      for (const incoming of records) {
+      for (const incoming of fresh) {
         if (incoming.partition !== this.partitionOf(incoming.id)) continue
         const before = this.get(incoming.id)
         if (!changes(before, incoming)) continue

@@ -2,8 +2,15 @@
 // pretty when the output is a terminal. Components take this small interface
 // so tests can pass a recording logger.
 
+import { createRequire } from 'node:module'
 import { pino, type Logger as PinoLogger } from 'pino'
-import { build as prettyStream } from 'pino-pretty'
+import type { build as PrettyBuild } from 'pino-pretty'
+
+/** pino-pretty (30 CommonJS modules) is loaded only when a terminal asks for pretty lines, not by every peer. */
+function prettyStream(options: Parameters<typeof PrettyBuild>[0]): ReturnType<typeof PrettyBuild> {
+  const { build } = createRequire(import.meta.url)('pino-pretty') as { build: typeof PrettyBuild }
+  return build(options)
+}
 
 export type LogFields = Record<string, unknown>
 

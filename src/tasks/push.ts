@@ -1,0 +1,53 @@
+// Direct push of new "all" tasks: one one-way `tasks/push` message to every
+// live member, on the messenger's long-lived links (N - 1 sends, one hop).
+// Gossipsub alone reaches a peer outside the publisher's mesh only through
+// forwarding, so an "all" task took seconds to reach the last of 10 peers
+// (docs/performance.md). Best effort: a lost push costs only latency, because
+// gossip and sync carry the same record (repair).
+import type { Logger } from '../util/logger.js'
+import type { Messenger } from '../wire/messenger.js'
+import { checkRecords } from './codec.js'
+import { CHANNEL_PUSH, WIRE_VERSION } from './constants.js'
+import type { TaskRecord } from './record.js'
+
+export interface PushBody {
+  v: number
+  records: TaskRecord[]
+}
+
+export interface PushDeps {
+  messenger: Messenger
+  logger: Logger
+  self: string
+  /** Live peer ids (a hint; may include self). */
+  members: () => readonly string[]
+  partitions: number
+}
+
+/** Sends `records` to every live member but self; returns the sends, which never reject (failures are logged). */
+export function pushToMembers(deps: PushDeps, records: readonly TaskRecord[], signal: AbortSignal): Array<Promise<void>> {
+  const body: PushBody = { v: WIRE_VERSION, records: [...records] }
+  const sends: Array<Promise<void>> = []
+  for (const peer of deps.members()) {
+    if (peer === deps.self) continue
+    sends.push(deps.messenger.send(peer, CHANNEL_PUSH, body, { signal }).catch((err: unknown) => {
+      deps.logger.debug('direct push failed; gossip and sync will carry it', { peer, records: records.length, err: (err as Error).message })
+    }))
+  }
+  return sends
+}
+
+/** Registers the receiving side: valid records of our wire version go to `merge`; the rest is dropped and logged. */
+export function servePush(deps: PushDeps, merge: (records: TaskRecord[], from: string) => void): () => void {
+  deps.messenger.on(CHANNEL_PUSH, (from, body) => {
+    const { v, records: list } = (body ?? {}) as Partial<PushBody>
+    if (v !== WIRE_VERSION) {
+      deps.logger.debug('ignored a push of another wire version', { from, v })
+      return
+    }
+    const { records, dropped } = checkRecords(list, deps.partitions)
+    if (dropped > 0) deps.logger.warn('dropped malformed records from a push', { from, dropped })
+    if (records.length > 0) merge(records, from)
+  })
+  return () => { deps.messenger.unhandle(CHANNEL_PUSH) }
+}

@@ -1,0 +1,105 @@
+// The direct push of "all" tasks (src/tasks/push.ts): a new "all" task
+// reaches every live member on the messenger even when gossip loses it, each
+// peer starts it on arrival, and copies arriving again (push, replica put,
+// gossip, a late duplicate) never run it twice on one peer.
+import { afterEach, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { CHANNEL_PUSH, WIRE_VERSION } from '../../src/tasks/constants.js'
+import { defineTask } from '../../src/tasks/define.js'
+import type { TaskRecord } from '../../src/tasks/record.js'
+import { waitFor } from '../helpers/wait.js'
+import { Cluster } from './harness.js'
+
+let cluster: Cluster | undefined
+afterEach(async () => { await cluster?.close(); cluster = undefined })
+
+/** No periodic sync within a test: only the push, the replica put and gossip (when not dropped) carry records. */
+const NO_SYNC = { syncIntervalMs: 3_600_000, retentionMs: 7_200_000 }
+
+/** The copy a late or repeated push would carry: the record as created, before any attempt. */
+function asCreated(r: TaskRecord): TaskRecord {
+  return { ...r, state: 'pending', attempts: [] }
+}
+
+describe('direct push of "all" tasks', () => {
+  it('reaches and runs on every peer when gossip loses everything', async () => {
+    const ran: string[] = []
+    cluster = await Cluster.start({
+      peers: 4,
+      definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({}), run: () => { ran.push(peer) } })],
+      init: NO_SYNC,
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    c.bus.dropping = true
+    // The replica put reaches one peer; without the push the other two would wait for a sync round (an hour here).
+    const id = await c.service('a').enqueue('flush', {})
+    await waitFor('four runs', () => ran.length === 4, 5_000)
+    expect(ran.sort()).toEqual(['a', 'b', 'c', 'd'])
+    expect(c.bus.published).toBe(0)
+    for (const p of ['b', 'c', 'd']) await waitFor(`${p} holds the record`, () => c.service(p).get(id) !== undefined)
+  })
+
+  it('runs an "all" task once per peer although its copies arrive by every path', async () => {
+    const ran = new Map<string, number>()
+    cluster = await Cluster.start({
+      peers: 3,
+      definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({ n: z.number() }), run: () => { ran.set(peer, (ran.get(peer) ?? 0) + 1) } })],
+      init: NO_SYNC,
+    })
+    const c = cluster
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, n) => c.service('abc'[n % 3]!).enqueue('flush', { n })))
+    await waitFor('60 runs', () => [...ran.values()].reduce((a, b) => a + b, 0) >= 60, 10_000)
+    await waitFor('done everywhere', () => ids.every(id => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'done')), 10_000)
+    // Late duplicates of every task, as first created, pushed again to each peer: already run there, so nothing runs.
+    for (const id of ids) {
+      const copy = asCreated(c.service('a').get(id)!)
+      for (const to of ['b', 'c']) await c.peer('a').messenger.send(to, CHANNEL_PUSH, { v: WIRE_VERSION, records: [copy] })
+    }
+    await new Promise(r => setTimeout(r, 200))
+    expect(Object.fromEntries(ran)).toEqual({ a: 20, b: 20, c: 20 })
+  })
+
+  it('does not start a second attempt while the first still runs', async () => {
+    let runs = 0
+    let release = (): void => {}
+    const gate = new Promise<void>(resolve => { release = resolve })
+    cluster = await Cluster.start({
+      peers: 2,
+      definitions: (peer) => [defineTask({ name: 'slow', scope: 'all', input: z.object({}), run: async () => { if (peer === 'b') { runs++; await gate } } })],
+      init: NO_SYNC,
+    })
+    const c = cluster
+    const id = await c.service('a').enqueue('slow', {})
+    await waitFor('b runs it', () => runs === 1)
+    const copy = asCreated(c.service('a').get(id)!)
+    for (let i = 0; i < 3; i++) await c.peer('a').messenger.send('b', CHANNEL_PUSH, { v: WIRE_VERSION, records: [copy] })
+    await new Promise(r => setTimeout(r, 100))
+    expect(runs).toBe(1)
+    release()
+    await waitFor('done on b', () => c.service('b').get(id)?.attempts.some(a => a.peer === 'b' && a.outcome === 'ok') === true)
+    expect(runs).toBe(1)
+  })
+
+  it('ignores pushes of another wire version and malformed bodies', async () => {
+    cluster = await Cluster.start({
+      peers: 2,
+      definitions: () => [defineTask({ name: 'later', scope: 'any', input: z.object({}), run: () => {} })],
+      init: { ...NO_SYNC, replicas: 0 },
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    c.bus.dropping = true
+    // An "any" task is not pushed, and with no replica and no gossip b does not hear of it.
+    const id = await c.service('a').enqueue('later', {}, { delayMs: 3_600_000 })
+    const record = c.service('a').get(id)!
+    const send = (body: unknown): Promise<void> => c.peer('a').messenger.send('b', CHANNEL_PUSH, body)
+    await send({ v: WIRE_VERSION + 1, records: [record] })
+    await send({ v: WIRE_VERSION, records: [{ ...record, partition: 'x' }] })
+    await send('garbage')
+    await new Promise(r => setTimeout(r, 100))
+    expect(c.service('b').get(id)).toBeUndefined()
+    await send({ v: WIRE_VERSION, records: [record] })
+    await waitFor('b holds the record', () => c.service('b').get(id) !== undefined)
+  })
+})
