@@ -3,7 +3,7 @@ import type { Action } from '../app/action.js'
 import { compose, type ActionMiddleware } from '../app/compose.js'
 import type { ActionContext, ActionContextBase, ReadonlyHeaders } from '../app/context.js'
 import { childLogger, type Logger } from '../app/logger.js'
-import { validateInput } from '../app/validate.js'
+import { validateInput, validateNow } from '../app/validate.js'
 import { AbortedError, TimeoutError, UnavailableError, type TroupeError } from '../errors.js'
 
 export interface RunnerOptions {
@@ -14,6 +14,8 @@ export interface RunnerOptions {
   actionTimeoutMs: number
   /** The peer's shutdown signal. */
   signal?: AbortSignal
+  /** Milliseconds, monotonic: how much of the deadline a call's synchronous part used. Default `performance.now`. */
+  now?: () => number
 }
 
 export interface ActionCall {
@@ -24,41 +26,75 @@ export interface ActionCall {
   requestId: string
 }
 
-export type ActionRunner = (call: ActionCall) => Promise<unknown>
+/** The action's output; a promise of it only when the action, a middleware or the schema is asynchronous. */
+export type ActionRunner = (call: ActionCall) => unknown
 
 /**
  * Composes the chain once per action; each call then only builds its context.
  * The call's AbortSignal (and the Request it listens to) is made only if the
- * action or a middleware reads `ctx.signal`; the deadline itself is one timer.
+ * action or a middleware reads `ctx.signal`. With no middleware, a
+ * synchronous schema and a synchronous action, the call ends synchronously
+ * (it could not have been interrupted anyway); otherwise the output is raced
+ * against the deadline (one timer), the client going away and the peer stopping.
  */
 export function actionRunner(action: Action, options: RunnerOptions): ActionRunner {
-  const chain = compose([...options.middleware, ...action.middleware], async (ctx) => action.run(ctx, await validateInput(action.input, ctx.rawInput)))
+  const middleware = [...options.middleware, ...action.middleware]
+  const chain = compose(middleware, async (ctx) => action.run(ctx, await validateInput(action.input, ctx.rawInput)))
+  const direct = middleware.length === 0
   const timeoutMs = action.timeoutMs ?? options.actionTimeoutMs
   const timeoutMessage = `action ${action.name} took longer than ${timeoutMs} ms`
-  return async (call) => {
+  const now = options.now ?? (() => performance.now())
+  return (call) => {
     if (options.signal?.aborted === true) throw new UnavailableError('the peer is stopping')
+    const started = now()
     const state = new CallState(call, options.signal)
-    const timer = setTimeout(expire, timeoutMs, state, timeoutMessage)
+    let running: unknown
+    let ctx: CallContext
     try {
-      const ctx = new CallContext(action.name, call, options, state)
+      ctx = new CallContext(action.name, call, options, state)
       const extra = options.context?.(ctx)
       // Base fields win over extensions: a peer cannot replace the signal or the request id by accident.
       if (extra !== undefined) for (const key of Object.keys(extra)) if (!(key in ctx)) (ctx as unknown as Record<string, unknown>)[key] = (extra as Record<string, unknown>)[key]
-      // Answers as soon as the deadline passes (or the signal fires) even if the action ignores it.
-      // (No closure is stored on the state here: one that captures this executor's scope made every
-      // call's garbage survive young-generation GC under the HTTP server, ~20 µs a request.)
-      return await new Promise<unknown>((resolve, reject) => {
-        state.reject = reject
-        chain(ctx as unknown as ActionContext).then(resolve, (err: unknown) => {
-          if (state.answered) ctx.logger.info('action failed after its caller was answered', { err: String(err) })
-          else reject(err)
-        })
-      })
-    } finally {
-      clearTimeout(timer)
+      if (direct) {
+        const input = validateNow(action.input, ctx.rawInput)
+        running = isThenable(input) ? Promise.resolve(input).then((value) => action.run(ctx as unknown as ActionContext, value)) : action.run(ctx as unknown as ActionContext, input)
+      } else {
+        running = chain(ctx as unknown as ActionContext)
+      }
+    } catch (err) {
       state.cleanup()
+      throw err
     }
+    if (!isThenable(running)) {
+      state.cleanup()
+      return running
+    }
+    // The deadline counts from the call's start, the synchronous part included.
+    return race(running, state, ctx, Math.max(0, timeoutMs - (now() - started)), timeoutMessage)
   }
+}
+
+/** Answers as soon as the deadline passes (or the signal fires) even if the action ignores it. */
+async function race(running: PromiseLike<unknown>, state: CallState, ctx: CallContext, timeoutMs: number, timeoutMessage: string): Promise<unknown> {
+  const timer = setTimeout(expire, timeoutMs, state, timeoutMessage)
+  try {
+    // (No closure is stored on the state here: one that captured this executor's
+    // scope made every call's garbage survive young-generation GC, ~20 µs a request.)
+    return await new Promise<unknown>((resolve, reject) => {
+      state.reject = reject
+      running.then(resolve, (err: unknown) => {
+        if (state.answered) ctx.logger.info('action failed after its caller was answered', { err: String(err) })
+        else reject(err)
+      })
+    })
+  } finally {
+    clearTimeout(timer)
+    state.cleanup()
+  }
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function expire(state: CallState, message: string): void {
