@@ -16,3 +16,14 @@ function toFieldIssue(issue: StandardIssue): FieldIssue {
   })
   return { path, message: issue.message }
 }
+
+/** validateInput, but synchronous when the schema is (zod without async refinements): a value, or a promise of it. */
+export function validateNow<S extends StandardSchemaV1>(schema: S, raw: unknown): InferOutput<S> | Promise<InferOutput<S>> {
+  const result = schema['~standard'].validate(raw)
+  return result instanceof Promise ? result.then(checked) : checked(result)
+}
+
+function checked<T>(result: { value?: unknown, issues?: readonly StandardIssue[] }): T {
+  if (result.issues !== undefined) throw new ValidationError(result.issues.map(toFieldIssue))
+  return result.value as T
+}

@@ -5,6 +5,7 @@
 // (never the peer); its sampler stops when `signal` fires or on `stop()`.
 
 import type { Env, Hono } from 'hono'
+import { observeRequests } from '../http/observe.js'
 import { CONTENT_SECURITY_POLICY, PAGE } from './page.js'
 import { snapshot } from './snapshot.js'
 import { Throughput } from './throughput.js'
@@ -24,9 +25,8 @@ export interface Dashboard {
 export function dashboardRoutes<E extends Env>(app: Hono<E>, sources: DashboardSources): Dashboard {
   // HTTP requests served by this peer, the dashboard's own polling aside.
   let requests = 0
-  app.use('*', async (c, next) => {
-    if (c.req.path !== '/' && !c.req.path.startsWith('/dashboard/')) requests++
-    await next()
+  observeRequests(app, ({ path }) => {
+    if (path !== '/' && !path.startsWith('/dashboard/')) requests++
   })
   const throughput = new Throughput({
     clock: sources.clock,

@@ -1,7 +1,9 @@
 // The Hono app every peer serves. It never listens: tests drive it with
 // `app.request()`, and `listen()` in server.ts puts it on a socket.
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Hono, type Context } from 'hono'
+import { getPath } from 'hono/utils/url'
 import type { Action } from '../app/action.js'
 import type { ActionMiddleware } from '../app/compose.js'
 import type { ActionContextBase } from '../app/context.js'
@@ -11,6 +13,7 @@ import { UnavailableError } from '../errors.js'
 import { actionRoute } from './action-route.js'
 import { ACTION_TIMEOUT_MS_DEFAULT, BODY_BYTES_MAX_DEFAULT, JSON_DEPTH_MAX_DEFAULT, REQUEST_ID_HEADER, REQUEST_ID_PATTERN, VERSION_HEADER } from './constants.js'
 import { mapError, NotFoundError } from './errors.js'
+import { observedBy, type RequestObserver } from './observe.js'
 import { checkOptions } from './options.js'
 
 /** Served as-is by `GET /status`: peer id, members and their state, uptime, version. */
@@ -41,13 +44,25 @@ export interface HttpAppOptions {
   /** Request and error ids. Default `crypto.randomUUID`. */
   newId?: () => string
   /**
-   * Adds middleware and routes after the request-id middleware and before the
-   * built-in routes and the 404 handler (e.g. `app => registerOps(app, ...)`).
+   * Adds middleware and routes before the built-in routes and the 404 handler
+   * (e.g. `app => registerOps(app, ...)`). Per-request bookkeeping belongs in
+   * `observeRequests(app, ...)` rather than in an `app.use('*')` middleware,
+   * which would take every action off Hono's direct path.
    */
   extend?: (app: HttpApp) => void
+  /** Milliseconds, monotonic, for the durations observers see. Default `performance.now`. */
+  now?: () => number
 }
 
-export type HttpEnv = { Variables: { requestId: string } }
+/** What every handler finds in `c.env`. */
+export interface HttpBindings {
+  /** The client's `x-request-id` if plain (REQUEST_ID_PATTERN), else a fresh id; also sent back in the response. */
+  requestId: string
+  /** Set when served by `listen()` (@hono/node-server). */
+  incoming?: IncomingMessage
+  outgoing?: ServerResponse
+}
+export type HttpEnv = { Bindings: HttpBindings }
 export type HttpApp = Hono<HttpEnv>
 
 export function createHttpApp(options: HttpAppOptions): HttpApp {
@@ -55,15 +70,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const logger = options.logger ?? consoleLogger
   const newId = options.newId ?? randomUUID
   const app = new Hono<HttpEnv>()
+  // Registered before `extend` runs, so that observeRequests() there finds this app's list.
+  const observers = observedBy(app)
 
-  app.use('*', async (c, next) => {
-    const given = c.req.header(REQUEST_ID_HEADER)
-    const requestId = given !== undefined && REQUEST_ID_PATTERN.test(given) ? given : newId()
-    c.set('requestId', requestId)
-    c.header(REQUEST_ID_HEADER, requestId)
-    c.header(VERSION_HEADER, options.version)
-    await next()
-  })
   options.extend?.(app)
 
   app.get('/health', async (c) => {
@@ -91,13 +100,76 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     const { status, body } = mapError(err, newId)
     if (status >= 500) {
       const stack = err instanceof Error ? err.stack : String(err)
-      logger.error(`request failed: ${body.error.name}`, { requestId: c.get('requestId'), errorId: body.error.id, status, path: c.req.path, stack, cause: causeOf(err) })
+      logger.error(`request failed: ${body.error.name}`, { requestId: c.env.requestId, errorId: body.error.id, status, path: c.req.path, stack, cause: causeOf(err) })
     }
     return c.json(body, status as 500)
   }
   app.notFound((c) => answerError(new NotFoundError('no such route'), c))
   app.onError(answerError)
+  wrapFetch(app, observers, { newId, version: options.version, now: options.now ?? (() => performance.now()) })
   return app
+}
+
+/**
+ * Every request goes through this wrapper rather than a Hono middleware: it
+ * picks the request id (into `c.env.requestId`), stamps `x-request-id` and
+ * `x-troupe-version` on the response and tells the observers. With no
+ * middleware in front, a route that only one handler matches (every action)
+ * takes Hono's direct path, and a synchronous action is answered without a
+ * promise; see observe.ts.
+ */
+function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { newId: () => string, version: string, now: () => number }): void {
+  const dispatch = app.fetch
+  // Closures are made only for an answer that comes later: most come at once.
+  const finish = (res: Response, request: Request, started: number, requestId: string, direct: boolean): Response => {
+    const out = direct ? res : stamp(res, requestId, init.version)
+    observe(request, out.status, started)
+    return out
+  }
+  const observe = (request: Request, status: number, started: number): void => {
+    if (observers.length === 0) return
+    const answered = { path: getPath(request), method: request.method, status, ms: init.now() - started }
+    for (const observer of observers) observer(answered)
+  }
+  app.fetch = (request, env, executionCtx) => {
+    const started = init.now()
+    const given = request.headers.get(REQUEST_ID_HEADER)
+    const requestId = given !== null && REQUEST_ID_PATTERN.test(given) ? given : init.newId()
+    const bindings: HttpBindings = { ...(env as Partial<HttpBindings> | undefined), requestId }
+    // On a Node response the headers go straight onto it (cheaper than a Headers object per response).
+    const outgoing = bindings.outgoing
+    const direct = outgoing !== undefined && typeof outgoing.setHeader === 'function' && !outgoing.headersSent
+    if (direct) {
+      outgoing.setHeader(REQUEST_ID_HEADER, requestId)
+      outgoing.setHeader(VERSION_HEADER, init.version)
+    }
+    let res: Response | Promise<Response>
+    try {
+      res = dispatch(request, bindings, executionCtx)
+    } catch (err) {
+      observe(request, 500, started)
+      throw err
+    }
+    if (!(res instanceof Promise)) return finish(res, request, started, requestId, direct)
+    return res.then((value) => finish(value, request, started, requestId, direct), (err: unknown) => {
+      observe(request, 500, started)
+      throw err
+    })
+  }
+}
+
+function stamp(res: Response, requestId: string, version: string): Response {
+  try {
+    res.headers.set(REQUEST_ID_HEADER, requestId)
+    res.headers.set(VERSION_HEADER, version)
+    return res
+  } catch {
+    // Immutable headers (e.g. Response.redirect): answer with a copy.
+    const copy = new Response(res.body, res)
+    copy.headers.set(REQUEST_ID_HEADER, requestId)
+    copy.headers.set(VERSION_HEADER, version)
+    return copy
+  }
 }
 
 function causeOf(err: unknown): string | undefined {

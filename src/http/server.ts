@@ -27,14 +27,15 @@ export interface Listening {
 }
 
 export interface FetchApp {
-  fetch: (request: Request, env?: unknown) => Response | Promise<Response>
+  /** Called with @hono/node-server's bindings (`{ incoming, outgoing }`) as `env`. */
+  fetch: (request: Request, env?: never) => Response | Promise<Response>
 }
 
 export async function listen(app: FetchApp, options: ListenOptions): Promise<Listening> {
   const host = options.host ?? '127.0.0.1'
   const logger = options.logger ?? consoleLogger
   if (options.signal?.aborted === true) throw new AbortedError('listen aborted before it started')
-  const server = createAdaptorServer({ fetch: (req, env) => app.fetch(req, env), hostname: host }) as Server
+  const server = createAdaptorServer({ fetch: (req, env) => app.fetch(req, env as never), hostname: host }) as Server
   const connections = trackConnections(server)
   await bind(server, options.port, host)
   server.on('error', (err) => logger.error('http server error', { err: String(err) }))

@@ -3,6 +3,7 @@
 // the app defines it, and unknown paths and methods count as `other`.
 
 import type { Env, Hono, MiddlewareHandler } from 'hono'
+import type { RequestObserver } from '../http/observe.js'
 import type { Metrics } from './metrics.js'
 
 /** Routes every peer serves besides the actions; each is its own label value. */
@@ -17,34 +18,43 @@ export interface MetricsMiddlewareOptions {
   now?: () => number
 }
 
-export function metricsMiddleware(metrics: Metrics, options: MetricsMiddlewareOptions): MiddlewareHandler {
+/** Times every request into the histogram; register with `observeRequests(app, metricsObserver(...))`. */
+export function metricsObserver(metrics: Metrics, options: Pick<MetricsMiddlewareOptions, 'actions'>): RequestObserver {
   const names = new Set(options.actions.map(a => typeof a === 'string' ? a : a.name))
-  const now = options.now ?? (() => performance.now())
   const children = new Map<string, { observe: (seconds: number) => void }>()
+  return ({ path, method: verb, status, ms }) => {
+    const action = routeLabel(path, names)
+    const method = METHODS.has(verb) ? verb : 'other'
+    // Label children are looked up once per (route, method, status): the labels are bounded, the lookup is not free.
+    const key = `${action} ${method} ${status}`
+    let child = children.get(key)
+    if (child === undefined) {
+      child = metrics.httpRequests.labels({ action, method, status: String(status) })
+      children.set(key, child)
+    }
+    child.observe(ms / 1000)
+  }
+}
+
+/** The same as a Hono middleware, for an app not made by createHttpApp. */
+export function metricsMiddleware(metrics: Metrics, options: MetricsMiddlewareOptions): MiddlewareHandler {
+  const observe = metricsObserver(metrics, options)
+  const now = options.now ?? (() => performance.now())
   return async (c, next) => {
     const started = now()
     try {
       await next()
     } finally {
       // A handler's throw has already become c.res through onError; a bare throw here still counts as 500.
-      const status = c.finalized ? c.res.status : 500
-      const action = routeLabel(c.req.path, names)
-      const method = METHODS.has(c.req.method) ? c.req.method : 'other'
-      // Label children are looked up once per (route, method, status): the labels are bounded, the lookup is not free.
-      const key = `${action} ${method} ${status}`
-      let child = children.get(key)
-      if (child === undefined) {
-        child = metrics.httpRequests.labels({ action, method, status: String(status) })
-        children.set(key, child)
-      }
-      child.observe((now() - started) / 1000)
+      observe({ path: c.req.path, method: c.req.method, status: c.finalized ? c.res.status : 500, ms: now() - started })
     }
   }
 }
 
 export function routeLabel(path: string, actions: ReadonlySet<string>): string {
   if (path.startsWith(API_PREFIX)) {
-    const name = safeDecode(path.slice(API_PREFIX.length))
+    const segment = path.slice(API_PREFIX.length)
+    const name = segment.includes('%') ? safeDecode(segment) : segment
     return name !== undefined && actions.has(name) ? name : 'other'
   }
   return FIXED_ROUTES.has(path) ? path : 'other'

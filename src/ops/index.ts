@@ -1,12 +1,13 @@
 // Operator tooling on a peer's Hono app: request metrics, `GET /metrics`,
 // `GET /openapi.json` and `GET /docs`. Call `registerOps` from
-// createHttpApp's `extend` hook, so the metrics middleware runs before the
-// built-in routes and sees every request.
+// createHttpApp's `extend` hook; request timing is a request observer
+// (src/http/observe.ts), so it sees every request without a middleware.
 
 import type { Env, Hono } from 'hono'
 import type { Action } from '../app/action.js'
 import { buildOpenApi, openApiRoutes } from '../http/openapi.js'
-import { metricsMiddleware, metricsRoute } from './http-metrics.js'
+import { observeRequests } from '../http/observe.js'
+import { metricsObserver, metricsRoute } from './http-metrics.js'
 import type { Metrics } from './metrics.js'
 
 export interface OpsInit {
@@ -22,7 +23,7 @@ export interface OpsInit {
 
 export function registerOps<E extends Env>(app: Hono<E>, init: OpsInit): Hono<E> {
   if (init.metrics !== undefined) {
-    app.use('*', metricsMiddleware(init.metrics, { actions: init.actions }))
+    observeRequests(app, metricsObserver(init.metrics, { actions: init.actions }))
     metricsRoute(app, init.metrics)
   }
   if (init.docs !== false) {
@@ -34,5 +35,5 @@ export function registerOps<E extends Env>(app: Hono<E>, init: OpsInit): Hono<E>
 
 export { createMetrics, countFrame, countTask, HTTP_DURATION_BUCKETS, TASK_EVENTS, type ActorGauges, type Metrics, type MetricsInit, type TaskEvent, type WireDirection } from './metrics.js'
 export { actorMeter, leaseMeter, taskMeter } from './meters.js'
-export { metricsMiddleware, metricsRoute, routeLabel, type MetricsMiddlewareOptions } from './http-metrics.js'
+export { metricsMiddleware, metricsObserver, metricsRoute, routeLabel, type MetricsMiddlewareOptions } from './http-metrics.js'
 export { buildOpenApi, openApiRoutes, type OpenApiDocument, type OpenApiInit } from '../http/openapi.js'

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineAction } from '../../src/app/action.js'
+import { observeRequests, type AnsweredRequest } from '../../src/http/observe.js'
 import { makeApp, postJson, type ErrorJson } from './fixtures.js'
 
 describe('actions over app.request()', () => {
@@ -11,6 +12,24 @@ describe('actions over app.request()', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     expect(await res.json()).toEqual({ sum: 5 })
+  })
+
+  it('tells request observers about every answer, without a middleware in front of the actions', async () => {
+    const seen: AnsweredRequest[] = []
+    const { app } = makeApp({ extend: (hono) => observeRequests(hono, (r) => { seen.push(r) }) })
+    await app.request('/api/math.add?a=1&b=2')
+    await app.request('/api/math.add?a=x')
+    await app.request('/api/boom', postJson({}))
+    await app.request('/nowhere', { method: 'DELETE' })
+    expect(seen.map(({ path, method, status }) => ({ path, method, status }))).toEqual([
+      { path: '/api/math.add', method: 'GET', status: 200 },
+      { path: '/api/math.add', method: 'GET', status: 422 },
+      { path: '/api/boom', method: 'POST', status: 500 },
+      { path: '/nowhere', method: 'DELETE', status: 404 },
+    ])
+    expect(seen.every(r => r.ms >= 0)).toBe(true)
+    // Only the action handler matches an action's path, so Hono answers it directly.
+    expect(app.routes.filter(r => r.path === '/*')).toEqual([])
   })
 
   it('GET takes the query as strings, which the schema may coerce', async () => {

@@ -1,6 +1,9 @@
 // ctx.signal and the answers given when an action is abandoned: timeout,
 // client gone, peer stopping. Timers are faked; nothing sleeps.
+import { getEventListeners } from 'node:events'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
+import { defineAction } from '../../src/app/action.js'
 import { makeApp, postJson, waiter, type ErrorJson } from './fixtures.js'
 
 afterEach(() => {
@@ -58,5 +61,16 @@ describe('deadlines', () => {
     expect((await res.json() as ErrorJson).error.name).toBe('UnavailableError')
     expect((await app.request('/api/slow', postJson({}))).status).toBe(503)
     expect(signals).toHaveLength(1)
+  })
+
+  it('actions that read ctx.signal leave no listener on the peer signal, answered at once or later', async () => {
+    const peer = new AbortController()
+    const seen: boolean[] = []
+    const now = defineAction({ name: 'now', input: z.object({}), run: (ctx) => { seen.push(ctx.signal.aborted); return 'sync' } })
+    const later = defineAction({ name: 'later', input: z.object({}), run: async (ctx) => { seen.push(ctx.signal.aborted); await Promise.resolve(); return 'async' } })
+    const { app } = makeApp({ actions: [now, later], signal: peer.signal })
+    for (const name of ['now', 'later', 'now']) expect(await (await app.request(`/api/${name}`, postJson({}))).json()).toBe(name === 'now' ? 'sync' : 'async')
+    expect(seen).toEqual([false, false, false])
+    expect(getEventListeners(peer.signal, 'abort')).toHaveLength(0)
   })
 })

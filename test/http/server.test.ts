@@ -69,6 +69,34 @@ describe('over a real socket', () => {
     expect(JSON.stringify(crash.body)).not.toMatch(/hunter2|at .*\.ts/)
   })
 
+  it('every answer carries x-request-id and x-troupe-version, once each, with the body framed by content-length', async () => {
+    for (const [path, init, status] of [
+      ['/api/math.add?a=1&b=2', undefined, 200],
+      ['/api/math.add', postJson({ a: 1, b: 2 }), 200],
+      ['/api/math.add?a=x', undefined, 422],
+      ['/api/missing', undefined, 404],
+      ['/api/boom', postJson({}), 500],
+      ['/health', undefined, 200],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`, init)
+      expect(res.status, path).toBe(status)
+      expect(res.headers.get('x-request-id'), path).toMatch(/^[A-Za-z0-9_.:-]{1,128}$/)
+      expect(res.headers.get('x-troupe-version'), path).toBe('9.9.9')
+      expect(res.headers.get('content-length'), path).toBe(String(Buffer.byteLength(await res.text())))
+    }
+    const echoed = await fetch(`${server.url}/api/math.add?a=1&b=2`, { headers: { 'x-request-id': 'given-1' } })
+    expect(echoed.headers.get('x-request-id')).toBe('given-1')
+    const raw = await new Promise<string[]>((resolve, reject) => {
+      httpRequest(`${server.url}/api/math.add?a=1&b=2`, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.rawHeaders.filter((_, i) => i % 2 === 0).map(h => h.toLowerCase())))
+      }).on('error', reject).end()
+    })
+    expect(raw.filter(h => h === 'x-request-id')).toHaveLength(1)
+    expect(raw.filter(h => h === 'x-troupe-version')).toHaveLength(1)
+    expect(raw).not.toContain('transfer-encoding')
+  })
+
   it('413 for a declared length over the limit', async () => {
     const res = await call('/api/echo', postJson({ s: 'x'.repeat(BODY_BYTES_MAX) }))
     expect(res.status).toBe(413)

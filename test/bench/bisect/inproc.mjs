@@ -1,0 +1,59 @@
+/* global console, process */
+// CPU per request of each rung without sockets: @hono/node-server's request
+// listener is driven with real IncomingMessage/ServerResponse objects over a
+// discarding fake socket, sequentially, one request at a time (as at 1
+// connection). Less disturbed by other load on the box than a socket bench.
+// Usage: STEPS=hono,app N=20000 node --import ./dist/compat.js test/bench/bisect/inproc.mjs
+import { IncomingMessage, ServerResponse } from 'node:http'
+import { Writable } from 'node:stream'
+import { getRequestListener } from '@hono/node-server'
+import { buildApp, STEP_NAMES } from './apps.mjs'
+
+const STEPS = (process.env.STEPS ?? STEP_NAMES.join(',')).split(',')
+const N = Number(process.env.N ?? 20000)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+
+class FakeSocket extends Writable {
+  constructor () { super({ highWaterMark: 1 << 20 }); this.bytes = 0; this.remoteAddress = '127.0.0.1' }
+  _write (chunk, _enc, cb) { this.bytes += chunk.length; cb() }
+  _writev (chunks, cb) { for (const c of chunks) this.bytes += c.chunk.length; cb() }
+  setTimeout () {} ; setNoDelay () {} ; setKeepAlive () {} ; ref () {} ; unref () {} ; address () { return { port: 1 } }
+}
+
+function oneRequest (listener, socket) {
+  return new Promise((resolve) => {
+    const req = new IncomingMessage(socket)
+    req.method = 'GET'; req.url = '/api/hello?name=x'; req.httpVersion = '1.1'; req.httpVersionMajor = 1; req.httpVersionMinor = 1
+    req.headers = { host: '127.0.0.1:1', 'user-agent': 'bench', accept: '*/*' }
+    req.rawHeaders = ['Host', '127.0.0.1:1', 'User-Agent', 'bench', 'Accept', '*/*']
+    req.complete = true
+    req.push(null)
+    const res = new ServerResponse(req)
+    res.assignSocket(socket)
+    res.on('finish', () => { res.detachSocket(socket); resolve() })
+    listener(req, res)
+  })
+}
+
+const listeners = {}
+for (const s of STEPS) listeners[s] = getRequestListener((await buildApp(s)).fetch)
+const socket = new FakeSocket()
+await oneRequest(listeners[STEPS[0]], socket)
+const cpu = Object.fromEntries(STEPS.map(s => [s, []]))
+for (let r = 0; r < ROUNDS; r++) {
+  for (const s of STEPS) {
+    for (let i = 0; i < 2000; i++) await oneRequest(listeners[s], socket) // warm
+    const t0 = process.cpuUsage()
+    for (let i = 0; i < N; i++) await oneRequest(listeners[s], socket)
+    const d = process.cpuUsage(t0)
+    cpu[s].push((d.user + d.system) / N)
+  }
+}
+const med = xs => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1] }
+const base = med(cpu[STEPS[0]])
+for (const s of STEPS) console.log(`${s.padEnd(12)} ${med(cpu[s]).toFixed(2).padStart(7)} µs/req  +${(med(cpu[s]) - base).toFixed(2)}  (rounds ${cpu[s].map(x => x.toFixed(1)).join(' ')})`)
+if (process.env.RESOURCES) {
+  const counts = {}
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1
+  console.log('active resources', counts, 'heap MB', (process.memoryUsage().heapUsed / 1e6).toFixed(1))
+}
