@@ -214,6 +214,16 @@ export class TaskService {
     const { ids, fresh } = buildRecords(checked, {
       now: this.c.clock.wallNow(), random: this.c.random, self: this.c.self, partitionOf: id => this.c.claims.partitionOf(id), allExpiryMs: this.limits.allExpiryMs,
     })
+    // The replica puts leave before the local commit ends (the call still waits for both): one commit less before the task can start on its holder.
+    // A task known already (an idempotent repeat) replicates what is stored.
+    const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs)
+    const settled = Promise.allSettled([...fresh.values()].map(f => {
+      const record = this.tasks.get(f.record.id) ?? f.record
+      return replicate(this.batcher, record, {
+        self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
+        deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
+      })
+    }))
     const created = await this.tasks.create([...fresh.values()].map(f => f.record))
     const spread: TaskRecord[] = []
     for (const { after } of created) {
@@ -222,23 +232,10 @@ export class TaskService {
       spread.push(after)
     }
     if (spread.length > 0) this.gossip.push(spread)
-    const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs)
-    const waits = [...fresh].map(([id, f]) => {
-      // Known already (an idempotent repeat): what is stored is what must be durable.
-      const record = this.tasks.get(id)
-      if (record === undefined) return Promise.reject(new TaskNotFoundError(id))
-      return replicate(this.batcher, record, {
-        self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
-        deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
-      })
-    })
-    if (waits.length === 1) {
-      await waits[0]
-      return ids
-    }
-    const settled = await Promise.allSettled(waits)
+    const results = await settled
+    if (results.length === 1 && results[0]?.status === 'rejected') throw results[0].reason
     const unique = [...fresh.keys()]
-    const failed = settled.flatMap((s, i) => s.status === 'rejected' ? [{ id: unique[i] as string, err: s.reason as unknown }] : [])
+    const failed = results.flatMap((s, i) => s.status === 'rejected' ? [{ id: unique[i] as string, err: s.reason as unknown }] : [])
     if (failed.length === 0) return ids
     const other = failed.find(f => !(f.err instanceof NotReplicatedError))
     if (other !== undefined) throw other.err
