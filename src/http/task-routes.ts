@@ -1,5 +1,6 @@
 // Task inspection and control over HTTP, on every peer:
 //   POST   /tasks               { name, input, delayMs?, runAt?, idempotencyKey?, priority? } -> 202 { id }
+//   POST   /tasks               [ { name, input, delayMs?, ... }, ... ] (one enqueueMany batch) -> 202 { ids }
 //   GET    /tasks?state=&name=&limit=                                                        -> { tasks }
 //   GET    /tasks/:id                                                                        -> the record
 //   POST   /tasks/:id/cancel | /tasks/:id/retry                                              -> the record
@@ -10,12 +11,13 @@
 
 import type { Context, Env, Hono } from 'hono'
 import { toErrorShape, isTroupeError, type ErrorShape } from '../errors.js'
-import type { EnqueueOptions } from '../tasks/service.js'
+import type { EnqueueItem, EnqueueManyOptions, EnqueueOptions, TaskOptions } from '../tasks/service.js'
 import type { TaskQuery } from '../tasks/store.js'
 import type { TaskRecord, TaskState } from '../tasks/record.js'
 
 export interface TaskControl {
   enqueue(name: string, input: unknown, options?: EnqueueOptions): Promise<string>
+  enqueueMany(items: readonly EnqueueItem[], options?: EnqueueManyOptions): Promise<string[]>
   get(id: string): TaskRecord | undefined
   list(query?: TaskQuery): TaskRecord[]
   cancel(id: string): Promise<TaskRecord>
@@ -28,14 +30,20 @@ export const TASK_LIST_LIMIT_MAX = 1_000
 
 export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): void {
   app.post('/tasks', c => guard(c, async () => {
-    const body = await c.req.json().catch(() => undefined) as Record<string, unknown> | undefined
-    if (typeof body !== 'object' || body === null || typeof body.name !== 'string') {
-      return c.json({ error: { name: 'ValidationError', message: 'expected a JSON object { name, input }', code: 'ERR_VALIDATION', retryable: false } }, 422)
+    const body = await c.req.json().catch(() => undefined) as unknown
+    if (Array.isArray(body)) {
+      // Items that are not objects are left as they are: enqueueMany names them in its ValidationError.
+      const items = body.map((item: unknown) => typeof item === 'object' && item !== null
+        ? { name: (item as Record<string, unknown>).name, input: (item as Record<string, unknown>).input ?? {}, options: taskOptions(item as Record<string, unknown>) }
+        : item) as EnqueueItem[]
+      const ids = await tasks.enqueueMany(items, { signal: c.req.raw.signal })
+      return c.json({ ids }, 202)
     }
-    const options: EnqueueOptions = { signal: c.req.raw.signal }
-    for (const key of ['delayMs', 'runAt', 'priority'] as const) if (typeof body[key] === 'number') options[key] = body[key]
-    if (typeof body.idempotencyKey === 'string') options.idempotencyKey = body.idempotencyKey
-    const id = await tasks.enqueue(body.name, body.input ?? {}, options)
+    if (typeof body !== 'object' || body === null || typeof (body as Record<string, unknown>).name !== 'string') {
+      return c.json({ error: { name: 'ValidationError', message: 'expected a JSON object { name, input } or an array of them', code: 'ERR_VALIDATION', retryable: false } }, 422)
+    }
+    const one = body as Record<string, unknown>
+    const id = await tasks.enqueue(one.name as string, one.input ?? {}, { ...taskOptions(one), signal: c.req.raw.signal })
     return c.json({ id }, 202)
   }))
   app.get('/tasks', c => guard(c, () => {
@@ -55,6 +63,14 @@ export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): voi
   app.post('/tasks/:id/cancel', c => guard(c, async () => c.json(await tasks.cancel(c.req.param('id')))))
   app.post('/tasks/:id/retry', c => guard(c, async () => c.json(await tasks.retry(c.req.param('id')))))
   app.delete('/tasks/:id', c => guard(c, async () => c.json(await tasks.delete(c.req.param('id')))))
+}
+
+/** The options fields of one task in a request body; fields of the wrong type are ignored, as before. */
+function taskOptions(body: Record<string, unknown>): TaskOptions {
+  const options: TaskOptions = {}
+  for (const key of ['delayMs', 'runAt', 'priority'] as const) if (typeof body[key] === 'number') options[key] = body[key]
+  if (typeof body.idempotencyKey === 'string') options.idempotencyKey = body.idempotencyKey
+  return options
 }
 
 async function guard(c: Context, fn: () => Response | Promise<Response>): Promise<Response> {

@@ -8,9 +8,9 @@ function fnvByte(h: number, byte: number): number {
   return Math.imul(h ^ byte, FNV_PRIME)
 }
 
-/** FNV-1a, 32 bits, over the UTF-8 bytes of `text` (encoded inline: no allocation). */
-export function fnv1a32(text: string): number {
-  let h = FNV_OFFSET
+/** FNV-1a, 32 bits, over the UTF-8 bytes of `text` (encoded inline: no allocation); `from` continues an earlier state. */
+export function fnv1a32(text: string, from = FNV_OFFSET): number {
+  let h = from
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i)
     if (c >= 0xd800 && c <= 0xdfff) {

@@ -3,12 +3,14 @@
 
 import type { Actors } from '../actors/define.js'
 import type { TaskRecord } from '../tasks/record.js'
-import type { EnqueueOptions } from '../tasks/service.js'
+import type { EnqueueItem, EnqueueManyOptions, EnqueueOptions } from '../tasks/service.js'
 import type { ScheduleOptions } from './deliver.js'
 
 export interface TaskSender {
   /** Enqueues a task; resolves with its id once it is durable on another peer too. */
   enqueue(name: string, input: unknown, options?: EnqueueOptions): Promise<string>
+  /** Enqueues a batch with one commit and one put per replica; resolves with the ids once all are durable. */
+  enqueueMany(items: readonly EnqueueItem[], options?: EnqueueManyOptions): Promise<string[]>
   get(id: string): TaskRecord | undefined
 }
 

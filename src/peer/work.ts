@@ -78,6 +78,7 @@ export class Work {
       actors,
       tasks: {
         enqueue: (name, input, options) => this.tasks.enqueue(name, input, options),
+        enqueueMany: (items, options) => this.tasks.enqueueMany(items, options),
         get: id => this.tasks.get(id),
       },
     }
@@ -94,6 +95,8 @@ export class Work {
       self: c.self,
       context: () => this.senders,
       meter: c.meters?.tasks,
+      // A new "any" task's replica put goes to its partition's holder first: one message makes it durable and starts it.
+      holderOf: p => c.leases.holderOf(p),
     }, withDeliver(app.tasks.map(t => onPool(t, c.cpu))), init.tasks)
     this.cpu = c.cpu
   }

@@ -1,15 +1,77 @@
 // A canonical text form (keys sorted, undefined dropped) and a 32-bit hash of
 // it: the last tie-break of the merge order and the digest fingerprints must
-// not depend on the order fields were written in.
+// not depend on the order fields were written in. `sameValue` answers "equal
+// canonical forms?" without building them: the merge asks that question for
+// nearly every copy it sees (gossip echoes, replica puts), and building two
+// strings per record each time was the task plane's largest CPU cost.
 
 import { fnv1a32, mix32 } from '../lease/hash.js'
 
+const FNV_OFFSET = 0x811c9dc5
+const FNV_PRIME = 0x01000193
+
 export function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return value === undefined ? 'null' : JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (Array.isArray(value)) {
+    let s = '['
+    for (let i = 0; i < value.length; i++) s += (i === 0 ? '' : ',') + canonical(value[i])
+    return `${s}]`
+  }
   if (value instanceof Uint8Array) return `b"${Buffer.from(value).toString('base64')}"`
-  const keys = Object.keys(value).filter(k => (value as Record<string, unknown>)[k] !== undefined).sort()
-  return `{${keys.map(k => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+  const o = value as Record<string, unknown>
+  const keys = Object.keys(o).sort()
+  let s = '{'
+  let first = true
+  for (const k of keys) {
+    const v = o[k]
+    if (v === undefined) continue
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonical(v)}`
+    first = false
+  }
+  return `${s}}`
+}
+
+/** True exactly when `canonical(a) === canonical(b)`, without building either. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  const ao = a !== null && typeof a === 'object'
+  const bo = b !== null && typeof b === 'object'
+  if (!ao || !bo) return !ao && !bo && canonical(a) === canonical(b)
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    if (!(a instanceof Uint8Array && b instanceof Uint8Array) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+    return true
+  }
+  return sameFields(a as Record<string, unknown>, b as Record<string, unknown>)
+}
+
+/** sameValue of two plain objects: the same defined keys with same values. */
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  let n = 0
+  for (const k in a) {
+    const v = a[k]
+    if (v === undefined) continue
+    n++
+    if (!Object.hasOwn(b, k) || !sameValue(v, b[k])) return false
+  }
+  for (const k in b) if (b[k] !== undefined) n--
+  return n === 0
+}
+
+/** True exactly when the canonical forms of `fields` of both are equal (a field left undefined is absent, as in canonical). */
+export function samePicked(a: object, b: object, fields: readonly string[]): boolean {
+  for (const k of fields) {
+    const x = (a as Record<string, unknown>)[k]
+    const y = (b as Record<string, unknown>)[k]
+    if (x === undefined || y === undefined ? x !== y : !sameValue(x, y)) return false
+  }
+  return true
 }
 
 export function compareText(a: string, b: string): number {
@@ -19,4 +81,62 @@ export function compareText(a: string, b: string): number {
 /** FNV-1a over UTF-8 with a murmur3 finalizer: the lease module's key hash, so partitions agree. */
 export function hash32(text: string): number {
   return mix32(fnv1a32(text))
+}
+
+/**
+ * `hash32(canonical(value))`, streamed: the FNV-1a state runs over the text
+ * as it would be built, so a digest fingerprint allocates no string (it is
+ * computed on every write of a record).
+ */
+export function hashCanonical(value: unknown): number {
+  return mix32(hashInto(FNV_OFFSET, value) >>> 0)
+}
+
+function hashInto(h: number, value: unknown): number {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') return hashString(h, value)
+    return hashText(h, value === undefined ? 'null' : JSON.stringify(value) ?? 'null')
+  }
+  if (Array.isArray(value)) {
+    h = hashByte(h, 0x5b) // [
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) h = hashByte(h, 0x2c) // ,
+      h = hashInto(h, value[i])
+    }
+    return hashByte(h, 0x5d) // ]
+  }
+  if (value instanceof Uint8Array) return hashText(h, `b"${Buffer.from(value).toString('base64')}"`)
+  const o = value as Record<string, unknown>
+  const keys = Object.keys(o).sort()
+  h = hashByte(h, 0x7b) // {
+  let first = true
+  for (const k of keys) {
+    const v = o[k]
+    if (v === undefined) continue
+    if (!first) h = hashByte(h, 0x2c)
+    h = hashByte(hashString(h, k), 0x3a) // :
+    h = hashInto(h, v)
+    first = false
+  }
+  return hashByte(h, 0x7d) // }
+}
+
+function hashByte(h: number, byte: number): number {
+  return Math.imul(h ^ byte, FNV_PRIME)
+}
+
+/** JSON.stringify(s) hashed; strings that need no escaping (nearly all) are hashed in place. */
+function hashString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) return hashText(h, JSON.stringify(s))
+  }
+  h = hashByte(h, 0x22)
+  for (let i = 0; i < s.length; i++) h = hashByte(h, s.charCodeAt(i))
+  return hashByte(h, 0x22)
+}
+
+/** Continues FNV-1a over the UTF-8 bytes of `text`. */
+function hashText(h: number, text: string): number {
+  return fnv1a32(text, h)
 }

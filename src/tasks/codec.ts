@@ -67,3 +67,26 @@ export function decodeGossip(data: Uint8Array): GossipBody | undefined {
 export function recordBytes(r: TaskRecord): number {
   return pack(r).length
 }
+
+/** msgpack of `{ v: WIRE_VERSION, records: [` up to the array header. */
+const GOSSIP_PREFIX = pack({ v: WIRE_VERSION, records: [] }).subarray(0, -1)
+
+/**
+ * The same message as encodeGossip, from records packed one by one (as the
+ * outbound queue packs them to measure them): each record is encoded once.
+ */
+export function encodeGossipPacked(packed: readonly Uint8Array[]): Uint8Array {
+  const n = packed.length
+  const header = n < 16 ? [0x90 | n] : n < 0x10000 ? [0xdc, n >> 8, n & 0xff] : [0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
+  let size = GOSSIP_PREFIX.length + header.length
+  for (const p of packed) size += p.length
+  const out = new Uint8Array(size)
+  out.set(GOSSIP_PREFIX, 0)
+  out.set(header, GOSSIP_PREFIX.length)
+  let at = GOSSIP_PREFIX.length + header.length
+  for (const p of packed) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}

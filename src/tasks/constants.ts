@@ -31,6 +31,12 @@ export const IDEMPOTENCY_KEY_LENGTH_MAX = 256
 /** Other peers that must hold a task durably before `enqueue` resolves (capped by live peers). One survives any single crash. */
 export const REPLICAS = 1
 
+/** Tasks in one `enqueueMany` batch (and one `POST /tasks` array): like BullMQ's addBulk chunks; one batch is one local commit and one put per replica. */
+export const ENQUEUE_MANY_ITEMS_MAX = 1_000
+
+/** Encoded inputs of one batch: its replica put stays far below the 4 MiB frame (frameBytesMax) whatever the inputs' sizes. */
+export const ENQUEUE_MANY_BYTES_MAX = 1024 * 1024
+
 /** How long `enqueue` may wait for replica acks before it rejects (the task stays stored locally and still spreads). */
 export const ENQUEUE_TIMEOUT_MS = 10_000
 

@@ -2,7 +2,7 @@
 // their fingerprints. XOR makes the digest independent of order and cheap to
 // update on every write; two peers whose records in a partition are equal
 // have equal digests, and a difference tells them which partitions to page.
-import { canonical, hash32 } from './canonical.js'
+import { hashCanonical } from './canonical.js'
 import type { TaskRecord } from './record.js'
 
 /** The wire form: `counts[p]` and `hashes[p]` for each partition p. */
@@ -11,8 +11,9 @@ export interface DigestBody {
   hashes: number[]
 }
 
+/** hash32(canonical(r)), computed without building the text. */
 export function fingerprint(r: TaskRecord): number {
-  return hash32(canonical(r))
+  return hashCanonical(r)
 }
 
 export class Digest {

@@ -6,7 +6,8 @@
 import type { Timers, TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskPubSub } from './bus.js'
-import { encodeGossip, recordBytes } from './codec.js'
+import { pack } from 'msgpackr'
+import { encodeGossipPacked } from './codec.js'
 import type { TaskRecord } from './record.js'
 
 export interface GossipOutInit {
@@ -63,18 +64,18 @@ export class GossipOut {
 
   /** Publishes one message of the oldest queued records, up to the byte cap (one record always goes, whatever its size). */
   private async publishOne(): Promise<void> {
-    const batch: TaskRecord[] = []
+    const batch: Uint8Array[] = []
     let bytes = ENVELOPE_BYTES
     for (const [id, r] of this.queue) {
-      const size = recordBytes(r)
-      if (batch.length > 0 && bytes + size > this.init.bytesMax) break
-      batch.push(r)
-      bytes += size
+      const packed = pack(r)
+      if (batch.length > 0 && bytes + packed.length > this.init.bytesMax) break
+      batch.push(packed)
+      bytes += packed.length
       this.queue.delete(id)
     }
     if (batch.length === 0) return
     try {
-      const data = encodeGossip(batch)
+      const data = encodeGossipPacked(batch)
       await this.pubsub.publish(this.init.topic, data)
       this.sent++
       this.init.onPublished?.(data.length)

@@ -2,7 +2,7 @@
 // interface the lease module is adapted to, the pub/sub adapters, records
 // and their pure merge, and the errors.
 export { defineTask, FREQUENCY_MS_MIN, type RetryPolicy, type TaskContext, type TaskContextBase, type TaskContextExtensions, type TaskDefinition, type TaskInit, type TaskScope } from './define.js'
-export { TaskService, INPUT_BYTES_MAX, type EnqueueOptions, type StopOptions, type TaskServiceComponents, type TaskServiceStatus } from './service.js'
+export { TaskService, INPUT_BYTES_MAX, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions, type TaskOptions, type StopOptions, type TaskServiceComponents, type TaskServiceStatus } from './service.js'
 export type { RunnerStatus } from './runner.js'
 export type { TaskServiceInit, TaskLimits } from './options.js'
 export { hashPartition, StaticAssignment, StaticClaims, type ClaimsChange, type PartitionClaims, type PartitionGrant } from './claims.js'

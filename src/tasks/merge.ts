@@ -7,7 +7,7 @@
 //   round before, a finished state beats an unfinished one of its round, then
 //   Lamport order;
 // - attempts: union by key; an ended attempt beats its unended copy.
-import { canonical, compareText } from './canonical.js'
+import { canonical, compareText, samePicked, sameValue } from './canonical.js'
 import { BODY_FIELDS, HEAD_FIELDS, isTerminal, stripUndefined, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
 
 export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
@@ -24,12 +24,14 @@ export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
 /** True when merging `incoming` into `current` changes it. */
 export function changes(current: TaskRecord | undefined, incoming: TaskRecord): boolean {
   if (current === undefined) return true
-  return canonical(mergeRecords(current, incoming)) !== canonical(current)
+  // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
+  if (sameValue(current, incoming)) return false
+  return !sameValue(mergeRecords(current, incoming), current)
 }
 
 /** Negative when `a`'s body is preferred (created first). */
 export function compareBodies(a: TaskBody, b: TaskBody): number {
-  return (a.createdAt - b.createdAt) || compareText(a.creator, b.creator) || compareText(canonical(pick(a, BODY_FIELDS)), canonical(pick(b, BODY_FIELDS)))
+  return (a.createdAt - b.createdAt) || compareText(a.creator, b.creator) || compareRest(a, b, BODY_FIELDS)
 }
 
 /** Positive when `a`'s head wins. */
@@ -39,7 +41,7 @@ export function compareHeads(a: TaskHead, b: TaskHead): number {
     || (Number(isTerminal(a.state)) - Number(isTerminal(b.state)))
     || (a.version - b.version)
     || compareText(a.writer, b.writer)
-    || compareText(canonical(pick(a, HEAD_FIELDS)), canonical(pick(b, HEAD_FIELDS)))
+    || compareRest(a, b, HEAD_FIELDS)
 }
 
 export function mergeAttempts(a: readonly Attempt[], b: readonly Attempt[]): Attempt[] {
@@ -53,7 +55,12 @@ export function mergeAttempts(a: readonly Attempt[], b: readonly Attempt[]): Att
 
 /** Positive when `a` is the later copy of the same attempt. */
 function compareAttempts(a: Attempt, b: Attempt): number {
-  return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined)) || compareText(canonical(a), canonical(b))
+  return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined)) || (sameValue(a, b) ? 0 : compareText(canonical(a), canonical(b)))
+}
+
+/** The last tie-break: canonical text of `fields`, built only when they differ (equal copies are the common case). */
+function compareRest(a: object, b: object, fields: readonly string[]): number {
+  return samePicked(a, b, fields) ? 0 : compareText(canonical(pick(a, fields)), canonical(pick(b, fields)))
 }
 
 function pick<T extends object>(value: T, fields: readonly string[]): Record<string, unknown> {

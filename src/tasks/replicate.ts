@@ -14,6 +14,12 @@ import type { TaskRecord } from './record.js'
 /** Records per put request; a few hundred bytes each keeps a request far below the 4 MiB frame. */
 export const PUT_BATCH_RECORDS = 1000
 
+/** Estimated bytes per put request (large inputs split a tick's records over several requests under the 4 MiB frame). */
+export const PUT_BATCH_BYTES = 1024 * 1024
+
+/** A record's size beyond its input, for that estimate. */
+export const RECORD_OVERHEAD_BYTES = 512
+
 /** Pause before asking again when no peer could be reached. */
 export const REPLICATE_RETRY_MS = 200
 
@@ -24,6 +30,8 @@ export interface PutBody {
 
 interface Waiter {
   record: TaskRecord
+  /** Estimated encoded size. */
+  bytes: number
   /** Monotonic ms after which the caller no longer waits. */
   deadline: number
   resolve: () => void
@@ -37,10 +45,10 @@ export class PutBatcher {
   constructor(private readonly messenger: Messenger, private readonly timers: Timers, private readonly now: () => number) {}
 
   /** Resolves when `peer` has stored the record durably; the request gives up at the latest deadline of its batch. */
-  put(peer: string, record: TaskRecord, deadline: number): Promise<void> {
+  put(peer: string, record: TaskRecord, deadline: number, bytes = RECORD_OVERHEAD_BYTES): Promise<void> {
     return new Promise((resolve, reject) => {
       const q = this.queues.get(peer) ?? []
-      q.push({ record, deadline, resolve, reject })
+      q.push({ record, bytes, deadline, resolve, reject })
       this.queues.set(peer, q)
       this.timer ??= this.timers.setTimeout(() => this.flush(), 0)
     })
@@ -51,7 +59,18 @@ export class PutBatcher {
     const queues = [...this.queues]
     this.queues.clear()
     for (const [peer, waiters] of queues) {
-      for (let i = 0; i < waiters.length; i += PUT_BATCH_RECORDS) this.send(peer, waiters.slice(i, i + PUT_BATCH_RECORDS))
+      let batch: Waiter[] = []
+      let bytes = 0
+      for (const w of waiters) {
+        if (batch.length > 0 && (batch.length >= PUT_BATCH_RECORDS || bytes + w.bytes > PUT_BATCH_BYTES)) {
+          this.send(peer, batch)
+          batch = []
+          bytes = 0
+        }
+        batch.push(w)
+        bytes += w.bytes
+      }
+      if (batch.length > 0) this.send(peer, batch)
     }
   }
 
@@ -73,6 +92,10 @@ export interface ReplicateInit extends AbortOptions {
   /** Monotonic ms. */
   now: () => number
   deadline: number
+  /** A peer to try first when it is a live other: the partition's holder, so the put that makes the task durable also delivers it where it runs. */
+  prefer?: string
+  /** Estimated encoded size of the record. */
+  bytes?: number
 }
 
 /**
@@ -88,7 +111,7 @@ export async function replicate(batcher: PutBatcher, record: TaskRecord, init: R
     const others = init.members().filter(p => p !== init.self)
     const need = Math.min(init.replicas, others.length)
     if (acked.size >= need) return [...acked]
-    const untried = rank(others.filter(p => !acked.has(p) && !failed.has(p)), record.id)
+    const untried = rank(others.filter(p => !acked.has(p) && !failed.has(p)), record.id, init.prefer)
     if (untried.length === 0) {
       if (init.now() + REPLICATE_RETRY_MS >= init.deadline) break
       await sleep(init.timers, REPLICATE_RETRY_MS, init.signal)
@@ -96,7 +119,7 @@ export async function replicate(batcher: PutBatcher, record: TaskRecord, init: R
       continue
     }
     const wave = untried.slice(0, need - acked.size)
-    const acks = Promise.all(wave.map(p => batcher.put(p, record, init.deadline).then(() => { acked.add(p) }, (err: unknown) => { failed.set(p, (err as Error).message) })))
+    const acks = Promise.all(wave.map(p => batcher.put(p, record, init.deadline, init.bytes).then(() => { acked.add(p) }, (err: unknown) => { failed.set(p, (err as Error).message) })))
     await untilAborted(acks, init.signal)
     if (init.now() >= init.deadline && acked.size < need) break
   }
@@ -104,8 +127,11 @@ export async function replicate(batcher: PutBatcher, record: TaskRecord, init: R
   throw new NotReplicatedError(`task ${record.id} is stored on this peer but only ${acked.size} of the required replicas acked before the deadline${reasons === '' ? '' : ` (${reasons})`}`, { details: { id: record.id, acked: [...acked] } })
 }
 
-function rank(peers: string[], id: string): string[] {
-  return peers.map(p => ({ p, w: hash32(`${p}\n${id}`) })).sort((a, b) => b.w - a.w).map(x => x.p)
+function rank(peers: string[], id: string, prefer: string | undefined): string[] {
+  const ranked = peers.map(p => ({ p, w: hash32(`${p}\n${id}`) })).sort((a, b) => b.w - a.w).map(x => x.p)
+  const at = prefer === undefined ? -1 : ranked.indexOf(prefer)
+  if (at > 0) ranked.unshift(...ranked.splice(at, 1))
+  return ranked
 }
 
 /** Waits for `p`, or rejects with the signal's reason as soon as it aborts. */

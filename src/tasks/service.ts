@@ -1,7 +1,6 @@
 // The TaskService: wires the store, gossip, sync, replication, the runner
 // and periodic scheduling to the components it is given, and offers the
 // public operations (enqueue, get, list, cancel, retry, delete).
-import { pack } from 'msgpackr'
 import { validateInput } from '../app/validate.js'
 import { ConfigError, UnavailableError } from '../errors.js'
 import type { Store } from '../store/store.js'
@@ -12,12 +11,12 @@ import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { TaskPubSub } from './bus.js'
 import type { PartitionClaims } from './claims.js'
-import { CHANNEL_PUT, IDEMPOTENCY_KEY_LENGTH_MAX, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
+import { CHANNEL_PUT, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
 import type { TaskDefinition } from './define.js'
-import { TaskNotFoundError, TaskStateError, UnknownTaskError, ValidationError } from './errors.js'
+import { buildRecords, checkMany, checkOne, type Checked, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions } from './enqueue.js'
+import { NotReplicatedError, TaskNotFoundError, TaskStateError, UnknownTaskError } from './errors.js'
 import { GossipOut } from './gossip.js'
 import { GossipIn } from './gossip-in.js'
-import { idForKey, randomId } from './ids.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
 import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
 import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
@@ -29,8 +28,7 @@ import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncResult } from './sync.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
 
-/** Largest encoded task input: records travel in gossip messages of 64 KiB by default, and are stored on every peer. */
-export const INPUT_BYTES_MAX = 256 * 1024
+export { INPUT_BYTES_MAX, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions, type TaskOptions } from './enqueue.js'
 
 /** Partitions granted one by one (a lease protocol warming up) share one sync round. */
 const SYNC_ALL_DEBOUNCE_MS = 10
@@ -51,21 +49,8 @@ export interface TaskServiceComponents {
   context?: () => object
   /** Counts task events, gossip and sync for metrics; default counts nothing. */
   meter?: TaskMeter
-}
-
-export interface EnqueueOptions extends AbortOptions {
-  /** Run no earlier than this many ms from now. */
-  delayMs?: number
-  /** Run no earlier than this wall time (ms since the epoch). */
-  runAt?: number
-  /** Same key (per task name) = same task, within the retention. */
-  idempotencyKey?: string
-  /** Higher runs first among due tasks; default the definition's. */
-  priority?: number
-  /** How long this call may wait for replica acks; default enqueueTimeoutMs. */
-  timeoutMs?: number
-  /** The attempt deadline of this task; default the definition's. */
-  taskTimeoutMs?: number
+  /** Who probably holds partition p (a hint): a new task's replica put goes there first, so it also reaches where it runs. */
+  holderOf?: (p: number) => string | undefined
 }
 
 export interface StopOptions extends AbortOptions {
@@ -204,31 +189,62 @@ export class TaskService {
    * signal's reason.
    */
   async enqueue(name: string, input: unknown, options: EnqueueOptions = {}): Promise<string> {
-    const def = this.definitions.get(name)
-    if (def === undefined) throw new UnknownTaskError(name)
+    if (!this.definitions.has(name)) throw new UnknownTaskError(name)
     this.checkStarted()
-    await validateInput(def.input, input)
-    checkEnqueueOptions(input, options)
-    const now = this.c.clock.wallNow()
-    const key = options.idempotencyKey
-    const id = key === undefined ? randomId(this.c.random, now) : idForKey(name, key)
-    const runAt = options.runAt ?? now + (options.delayMs ?? 0)
-    const change = await this.tasks.update(id, cur => cur ?? newRecord({
-      id, name, scope: def.scope, partition: this.c.claims.partitionOf(id), input, priority: options.priority ?? def.priority,
-      idempotencyKey: key, timeoutMs: options.taskTimeoutMs, expiresAt: def.scope === 'all' ? runAt + this.limits.allExpiryMs : undefined,
-      runAt, now, self: this.c.self,
-    }))
-    const record = change?.after ?? this.tasks.get(id)
-    if (record === undefined) throw new TaskNotFoundError(id)
-    if (change !== undefined) {
-      this.meter.task(name, 'enqueued')
-      this.spreadNew(record)
-    }
-    await replicate(this.batcher, record, {
-      self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
-      deadline: this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs), signal: options.signal,
+    const checked = await checkOne(this.definitions, name, input, options)
+    const [id] = await this.store([checked], options)
+    return id as string
+  }
+
+  /**
+   * Enqueues a batch (at most ENQUEUE_MANY_ITEMS_MAX tasks, inputs of at most
+   * ENQUEUE_MANY_BYTES_MAX together) with one local commit and one put per
+   * replica; resolves with the ids, in item order, once every task is
+   * durable as `enqueue` defines it. Every item is checked first: a bad one
+   * rejects the whole batch with a ValidationError naming each bad item by
+   * index, and nothing is stored. Items with the same name and idempotency
+   * key are the same task (the first item's input wins) and get the same id.
+   * NotReplicatedError (503) lists the ids not yet acked; those tasks are
+   * stored here and still spread, so retrying with the same keys is safe.
+   */
+  async enqueueMany(items: readonly EnqueueItem[], options: EnqueueManyOptions = {}): Promise<string[]> {
+    this.checkStarted()
+    const checked = await checkMany(this.definitions, items)
+    return this.store(checked, options)
+  }
+
+  /** Stores checked tasks in one transaction, spreads them, and waits until each is durable on its replicas. */
+  private async store(checked: readonly Checked[], options: EnqueueManyOptions): Promise<string[]> {
+    const { ids, fresh } = buildRecords(checked, {
+      now: this.c.clock.wallNow(), random: this.c.random, self: this.c.self, partitionOf: id => this.c.claims.partitionOf(id), allExpiryMs: this.limits.allExpiryMs,
     })
-    return id
+    // The replica puts leave before the local commit ends (the call still waits for both): one commit less before the task can start on its holder.
+    // A task known already (an idempotent repeat) replicates what is stored.
+    const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs)
+    const settled = Promise.allSettled([...fresh.values()].map(f => {
+      const record = this.tasks.get(f.record.id) ?? f.record
+      return replicate(this.batcher, record, {
+        self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
+        deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
+      })
+    }))
+    const created = await this.tasks.create([...fresh.values()].map(f => f.record))
+    const spread: TaskRecord[] = []
+    for (const { after } of created) {
+      if (after === undefined) continue
+      this.meter.task(after.name, 'enqueued')
+      spread.push(after)
+    }
+    if (spread.length > 0) this.spreadNew(spread)
+    const results = await settled
+    if (results.length === 1 && results[0]?.status === 'rejected') throw results[0].reason
+    const unique = [...fresh.keys()]
+    const failed = results.flatMap((s, i) => s.status === 'rejected' ? [{ id: unique[i] as string, err: s.reason as unknown }] : [])
+    if (failed.length === 0) return ids
+    const other = failed.find(f => !(f.err instanceof NotReplicatedError))
+    if (other !== undefined) throw other.err
+    throw new NotReplicatedError(`${failed.length} of ${fresh.size} tasks of the batch are stored on this peer but not acked by enough replicas before the deadline (first: ${(failed[0]?.err as Error).message})`,
+      { details: { ids: failed.map(f => f.id) } })
   }
 
   /** The record with its attempts, as this peer knows it; undefined if unknown or deleted. */
@@ -297,7 +313,7 @@ export class TaskService {
     }))
     if (change?.after !== undefined) {
       this.meter.task(def.name, 'enqueued')
-      this.spreadNew(change.after)
+      this.spreadNew([change.after])
     }
   }
 
@@ -308,9 +324,10 @@ export class TaskService {
   }
 
   /** A record created here: gossiped, and an "all" task also pushed straight to every live member (gossip and sync repair a lost push). */
-  private spreadNew(record: TaskRecord): void {
-    this.gossip.push([record])
-    if (record.scope === 'all') for (const send of pushToMembers(this.pushDeps, [record], this.scope.signal)) this.track(send)
+  private spreadNew(records: TaskRecord[]): void {
+    this.gossip.push(records)
+    const all = records.filter(r => r.scope === 'all')
+    if (all.length > 0) for (const send of pushToMembers(this.pushDeps, all, this.scope.signal)) this.track(send)
   }
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */
@@ -395,16 +412,3 @@ function indexDefinitions(definitions: readonly TaskDefinition[], limits: TaskLi
   }
   return byName
 }
-
-function checkEnqueueOptions(input: unknown, o: EnqueueOptions): void {
-  const bad = (path: string, message: string): never => { throw new ValidationError([{ path: [path], message }]) }
-  if (o.idempotencyKey !== undefined && (typeof o.idempotencyKey !== 'string' || o.idempotencyKey.length === 0 || o.idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX)) {
-    bad('idempotencyKey', `must be a string of 1-${IDEMPOTENCY_KEY_LENGTH_MAX} characters`)
-  }
-  if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0)) bad('delayMs', 'must be a number >= 0')
-  if (o.runAt !== undefined && !Number.isFinite(o.runAt)) bad('runAt', 'must be a wall time in ms')
-  if (o.priority !== undefined && !Number.isFinite(o.priority)) bad('priority', 'must be a finite number')
-  if (o.taskTimeoutMs !== undefined && !(Number.isFinite(o.taskTimeoutMs) && o.taskTimeoutMs > 0)) bad('taskTimeoutMs', 'must be a positive number')
-  if (pack(input).length > INPUT_BYTES_MAX) bad('input', `is larger than ${INPUT_BYTES_MAX} bytes encoded`)
-}
-

@@ -56,8 +56,9 @@ export class TaskStore {
     for (const { value } of this.db.getRange()) this.track(undefined, value, now)
   }
 
+  /** The stored record. Active ones come from memory (kept equal to disk by every write), so the read in each merge skips lmdb and msgpack. */
   get(id: string): TaskRecord | undefined {
-    return this.db.get([this.partitionOf(id), id])
+    return this.active.get(id) ?? this.db.get([this.partitionOf(id), id])
   }
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
@@ -98,6 +99,20 @@ export class TaskStore {
         if (before === undefined && isCollectable(after, now, retentionMs)) continue
         this.putNow(before, after, now)
         out.push({ before, after })
+      }
+      return out
+    })
+  }
+
+  /** Stores new records in one transaction; a record whose id is already known (an idempotent repeat) is left as it is. */
+  async create(records: readonly TaskRecord[]): Promise<Change[]> {
+    return this.write(() => {
+      const now = this.wall()
+      const out: Change[] = []
+      for (const r of records) {
+        if (this.get(r.id) !== undefined) continue
+        this.putNow(undefined, r, now)
+        out.push({ before: undefined, after: r })
       }
       return out
     })

@@ -54,12 +54,17 @@ function sections () {
   if (t) {
     out.push(`### 3. "any" tasks vs BullMQ (3 processes each, concurrency 50 each; ${fmt(t.tasks)} no-op tasks per run, submitted while consumers run; ${t.rounds} interleaved rounds; ${t.at})`, '',
       '| | Troupe | BullMQ | ratio (per round) |', '|---|---|---|---|')
-    out.push(`| submit + drain, tasks/s | ${fmtSummary(t.troupe.drain)} | ${t.bull ? fmtSummary(t.bull.drain) : 'skipped'} | ${xs(t.drainRatio)} |`)
-    out.push(`| enqueue, tasks/s (Troupe: enqueue() x 200 in flight on each of 3 peers, each awaits a replica ack; BullMQ: addBulk x 1,000 from one client) | ${fmtSummary(t.troupe.enqueue)} | ${t.bull ? fmtSummary(t.bull.enqueue) : 'skipped'} | ${xs(t.enqueueRatio)} |`)
+    out.push(`| submit + drain, tasks/s (Troupe: enqueueMany x 1,000 on each of 3 peers; BullMQ: addBulk x 1,000 from one client) | ${fmtSummary(t.troupe.drain)} | ${t.bull ? fmtSummary(t.bull.drain) : 'skipped'} | ${xs(t.drainRatio)} |`)
+    out.push(`| enqueue, tasks/s (same batches; each batch awaits its replica acks) | ${fmtSummary(t.troupe.enqueue)} | ${t.bull ? fmtSummary(t.bull.enqueue) : 'skipped'} | ${xs(t.enqueueRatio)} |`)
+    if (t.troupeSingle?.drain) {
+      out.push(`| submit + drain, tasks/s, Troupe with single enqueue() x 200 in flight on each peer | ${fmtSummary(t.troupeSingle.drain)} | ${t.bull ? fmtSummary(t.bull.drain) : 'skipped'} | ${xs(t.drainRatioSingle)} |`)
+      out.push(`| enqueue, tasks/s, Troupe with single enqueue() (each awaits a replica ack) | ${fmtSummary(t.troupeSingle.enqueue)} | ${t.bull ? fmtSummary(t.bull.enqueue) : 'skipped'} | ${xs(t.enqueueRatioSingle)} |`)
+    }
     for (const [k, v] of Object.entries(t.latency)) out.push(`| ${k === 'troupe' ? 'Troupe' : 'BullMQ'} enqueue -> handler start, idle, ${v.n} single tasks | p50 ${ms(v.p50)}, p99 ${ms(v.p99)}${v.missing ? `; ${v.missing} not started within 5 s` : ''} | | |`)
-    out.push(`| double runs | ${t.troupe.doubles} | ${t.bull?.doubles ?? 'n/a'} | |`, '')
+    out.push(`| double runs | ${t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)} | ${t.bull?.doubles ?? 'n/a'} | |`, '')
     if (t.drainRatio) targets.push(['tasks: drain >= 2x BullMQ', x(t.drainRatio.median), t.drainRatio.median >= 2])
-    targets.push(['tasks: double runs = 0', String(t.troupe.doubles), t.troupe.doubles === 0])
+    const doubles = t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)
+    targets.push(['tasks: double runs = 0', String(doubles), doubles === 0])
   }
   const f = readResult('fanout')
   if (f) {

@@ -3,8 +3,9 @@
 // BullMQ with 3 worker processes (concurrency 50 each) on a private redis.
 // Drain: N no-op tasks submitted while the consumers are live, timed from the
 // first submission until all have run (polled every 20 ms). Troupe submits from
-// all 3 peers (200 enqueues in flight on each, each awaiting its replica ack);
-// BullMQ from this process with addBulk in chunks of 1,000. Then single-task
+// all 3 peers with enqueueMany in batches of 1,000 ("troupe"), and again with
+// single enqueue() calls, 200 in flight on each peer, each awaiting its replica
+// ack ("troupe-1"); BullMQ from this process with addBulk in chunks of 1,000. Then single-task
 // latency on an idle cluster: enqueue -> handler start, across processes on
 // CLOCK_MONOTONIC, measured first, on the fresh cluster. Drain rounds
 // interleaved; double runs counted from run ids.
@@ -50,11 +51,13 @@ async function waitUntil (what, check) {
   return nowMs()
 }
 
-async function troupeDrain () {
+async function troupeDrain (mode = 'bulk') {
   await Promise.all(peers.map(p => p.call('resetRan')))
   const t0 = nowMs()
   const share = Math.ceil(N / peers.length)
-  const enq = await Promise.all(peers.map(p => p.call('enqueueMany', { name: 'noop', n: share, inflight: 200 }, DRAIN_TIMEOUT_MS)))
+  const enq = await Promise.all(peers.map(p => mode === 'bulk'
+    ? p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)
+    : p.call('enqueueMany', { name: 'noop', n: share, inflight: 200 }, DRAIN_TIMEOUT_MS)))
   const enqueuedMs = Math.max(...enq.map(e => e.ms))
   const total = share * peers.length
   await waitUntil('troupe drain', async () => (await Promise.all(peers.map(p => p.call('ran')))).reduce((a, r) => a + r.count, 0) >= total)
@@ -125,13 +128,13 @@ for (let b = 0; b < 3; b++) {
   if (redis !== undefined) lat.bullmq.push(...await bullLatency(Math.ceil(LAT / 3)))
 }
 await troupeDrain().catch(err => console.log(`warmup: ${err.message}`))
-const runs = { troupe: [], bullmq: [] }
+const runs = { troupe: [], 'troupe-1': [], bullmq: [] }
 for (let r = 0; r < ROUNDS; r++) {
-  const order = redis === undefined ? ['troupe'] : r % 2 === 0 ? ['troupe', 'bullmq'] : ['bullmq', 'troupe']
+  const order = redis === undefined ? ['troupe', 'troupe-1'] : r % 2 === 0 ? ['troupe', 'bullmq', 'troupe-1'] : ['troupe-1', 'bullmq', 'troupe']
   for (const name of order) {
-    const res = name === 'troupe' ? await troupeDrain() : await bullDrain()
+    const res = name === 'troupe' ? await troupeDrain('bulk') : name === 'troupe-1' ? await troupeDrain('single') : await bullDrain()
     runs[name].push(res)
-    console.log(`round ${r + 1} ${name.padEnd(6)} ${N} tasks: drain ${Math.round(res.drainPerSec)}/s, enqueue ${Math.round(res.enqueuePerSec)}/s, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
+    console.log(`round ${r + 1} ${name.padEnd(8)} ${N} tasks: drain ${Math.round(res.drainPerSec)}/s, enqueue ${Math.round(res.enqueuePerSec)}/s, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
   }
 }
 for (const [name, xs] of Object.entries(lat)) {
@@ -147,9 +150,12 @@ const sum = (name, key) => runs[name].length ? summarize(runs[name].map(x => x[k
 writeResult('tasks', {
   rounds: ROUNDS, tasks: N, bullmq: redis !== undefined,
   troupe: { drain: sum('troupe', 'drainPerSec'), enqueue: sum('troupe', 'enqueuePerSec'), doubles: runs.troupe.reduce((a, x) => a + x.doubles, 0), errors: runs.troupe.reduce((a, x) => a + x.errors, 0) },
+  troupeSingle: { drain: sum('troupe-1', 'drainPerSec'), enqueue: sum('troupe-1', 'enqueuePerSec'), doubles: runs['troupe-1'].reduce((a, x) => a + x.doubles, 0), errors: runs['troupe-1'].reduce((a, x) => a + x.errors, 0) },
   bull: redis === undefined ? undefined : { drain: sum('bullmq', 'drainPerSec'), enqueue: sum('bullmq', 'enqueuePerSec'), doubles: runs.bullmq.reduce((a, x) => a + x.doubles, 0) },
   drainRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.drainPerSec / runs.bullmq[i].drainPerSec)),
   enqueueRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.enqueuePerSec / runs.bullmq[i].enqueuePerSec)),
+  drainRatioSingle: redis === undefined ? undefined : summarize(runs['troupe-1'].map((x, i) => x.drainPerSec / runs.bullmq[i].drainPerSec)),
+  enqueueRatioSingle: redis === undefined ? undefined : summarize(runs['troupe-1'].map((x, i) => x.enqueuePerSec / runs.bullmq[i].enqueuePerSec)),
   latency: Object.fromEntries(Object.entries(lat).filter(([, xs]) => xs.length).map(([k, xs]) => {
     const ok = xs.filter(Number.isFinite)
     return [k, { n: ok.length, missing: xs.length - ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99) }]

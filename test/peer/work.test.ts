@@ -123,4 +123,17 @@ describe('actors and tasks across real peers', () => {
     const unknown = await post(peers[0]!, '/tasks', { name: 'nope', input: {} })
     expect(unknown.status).toBe(404)
   })
+
+  it('task batches over HTTP: an array is one enqueueMany; a bad item is named and nothing is stored', async () => {
+    const batch = await post(peers[1]!, '/tasks', [{ name: 'bump', input: { key: 'batch' } }, { name: 'bump', input: { key: 'batch' }, idempotencyKey: 'b-1' }, { name: 'bump', input: { key: 'batch' }, idempotencyKey: 'b-1' }])
+    expect(batch.status).toBe(202)
+    const ids = (batch.json as { ids: string[] }).ids
+    expect(ids).toHaveLength(3)
+    expect(ids[1]).toBe(ids[2])
+    await waitFor('the batch to finish', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done'))
+    const bad = await post(peers[0]!, '/tasks', [{ name: 'bump', input: { key: 'ok' }, idempotencyKey: 'b-2' }, { name: 'bump', input: { key: 7 } }, 'x'])
+    expect(bad.status).toBe(422)
+    expect((bad.json as { error: { fields: Array<{ path: unknown[] }> } }).error.fields.map(f => f.path)).toEqual([[1, 'input', 'key'], [2]])
+    expect(peers[0]!.tasks.list({ limit: 1000 }).filter(r => r.idempotencyKey === 'b-2')).toEqual([])
+  })
 })

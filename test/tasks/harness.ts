@@ -122,6 +122,7 @@ export class Cluster {
     const service = new TaskService({
       store, messenger, pubsub: this.bus.attach(name), clock: this.clock, timers: this.clock, random: seededRandom(this.seed++),
       logger: silentLogger, claims: this.assignment.claimsFor(name), members: () => [...this.live], self: name,
+      holderOf: p => this.assignment.holder(p),
     }, this.init.definitions(name), this.init.init)
     this.live.add(name)
     const peer: Peer = { name, dir, store, messenger, service }

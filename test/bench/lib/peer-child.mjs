@@ -58,12 +58,29 @@ async function enqueueMany ({ name, n, inflight }) {
   return { ms: nowMs() - t0, errors, firstError }
 }
 
+/** n tasks in batches of `chunk` through enqueueMany, one batch at a time (as the BullMQ side calls addBulk). */
+async function enqueueBulk ({ name, n, chunk }) {
+  let errors = 0; let firstError
+  const t0 = nowMs()
+  for (let i = 0; i < n; i += chunk) {
+    const items = Array.from({ length: Math.min(chunk, n - i) }, (_, j) => ({ name, input: { i: i + j } }))
+    try {
+      await peer.tasks.enqueueMany(items)
+    } catch (err) {
+      errors += items.length
+      firstError ??= String(err?.message ?? err)
+    }
+  }
+  return { ms: nowMs() - t0, errors, firstError }
+}
+
 serve({
   status: () => {
     const s = peer.leases.status()
     return { held: s.held.map(h => h.partition), cfg: s.cfg, voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
   },
   enqueueMany,
+  enqueueBulk,
   enqueueTimed: async ({ name }) => peer.tasks.enqueue(name, { t0: nowMs() }),
   ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),
   ranIds: () => [...ran.entries()],
