@@ -11,7 +11,7 @@ import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { TaskPubSub } from './bus.js'
 import type { PartitionClaims } from './claims.js'
-import { CHANNEL_PUT, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
+import { TASKS_TOPIC } from './constants.js'
 import type { TaskDefinition } from './define.js'
 import { buildRecords, checkMany, checkOne, type Checked, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions } from './enqueue.js'
 import { NotReplicatedError, TaskNotFoundError, TaskStateError, UnknownTaskError } from './errors.js'
@@ -19,7 +19,8 @@ import { GossipOut } from './gossip.js'
 import { GossipIn } from './gossip-in.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
 import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
-import { CRON_CATCHUP_MS, Periodic, type Occurrence } from './periodic.js'
+import { Periodic, type Occurrence } from './periodic.js'
+import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushDeps } from './push.js'
 import { PutBatcher, replicate } from './replicate.js'
@@ -293,17 +294,9 @@ export class TaskService {
     const record = change?.after
     if (record === undefined) throw new TaskStateError(`task ${id} changed meanwhile: ${refusal}`)
     this.gossip.push([record])
-    this.pushToAll(record)
+    // Control changes also go straight to every member: a cancel should not wait for gossip or sync.
+    for (const send of pushToMembers(this.pushDeps, [record], this.scope.signal)) this.track(send)
     return record
-  }
-
-  /** Control changes also go straight to every member: a cancel should not wait for gossip or sync. */
-  private pushToAll(record: TaskRecord): void {
-    for (const peer of this.c.members()) {
-      if (peer === this.c.self) continue
-      this.track(this.c.messenger.request(peer, CHANNEL_PUT, { v: WIRE_VERSION, records: [record] }, { signal: this.scope.signal })
-        .catch((err: unknown) => this.logger.debug('direct push failed; gossip and sync will carry it', { peer, id: record.id, err: (err as Error).message })))
-    }
   }
 
   private async ensureOccurrence(def: TaskDefinition, o: Occurrence): Promise<void> {
@@ -396,19 +389,4 @@ export class TaskService {
   private checkStarted(): void {
     if (this.state !== 'started') throw new UnavailableError('the task service is not running')
   }
-}
-
-function indexDefinitions(definitions: readonly TaskDefinition[], limits: TaskLimits): Map<string, TaskDefinition> {
-  const byName = new Map<string, TaskDefinition>()
-  for (const def of definitions) {
-    if (byName.has(def.name)) throw new ConfigError(`two tasks are defined with the name ${def.name}`)
-    if (def.cron !== undefined && limits.retentionMs < 2 * CRON_CATCHUP_MS) {
-      throw new ConfigError(`task ${def.name}: a cron task needs retentionMs >= ${2 * CRON_CATCHUP_MS}, or a firing could be collected and created again`)
-    }
-    if (def.frequencyMs !== undefined && def.frequencyMs > limits.retentionMs) {
-      throw new ConfigError(`task ${def.name}: frequencyMs (${def.frequencyMs}) exceeds retentionMs (${limits.retentionMs}); an occurrence could be collected and created again within its period`)
-    }
-    byName.set(def.name, def)
-  }
-  return byName
 }
