@@ -41,6 +41,27 @@ export interface LeaseStatus {
   voters: string[]
   voter: boolean
   held: Array<{ partition: number, fence: string, validForMs: number }>
+  /** The proposer's inner state, for diagnosing a peer that holds nothing (read it in a fault run's status files). */
+  proposer?: LeaseDiagnostics
+}
+
+export interface LeaseDiagnostics {
+  /** Partitions by proposer phase (idle, preparing, proposing, holding). */
+  phases: Record<string, number>
+  /** Partitions whose renewal is lapsing (a nack ended it). */
+  lapsing: number
+  /** ms until this node may grant or acquire after a restart or a new config (0: ready). */
+  readyInMs: number
+  /** How far round time is stretched after timeouts (1: not at all). */
+  roundScale: number
+  /** Propose rounds waiting for replies. */
+  openRounds: number
+  /** Other peers the placement view counts alive (self excluded). */
+  othersAlive: number
+  /** Recovering its ballot floor after a disk loss. */
+  recovering: boolean
+  /** A config change is sealing the current config. */
+  sealing: boolean
 }
 
 const STATE_KEY = 'state'
@@ -183,7 +204,21 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
       const h = this.node.holding(p, now)
       if (h !== undefined) held.push({ partition: p, fence: h.fence, validForMs: Math.round(h.validUntil - now) })
     }
-    return { ...this.config, voters: [...this.config.voters], held }
+    return { ...this.config, voters: [...this.config.voters], held, proposer: this.diagnostics(now) }
+  }
+
+  private diagnostics(now: number): LeaseDiagnostics {
+    const st = this.node.state
+    const phases: Record<string, number> = {}
+    let lapsing = 0
+    for (const slot of st.slots) {
+      phases[slot.phase] = (phases[slot.phase] ?? 0) + 1
+      if (slot.lapsing) lapsing++
+    }
+    return {
+      phases, lapsing, readyInMs: Math.max(0, Math.round(st.readyAt - now)), roundScale: st.roundScale, openRounds: st.rounds.size,
+      othersAlive: st.view.aliveSince.size, recovering: st.recovery !== undefined, sealing: st.cAccepted !== undefined,
+    }
   }
 
   private feed(event: Parameters<LeaseNode['step']>[0]): void {

@@ -57,6 +57,13 @@ describe('leases over libp2p', () => {
       await waitFor('3 voters', () => peers.every(p => p.leases.status().voters.length === 3), 20_000)
       await waitFor('every partition held', () => heldBy(peers) === PARTITIONS, 20_000)
       await waitFor('partitions spread over all 3 peers', () => peers.every(p => p.leases.status().held.length > 0), 20_000)
+      // The status explains a peer's proposer: every partition counted in one phase, the held ones as holding.
+      for (const peer of peers) {
+        const { proposer, held } = peer.leases.status()
+        expect(Object.values(proposer?.phases ?? {}).reduce((n, k) => n + k, 0)).toBe(PARTITIONS)
+        expect(proposer?.phases.holding ?? 0).toBeGreaterThanOrEqual(held.length)
+        expect(proposer).toMatchObject({ readyInMs: 0, recovering: false, sealing: false, othersAlive: 2 })
+      }
     } finally {
       watch.stop()
     }
