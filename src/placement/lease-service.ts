@@ -62,7 +62,14 @@ export interface LeaseDiagnostics {
   recovering: boolean
   /** A config change is sealing the current config. */
   sealing: boolean
+  /** Times this peer's lease timer fired a renewal interval (M/3) or more late: the process was starved or stalled. */
+  stalls: number
+  /** The longest of those, in ms (0: none). */
+  worstStallMs: number
 }
+
+/** At most one stall warning per this many ms; the warning counts the stalls it stands for. */
+export const STALL_WARN_INTERVAL_MS = 30_000
 
 const STATE_KEY = 'state'
 
@@ -96,6 +103,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private readonly ranked = new Map<number, readonly string[]>()
   private timer: TimerHandle | undefined
   private running = false
+  private readonly stalls = { count: 0, worstMs: 0, unreported: 0, worstUnreportedMs: 0, warnedAt: -Infinity }
 
   constructor(components: LeaseServiceComponents, init: LeaseServiceInit) {
     this.c = components
@@ -218,6 +226,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     return {
       phases, lapsing, readyInMs: Math.max(0, Math.round(st.readyAt - now)), roundScale: st.roundScale, openRounds: st.rounds.size,
       othersAlive: st.view.aliveSince.size, recovering: st.recovery !== undefined, sealing: st.cAccepted !== undefined,
+      stalls: this.stalls.count, worstStallMs: Math.round(this.stalls.worstMs),
     }
   }
 
@@ -288,10 +297,37 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private schedule(at: number): void {
     if (!this.running) return
     if (this.timer !== undefined) this.c.timers.clearTimeout(this.timer)
-    const delay = Math.max(0, at - this.c.clock.now())
+    const now = this.c.clock.now()
+    const due = Math.max(at, now)
     this.timer = this.c.timers.setTimeout(() => {
       this.timer = undefined
-      if (this.running) this.feed({ type: 'tick' })
-    }, delay)
+      if (!this.running) return
+      this.noteLateness(this.c.clock.now() - due)
+      this.feed({ type: 'tick' })
+    }, due - now)
+  }
+
+  /**
+   * A timer that fires a renewal interval late means this process did not run
+   * for that long (CPU starvation, a long GC, a SIGSTOP): held leases renew
+   * late and lapse once the stall nears the term. Says so, rate-limited, since
+   * otherwise the only sign is partitions moving for no visible reason.
+   */
+  private noteLateness(lateMs: number): void {
+    const { leaseMs, renewIntervalMs } = this.node.state.params
+    if (lateMs < renewIntervalMs) return
+    const s = this.stalls
+    s.count++
+    s.worstMs = Math.max(s.worstMs, lateMs)
+    s.unreported++
+    s.worstUnreportedMs = Math.max(s.worstUnreportedMs, lateMs)
+    const now = this.c.clock.now()
+    if (now - s.warnedAt < STALL_WARN_INTERVAL_MS) return
+    this.c.logger.warn('this process was stalled: held leases renew late and may lapse (give it more CPU, or raise --lease-ms)', {
+      stalls: s.unreported, worstMs: Math.round(s.worstUnreportedMs), leaseMs, renewIntervalMs,
+    })
+    s.warnedAt = now
+    s.unreported = 0
+    s.worstUnreportedMs = 0
   }
 }

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeer, type Peer } from '../../src/index.js'
-import { silentLogger } from '../../src/util/logger.js'
+import { silentLogger, type Logger } from '../../src/util/logger.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -19,9 +19,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function start(seed?: string): Promise<Peer> {
+async function start(seed?: string, logger: Logger = silentLogger): Promise<Peer> {
   const dir = await tempDir()
-  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, logger: silentLogger, dataDir: dir.path, membership, lease, seeds: seed === undefined ? [] : [seed] })
+  const peer = await createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, logger, dataDir: dir.path, membership, lease, seeds: seed === undefined ? [] : [seed] })
   cleanups.push(async () => { await peer.stop(); await dir.remove() })
   return peer
 }
@@ -69,5 +69,27 @@ describe('leases over libp2p', () => {
     }
     expect(watch.samples).toBeGreaterThan(10)
     expect(watch.violations).toEqual([])
+  })
+
+  it('a stalled process is reported: counted in the proposer status and warned about once, with the worst lateness', async () => {
+    const warnings: Array<{ msg: string, fields?: Record<string, unknown> }> = []
+    const logger: Logger = { ...silentLogger, warn: (msg, fields) => { warnings.push({ msg, fields }) }, child: () => logger }
+    const a = await start(undefined, logger)
+    await waitFor('every partition held', () => heldBy([a]) === PARTITIONS, 20_000)
+    const before = a.leases.status().proposer?.stalls ?? 0
+    // Two stalls longer than the renewal interval (500 ms): the event loop does nothing else meanwhile.
+    for (const ms of [700, 900]) {
+      const until = performance.now() + ms
+      while (performance.now() < until) { /* a stalled process */ }
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    const { stalls, worstStallMs } = a.leases.status().proposer ?? { stalls: 0, worstStallMs: 0 }
+    expect(stalls - before).toBeGreaterThanOrEqual(2)
+    expect(worstStallMs).toBeGreaterThanOrEqual(500)
+    // One warning however many stalls: the test lasts far less than STALL_WARN_INTERVAL_MS.
+    const stallWarnings = warnings.filter(w => w.msg.includes('stalled'))
+    expect(stallWarnings).toHaveLength(1)
+    expect(stallWarnings[0]?.fields).toMatchObject({ leaseMs: 1_500, renewIntervalMs: 500 })
+    expect(stallWarnings[0]?.fields?.worstMs).toBeGreaterThanOrEqual(500)
   })
 })
