@@ -25,6 +25,7 @@ export function actionRoute(options: ActionRouteOptions): Hono<HttpEnv> {
   // GET of a synchronous action is then answered without a promise.
   route.all('/:name', (c): Response | Promise<Response> => {
     const { action, run } = find(c.req.param('name'))
+    c.env.action = action.name
     const verb = c.req.method
     if (verb !== 'GET' && verb !== 'HEAD' && verb !== 'POST') {
       c.header('allow', action.get ? 'GET, HEAD, POST' : 'POST')
