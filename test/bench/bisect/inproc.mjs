@@ -74,3 +74,4 @@ if (process.env.RESOURCES) {
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1
   console.log('active resources', counts, 'heap MB', (process.memoryUsage().heapUsed / 1e6).toFixed(1))
 }
+process.exit(0)

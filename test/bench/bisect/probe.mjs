@@ -7,9 +7,11 @@
 // Usage: STEPS=hono,app-all,peer DURATION=3 node --import ./dist/compat.js test/bench/bisect/probe.mjs
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startPeer } from '../lib/cluster.mjs'
+import { LEASE, MEMBERSHIP } from '../lib/cluster.mjs'
 import { startChild, stopChild, track, watchdog } from '../lib/proc.mjs'
 import { sleep } from '../lib/stats.mjs'
 
@@ -18,6 +20,7 @@ const STEPS = (process.env.STEPS ?? 'hono,app-all,peer').split(',')
 const CONNS = (process.env.CONNS ?? '1,50').split(',').map(Number)
 const ROUNDS = Number(process.env.ROUNDS ?? 1)
 const SERVER = fileURLToPath(new URL('./step-server.mjs', import.meta.url))
+const PEER = fileURLToPath(new URL('../lib/peer-child.mjs', import.meta.url))
 const EXEC_ARGV = process.env.SERVER_ARGV ? process.env.SERVER_ARGV.split(' ') : []
 watchdog(ROUNDS * STEPS.length * (CONNS.length * (DURATION + 3) + 20) * 1000 + 60_000, 'probe')
 
@@ -34,7 +37,12 @@ const cannon = (url, connections, duration) => new Promise((resolve, reject) => 
 
 async function start (step) {
   const compat = fileURLToPath(new URL('../../../dist/compat.js', import.meta.url))
-  if (step === 'peer') return startPeer({ http: true })
+  if (step === 'peer') {
+    // As startPeer({ http: true }), with SERVER_ARGV too.
+    const dataDir = mkdtempSync(join(tmpdir(), 'troupe-probe-'))
+    const env = { BENCH_PEER: JSON.stringify({ seeds: [], dataDir, http: true, lease: LEASE, membership: MEMBERSHIP, tasks: {} }) }
+    return startChild(PEER, { env, execArgv: ['--import', compat, ...EXEC_ARGV] })
+  }
   return startChild(SERVER, { env: { STEP: step }, execArgv: ['--import', compat, ...EXEC_ARGV] })
 }
 
