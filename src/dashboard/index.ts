@@ -25,8 +25,10 @@ export interface Dashboard {
 export function dashboardRoutes<E extends Env>(app: Hono<E>, sources: DashboardSources): Dashboard {
   // HTTP requests served by this peer, the dashboard's own polling aside.
   let requests = 0
-  observeRequests(app, ({ path }) => {
-    if (path !== '/' && !path.startsWith('/dashboard/')) requests++
+  observeRequests(app, (answered) => {
+    // An action's request is counted without parsing its path.
+    if (answered.action !== undefined) requests++
+    else if (answered.path !== '/' && !answered.path.startsWith('/dashboard/')) requests++
   })
   const throughput = new Throughput({
     clock: sources.clock,

@@ -1,17 +1,32 @@
 // `GET|POST /api/<name>`: find the action, read its input, run it.
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type Handler } from 'hono'
 import type { Action } from '../app/action.js'
 import type { HttpEnv } from './app.js'
 import { readJsonBody, type BodyLimits } from './body.js'
+import { REQUEST_ID_HEADER, VERSION_HEADER } from './constants.js'
 import { MethodNotAllowedError, NotFoundError } from './errors.js'
 import { queryInput } from './query.js'
 import { actionRunner, isThenable, type ActionCall, type ActionRunner, type RunnerOptions } from './run.js'
 
 export interface ActionRouteOptions extends RunnerOptions, BodyLimits {
   actions: readonly Action[]
+  version: string
+  /**
+   * True when nothing registered ahead of this route can run before it (no
+   * middleware on its paths): the answer is then built here with every header
+   * in it, rather than by `c.json` (which would keep headers such a
+   * middleware set with `c.header`). Asked at each answer; cache it.
+   */
+  plainAnswers: () => boolean
 }
 
-export function actionRoute(options: ActionRouteOptions): Hono<HttpEnv> {
+export interface ActionRoute {
+  app: Hono<HttpEnv>
+  /** The one handler of `/:name`, so that the parent app can tell it from its other routes. */
+  handler: Handler<HttpEnv>
+}
+
+export function actionRoute(options: ActionRouteOptions): ActionRoute {
   const routes = new Map<string, { action: Action, run: ActionRunner }>()
   for (const action of options.actions) routes.set(action.name, { action, run: actionRunner(action, options) })
   const find = (name: string): { action: Action, run: ActionRunner } => {
@@ -19,12 +34,23 @@ export function actionRoute(options: ActionRouteOptions): Hono<HttpEnv> {
     if (route === undefined) throw new NotFoundError(`no action named ${JSON.stringify(name.slice(0, 128))}`)
     return route
   }
-  const route = new Hono<HttpEnv>()
+  const respond = (c: Context<HttpEnv>, value: unknown): Response => {
+    if (!options.plainAnswers()) return c.json(value ?? null)
+    // With @hono/node-server a plain header object goes to writeHead as it is.
+    const res = new Response(JSON.stringify(value ?? null), { status: 200, headers: { 'content-type': 'application/json', [REQUEST_ID_HEADER]: c.env.requestId, [VERSION_HEADER]: options.version } })
+    c.env.answered = res
+    return res
+  }
+  const answer = (c: Context<HttpEnv>, output: unknown): Response | Promise<Response> => {
+    if (isThenable(output)) return Promise.resolve(output).then((value) => respond(c, value))
+    return respond(c, output)
+  }
 
   // One handler for every method, so that it is the only one Hono matches: a
   // GET of a synchronous action is then answered without a promise.
-  route.all('/:name', (c): Response | Promise<Response> => {
-    const { action, run } = find(c.req.param('name'))
+  const handler = (c: Context<HttpEnv>): Response | Promise<Response> => {
+    const { action, run } = find(c.req.param('name') ?? '')
+    c.env.action = action.name
     const verb = c.req.method
     if (verb !== 'GET' && verb !== 'HEAD' && verb !== 'POST') {
       c.header('allow', action.get ? 'GET, HEAD, POST' : 'POST')
@@ -38,12 +64,8 @@ export function actionRoute(options: ActionRouteOptions): Hono<HttpEnv> {
     const call = (method: ActionCall['method'], rawInput: unknown): unknown => run({ method, rawInput, request: () => c.req.raw, requestId: c.env.requestId })
     if (verb === 'POST') return readJsonBody(c.req.raw, options, options.logger).then((rawInput) => answer(c, call('POST', rawInput)))
     return answer(c, call('GET', queryInput(c.req.url)))
-  })
-  return route
-}
-
-/** The JSON answer, at once when the action answered synchronously. */
-function answer(c: Context<HttpEnv>, output: unknown): Response | Promise<Response> {
-  if (isThenable(output)) return Promise.resolve(output).then((value) => c.json(value ?? null))
-  return c.json(output ?? null)
+  }
+  const app = new Hono<HttpEnv>()
+  app.all('/:name', handler)
+  return { app, handler }
 }

@@ -1,6 +1,5 @@
 // The Hono app every peer serves. It never listens: tests drive it with
 // `app.request()`, and `listen()` in server.ts puts it on a socket.
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Hono, type Context } from 'hono'
 import { getPath } from 'hono/utils/url'
@@ -13,7 +12,8 @@ import { UnavailableError } from '../errors.js'
 import { actionRoute } from './action-route.js'
 import { ACTION_TIMEOUT_MS_DEFAULT, BODY_BYTES_MAX_DEFAULT, JSON_DEPTH_MAX_DEFAULT, REQUEST_ID_HEADER, REQUEST_ID_PATTERN, VERSION_HEADER } from './constants.js'
 import { mapError, NotFoundError } from './errors.js'
-import { observedBy, type RequestObserver } from './observe.js'
+import { idGenerator } from './ids.js'
+import { observedBy, type AnsweredRequest, type RequestObserver } from './observe.js'
 import { checkOptions } from './options.js'
 
 /** Served as-is by `GET /status`: peer id, members and their state, uptime, version. */
@@ -41,7 +41,7 @@ export interface HttpAppOptions {
   actionTimeoutMs?: number
   /** The peer's shutdown signal: running actions see ctx.signal fire and new ones get 503. */
   signal?: AbortSignal
-  /** Request and error ids. Default `crypto.randomUUID`. */
+  /** Request and error ids. Default: a random prefix per app and a counter (ids.ts). */
   newId?: () => string
   /**
    * Adds middleware and routes before the built-in routes and the 404 handler
@@ -58,6 +58,10 @@ export interface HttpAppOptions {
 export interface HttpBindings {
   /** The client's `x-request-id` if plain (REQUEST_ID_PATTERN), else a fresh id; also sent back in the response. */
   requestId: string
+  /** Set by the action route once the path named an action the app defines (observers label by it). */
+  action?: string
+  /** The response the action route built, both headers already in it (nothing to stamp). */
+  answered?: Response
   /** Set when served by `listen()` (@hono/node-server). */
   incoming?: IncomingMessage
   outgoing?: ServerResponse
@@ -68,7 +72,7 @@ export type HttpApp = Hono<HttpEnv>
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   checkOptions(options)
   const logger = options.logger ?? consoleLogger
-  const newId = options.newId ?? randomUUID
+  const newId = options.newId ?? idGenerator()
   const app = new Hono<HttpEnv>()
   // Registered before `extend` runs, so that observeRequests() there finds this app's list.
   const observers = observedBy(app)
@@ -87,14 +91,19 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.get('/status', async (c) => c.json(await options.status()))
   const listing = options.actions.map(describeAction)
   app.get('/api', (c) => c.json({ version: options.version, actions: listing }))
-  app.route('/api', actionRoute({
+  // Computed at the first answer, once every route is in: only routes registered before the
+  // action route can run before it.
+  let plain: boolean | undefined
+  const actions = actionRoute({
     ...options,
     logger,
     middleware: options.middleware ?? [],
     bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
     jsonDepthMax: options.jsonDepthMax ?? JSON_DEPTH_MAX_DEFAULT,
     actionTimeoutMs: options.actionTimeoutMs ?? ACTION_TIMEOUT_MS_DEFAULT,
-  }))
+    plainAnswers: () => (plain ??= nothingRunsBefore(app, actions.handler)),
+  })
+  app.route('/api', actions.app)
 
   const answerError = (err: unknown, c: Context<HttpEnv>): Response => {
     const { status, body } = mapError(err, newId)
@@ -121,55 +130,110 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
 function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { newId: () => string, version: string, now: () => number }): void {
   const dispatch = app.fetch
   // Closures are made only for an answer that comes later: most come at once.
-  const finish = (res: Response, request: Request, started: number, requestId: string, direct: boolean): Response => {
-    const out = direct ? res : stamp(res, requestId, init.version)
-    observe(request, out.status, started)
+  const finish = (res: Response, request: Request, started: number, bindings: HttpBindings): Response => {
+    // The action route's own answers carry both headers already.
+    const out = res === bindings.answered ? res : stamp(res, bindings, init.version)
+    observe(request, out.status, started, bindings)
     return out
   }
-  const observe = (request: Request, status: number, started: number): void => {
+  const observe = (request: Request, status: number, started: number, bindings: HttpBindings): void => {
     if (observers.length === 0) return
-    const answered = { path: getPath(request), method: request.method, status, ms: init.now() - started }
+    const answered = new Answered(request, status, init.now() - started, bindings.action)
     for (const observer of observers) observer(answered)
+  }
+  const failed = (err: unknown, request: Request, started: number, bindings: HttpBindings): never => {
+    // @hono/node-server answers 500 itself: it still carries the request id.
+    stampNode(bindings, init.version)
+    observe(request, 500, started, bindings)
+    throw err
   }
   app.fetch = (request, env, executionCtx) => {
     const started = init.now()
-    const given = request.headers.get(REQUEST_ID_HEADER)
-    const requestId = given !== null && REQUEST_ID_PATTERN.test(given) ? given : init.newId()
-    const bindings: HttpBindings = { ...(env as Partial<HttpBindings> | undefined), requestId }
-    // On a Node response the headers go straight onto it (cheaper than a Headers object per response).
-    const outgoing = bindings.outgoing
-    const direct = outgoing !== undefined && typeof outgoing.setHeader === 'function' && !outgoing.headersSent
-    if (direct) {
-      outgoing.setHeader(REQUEST_ID_HEADER, requestId)
-      outgoing.setHeader(VERSION_HEADER, init.version)
+    const given = env as Partial<HttpBindings> | undefined
+    const incoming = given?.incoming
+    let bindings: HttpBindings
+    let clientId: string | null | undefined
+    if (incoming !== undefined && given !== undefined) {
+      // @hono/node-server's bindings: a fresh object per request, so it is extended in place, and
+      // the header is read from Node's own headers (request.headers would build a Headers object).
+      const header = incoming.headers[REQUEST_ID_HEADER]
+      clientId = typeof header === 'string' ? header : undefined
+      bindings = given as HttpBindings
+    } else {
+      clientId = request.headers.get(REQUEST_ID_HEADER)
+      bindings = { ...given } as HttpBindings
     }
+    bindings.requestId = typeof clientId === 'string' && REQUEST_ID_PATTERN.test(clientId) ? clientId : init.newId()
     let res: Response | Promise<Response>
     try {
       res = dispatch(request, bindings, executionCtx)
     } catch (err) {
-      observe(request, 500, started)
-      throw err
+      return failed(err, request, started, bindings)
     }
-    if (!(res instanceof Promise)) return finish(res, request, started, requestId, direct)
-    return res.then((value) => finish(value, request, started, requestId, direct), (err: unknown) => {
-      observe(request, 500, started)
-      throw err
-    })
+    if (!(res instanceof Promise)) return finish(res, request, started, bindings)
+    return res.then((value) => finish(value, request, started, bindings), (err: unknown) => failed(err, request, started, bindings))
   }
 }
 
-function stamp(res: Response, requestId: string, version: string): Response {
+/** What observers see; the path is parsed only if one of them reads it. */
+class Answered implements AnsweredRequest {
+  readonly method: string
+  #path: string | undefined
+
+  constructor(private readonly request: Request, readonly status: number, readonly ms: number, readonly action: string | undefined) {
+    this.method = request.method
+  }
+
+  get path(): string {
+    return (this.#path ??= getPath(this.request))
+  }
+}
+
+/** Puts the request id and version on a response the action route did not build. */
+function stamp(res: Response, bindings: HttpBindings, version: string): Response {
+  // On a Node response the headers go straight onto it (cheaper than a Headers object per response).
+  if (stampNode(bindings, version)) return res
   try {
-    res.headers.set(REQUEST_ID_HEADER, requestId)
+    res.headers.set(REQUEST_ID_HEADER, bindings.requestId)
     res.headers.set(VERSION_HEADER, version)
     return res
   } catch {
     // Immutable headers (e.g. Response.redirect): answer with a copy.
     const copy = new Response(res.body, res)
-    copy.headers.set(REQUEST_ID_HEADER, requestId)
+    copy.headers.set(REQUEST_ID_HEADER, bindings.requestId)
     copy.headers.set(VERSION_HEADER, version)
     return copy
   }
+}
+
+/** False when not served by @hono/node-server (or it has sent the headers already). */
+function stampNode(bindings: HttpBindings, version: string): boolean {
+  const outgoing = bindings.outgoing
+  if (outgoing === undefined || typeof outgoing.setHeader !== 'function' || outgoing.headersSent) return false
+  outgoing.setHeader(REQUEST_ID_HEADER, bindings.requestId)
+  outgoing.setHeader(VERSION_HEADER, version)
+  return true
+}
+
+/**
+ * Whether no route registered before `handler` (the action route) can run on
+ * an action's path: no middleware or handler whose path could match
+ * `/api/<name>` for GET, HEAD or POST. Decided on the paths' static prefixes,
+ * so it errs towards false (then answers are made by `c.json`, as before).
+ */
+function nothingRunsBefore(app: HttpApp, handler: unknown): boolean {
+  for (const route of app.routes) {
+    if (route.handler === handler) return true
+    if (route.method !== 'ALL' && route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'POST') continue
+    const wild = route.path.search(/[*:{]/)
+    if (wild === -1) {
+      if (route.path.startsWith('/api/')) return false
+      continue
+    }
+    const prefix = route.path.slice(0, wild)
+    if ('/api/'.startsWith(prefix) || prefix.startsWith('/api/')) return false
+  }
+  return false
 }
 
 function causeOf(err: unknown): string | undefined {

@@ -19,16 +19,22 @@ export function trackConnections(server: Server): ConnectionTracker {
     busy.set(socket, 0)
     socket.once('close', () => busy.delete(socket))
   })
+  // One shared listener per response rather than a closure (this runs on every request).
+  function onResponseClose(this: ServerResponse): void {
+    const socket = this.req.socket
+    const before = busy.get(socket)
+    // Gone already (the socket closed first, e.g. the client went away): not put back.
+    if (before === undefined) return
+    const left = before - 1
+    busy.set(socket, left)
+    // end() rather than destroy(): the response just written still reaches the client.
+    if (draining && left === 0) socket.end()
+  }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket
     busy.set(socket, (busy.get(socket) ?? 0) + 1)
     if (draining && !res.headersSent) res.setHeader('connection', 'close')
-    res.once('close', () => {
-      const left = (busy.get(socket) ?? 1) - 1
-      busy.set(socket, left)
-      // end() rather than destroy(): the response just written still reaches the client.
-      if (draining && left === 0) socket.end()
-    })
+    res.on('close', onResponseClose)
   })
   return {
     drain: () => {

@@ -15,6 +15,12 @@ export interface AnsweredRequest {
   status: number
   /** From the request's arrival at the app to its response (before the body is sent). */
   ms: number
+  /**
+   * The action the path named, once the action route found it among the app's
+   * actions (so an observer need not parse the path). Unset on the middleware
+   * fallback (an app not made by createHttpApp) and for every other route.
+   */
+  action?: string
 }
 
 /** Must be cheap and must not throw: it runs on every request. */
@@ -42,7 +48,7 @@ export function observeRequests<E extends Env>(app: Hono<E>, observer: RequestOb
       await next()
     } finally {
       // A handler's throw has already become c.res through onError; a bare throw here still counts as 500.
-      observer({ path: c.req.path, method: c.req.method, status: c.finalized ? c.res.status : 500, ms: now() - started })
+      observer({ path: c.req.path, method: c.req.method, status: c.finalized ? c.res.status : 500, ms: now() - started, action: (c.env as { action?: string } | undefined)?.action })
     }
   })
 }

@@ -168,10 +168,10 @@ class CallContext implements ActionContextBase {
   rawInput: unknown
   readonly requestId: string
   readonly peer: { readonly id: string }
-  readonly vars: Record<string, unknown> = {}
   readonly #state: CallState
   readonly #parentLogger: Logger
   #logger: Logger | undefined
+  #vars: Record<string, unknown> | undefined
 
   constructor(action: string, call: ActionCall, options: RunnerOptions, state: CallState) {
     this.action = action
@@ -181,6 +181,11 @@ class CallContext implements ActionContextBase {
     this.peer = options.peer
     this.#state = state
     this.#parentLogger = options.logger
+  }
+
+  /** Made on first use: most calls have no middleware to share anything. */
+  get vars(): Record<string, unknown> {
+    return (this.#vars ??= {})
   }
 
   get headers(): ReadonlyHeaders {

@@ -4,11 +4,13 @@
 
 import type { Env, Hono, MiddlewareHandler } from 'hono'
 import type { RequestObserver } from '../http/observe.js'
+import type { HistogramSeries } from './histogram.js'
 import type { Metrics } from './metrics.js'
 
 /** Routes every peer serves besides the actions; each is its own label value. */
 export const FIXED_ROUTES: ReadonlySet<string> = new Set(['/', '/dashboard/state', '/api', '/status', '/health', '/metrics', '/openapi.json', '/docs', '/tasks'])
-const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST'])
+/** Method label by index: GET, POST, HEAD, anything else. */
+const METHOD_LABELS = ['GET', 'POST', 'HEAD', 'other'] as const
 const API_PREFIX = '/api/'
 
 export interface MetricsMiddlewareOptions {
@@ -21,18 +23,22 @@ export interface MetricsMiddlewareOptions {
 /** Times every request into the histogram; register with `observeRequests(app, metricsObserver(...))`. */
 export function metricsObserver(metrics: Metrics, options: Pick<MetricsMiddlewareOptions, 'actions'>): RequestObserver {
   const names = new Set(options.actions.map(a => typeof a === 'string' ? a : a.name))
-  const children = new Map<string, { observe: (seconds: number) => void }>()
-  return ({ path, method: verb, status, ms }) => {
-    const action = routeLabel(path, names)
-    const method = METHODS.has(verb) ? verb : 'other'
-    // Label children are looked up once per (route, method, status): the labels are bounded, the lookup is not free.
-    const key = `${action} ${method} ${status}`
-    let child = children.get(key)
+  // Series are looked up once per (route label, method, status): the labels are bounded.
+  const byLabel = new Map<string, Map<number, HistogramSeries>>()
+  return (answered) => {
+    // The action route names the action it found; any other path is labelled from its text.
+    const action = answered.action !== undefined && names.has(answered.action) ? answered.action : routeLabel(answered.path, names)
+    const verb = answered.method
+    const methodIndex = verb === 'GET' ? 0 : verb === 'POST' ? 1 : verb === 'HEAD' ? 2 : 3
+    const key = answered.status * 4 + methodIndex
+    let series = byLabel.get(action)
+    if (series === undefined) byLabel.set(action, series = new Map())
+    let child = series.get(key)
     if (child === undefined) {
-      child = metrics.httpRequests.labels({ action, method, status: String(status) })
-      children.set(key, child)
+      child = metrics.httpRequests.labels({ action, method: METHOD_LABELS[methodIndex]!, status: String(answered.status) })
+      series.set(key, child)
     }
-    child.observe(ms / 1000)
+    child.observe(answered.ms / 1000)
   }
 }
 

@@ -7,6 +7,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { MemberState } from '../membership/view.js'
 import type { TaskEvent } from '../tasks/meter.js'
+import { LabelledHistogram } from './histogram.js'
 
 export type { TaskEvent } from '../tasks/meter.js'
 
@@ -30,7 +31,7 @@ export type ActorGauges = Record<string, { activations: number, mailboxDepth: nu
 export interface Metrics {
   readonly registry: Registry
   /** Labels: action (a known action name, a fixed route such as `/status`, or `other`), method, status. */
-  readonly httpRequests: Histogram<'action' | 'method' | 'status'>
+  readonly httpRequests: LabelledHistogram<'action' | 'method' | 'status'>
   /** Labels: state. Filled at scrape time from the source given to `trackMembers`. */
   readonly members: Gauge<'state'>
   /** Labels: direction (`in` | `out`). Counted by whoever sees frames: see `countFrame`. */
@@ -98,7 +99,8 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
   return {
     registry,
     members,
-    httpRequests: new Histogram({ name: 'troupe_http_request_duration_seconds', help: 'HTTP requests by action, method and status', labelNames: ['action', 'method', 'status'], buckets: HTTP_DURATION_BUCKETS, registers }),
+    // Observed on every request: our own histogram (same export), not prom-client's per-call label checks.
+    httpRequests: new LabelledHistogram({ name: 'troupe_http_request_duration_seconds', help: 'HTTP requests by action, method and status', labelNames: ['action', 'method', 'status'], buckets: HTTP_DURATION_BUCKETS, registers }),
     wireFrames: counter('troupe_wire_frames_total', 'Wire frames by direction', ['direction']),
     wireBytes: counter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', ['direction']),
     tasks: Object.fromEntries(TASK_EVENTS.map(e => [e, counter(`troupe_tasks_${e}_total`, `Tasks ${e} on this peer, by task name`, ['task'])])) as Record<TaskEvent, Counter<'task'>>,

@@ -97,6 +97,29 @@ describe('over a real socket', () => {
     expect(raw).not.toContain('transfer-encoding')
   })
 
+  it('keeps the headers a middleware ahead of the actions set, besides the two of every answer', async () => {
+    const { app: guarded } = makeApp({
+      extend: (hono) => {
+        hono.use('/api/*', async (c, next) => {
+          c.header('x-extra', 'kept')
+          await next()
+        })
+      },
+    })
+    const other = await listen(guarded, { port: 0, host: '127.0.0.1' })
+    try {
+      for (const init of [undefined, postJson({ a: 1, b: 2 })]) {
+        const res = await fetch(`${other.url}/api/math.add?a=1&b=2`, init)
+        expect(await res.json()).toEqual({ sum: 3 })
+        expect(res.headers.get('x-extra')).toBe('kept')
+        expect(res.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9_.:-]{1,128}$/)
+        expect(res.headers.get('x-troupe-version')).toBe('9.9.9')
+      }
+    } finally {
+      await other.close()
+    }
+  })
+
   it('413 for a declared length over the limit', async () => {
     const res = await call('/api/echo', postJson({ s: 'x'.repeat(BODY_BYTES_MAX) }))
     expect(res.status).toBe(413)

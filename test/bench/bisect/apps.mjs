@@ -13,6 +13,7 @@
 //   app         createHttpApp({ actions }) (no extend)
 //   app-ops     + registerOps (metrics middleware, /metrics, openapi)
 //   app-all     + protectRoutes + dashboardRoutes (its request counter), i.e. the peer's extend hook
+//   peer-app    the app of a real peer (createPeer, http: false; its whole stack, in its own process state)
 import { randomUUID } from 'node:crypto'
 import { Hono } from 'hono'
 import { createHttpApp, protectRoutes } from '../../../dist/http/index.js'
@@ -25,7 +26,7 @@ import { systemClock, systemTimers } from '../../../dist/util/clock.js'
 import { silentLogger } from '../../../dist/index.js'
 import { app as benchApp } from '../lib/app.mjs'
 
-export const STEP_NAMES = ['hono', 'hono-async', 'h-rid', 'h-sub', 'h-query', 'h-zod', 'h-runner', 'fast', 'app', 'app-ops', 'app-all']
+export const STEP_NAMES = ['hono', 'hono-async', 'h-rid', 'h-sub', 'h-query', 'h-zod', 'h-runner', 'fast', 'app', 'app-ops', 'app-all', 'peer-app']
 const RUNGS = ['h-rid', 'h-sub', 'h-query', 'h-zod', 'h-runner']
 
 export async function buildApp (step) {
@@ -36,6 +37,15 @@ export async function buildApp (step) {
     return app
   }
   if (RUNGS.includes(step)) return rung(RUNGS.indexOf(step))
+  if (step === 'peer-app') {
+    const { mkdtempSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { join } = await import('node:path')
+    const { LEASE, MEMBERSHIP } = await import('../lib/cluster.mjs')
+    const { createPeer } = await import('../../../dist/index.js')
+    const peer = await createPeer({ app: benchApp, listen: ['/ip4/127.0.0.1/tcp/0'], http: false, dataDir: mkdtempSync(join(tmpdir(), 'troupe-bisect-')), seeds: [], logger: silentLogger, lease: LEASE, membership: MEMBERSHIP })
+    return peer.http
+  }
   if (step === 'fast') {
     // Lower bound for our features on one sync handler (no Hono middleware): request id,
     // version header, query parse, zod, ctx, run, metrics observe, request counter.

@@ -12,6 +12,13 @@ import { buildApp, STEP_NAMES } from './apps.mjs'
 const STEPS = (process.env.STEPS ?? STEP_NAMES.join(',')).split(',')
 const N = Number(process.env.N ?? 20000)
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
+// THRASH=<KiB>: between requests, touch that much memory (one byte per 64-byte line), as
+// another process running between two requests would evict caches; its own cost is
+// measured alone and subtracted.
+const THRASH = Number(process.env.THRASH ?? 0) * 1024
+const junk = new Uint8Array(Math.max(THRASH, 64))
+let sink = 0
+function thrash () { for (let i = 0; i < THRASH; i += 64) sink += junk[i]++ }
 
 class FakeSocket extends Writable {
   constructor () { super({ highWaterMark: 1 << 20 }); this.bytes = 0; this.remoteAddress = '127.0.0.1' }
@@ -32,7 +39,7 @@ function oneRequest (listener, socket) {
     res.assignSocket(socket)
     res.on('finish', () => { res.detachSocket(socket); resolve() })
     listener(req, res)
-  })
+  }).then(thrash)
 }
 
 const listeners = {}
@@ -40,20 +47,31 @@ for (const s of STEPS) listeners[s] = getRequestListener((await buildApp(s)).fet
 const socket = new FakeSocket()
 await oneRequest(listeners[STEPS[0]], socket)
 const cpu = Object.fromEntries(STEPS.map(s => [s, []]))
+let thrashUs = 0
+if (THRASH > 0) {
+  for (let i = 0; i < N; i++) thrash()
+  const t0 = process.cpuUsage()
+  for (let i = 0; i < N; i++) await Promise.resolve().then(thrash)
+  const d = process.cpuUsage(t0)
+  thrashUs = (d.user + d.system) / N
+  console.log(`thrash alone ${thrashUs.toFixed(2)} µs (subtracted)`)
+}
 for (let r = 0; r < ROUNDS; r++) {
   for (const s of STEPS) {
     for (let i = 0; i < 2000; i++) await oneRequest(listeners[s], socket) // warm
     const t0 = process.cpuUsage()
     for (let i = 0; i < N; i++) await oneRequest(listeners[s], socket)
     const d = process.cpuUsage(t0)
-    cpu[s].push((d.user + d.system) / N)
+    cpu[s].push((d.user + d.system) / N - thrashUs)
   }
 }
 const med = xs => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1] }
 const base = med(cpu[STEPS[0]])
 for (const s of STEPS) console.log(`${s.padEnd(12)} ${med(cpu[s]).toFixed(2).padStart(7)} µs/req  +${(med(cpu[s]) - base).toFixed(2)}  (rounds ${cpu[s].map(x => x.toFixed(1)).join(' ')})`)
+if (sink === -1) console.log(sink)
 if (process.env.RESOURCES) {
   const counts = {}
   for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1
   console.log('active resources', counts, 'heap MB', (process.memoryUsage().heapUsed / 1e6).toFixed(1))
 }
+process.exit(0)
