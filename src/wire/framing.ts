@@ -15,6 +15,12 @@ export function frameBytes(payload: Uint8Array): Uint8Array {
   return out
 }
 
+/** Fills the length prefix of a frame whose payload was encoded after FRAME_HEADER_BYTES reserved bytes; returns the frame. */
+export function writeFrameHeader(framed: Uint8Array): Uint8Array {
+  new DataView(framed.buffer, framed.byteOffset, FRAME_HEADER_BYTES).setUint32(0, framed.byteLength - FRAME_HEADER_BYTES)
+  return framed
+}
+
 export class FrameDecoder {
   private readonly buffer = new Uint8ArrayList()
   private failure: ProtocolError | undefined
