@@ -86,22 +86,39 @@ export class ActorHost {
    * order. Throws MailboxFullError and the errors of `check`.
    */
   accept(target: ActorAddress, env: Envelope): boolean {
-    this.check(target, env.handler)
-    if (!this.open) return false
+    const act = this.place(target, env.handler)
+    if (act === undefined) return false
+    this.deliver(target, act, env)
+    return true
+  }
+
+  /**
+   * `accept` in two steps, for a sender that builds its envelope (and an
+   * ask's reply promise) only when the actor is here: the activation that
+   * takes messages for `target` now, or undefined if this peer does not hold
+   * its partition. Pass it to `deliver` at once (same synchronous step).
+   */
+  place(target: ActorAddress, handler: string): Activation | undefined {
+    this.check(target, handler)
+    if (!this.open) return undefined
     const { claims, clock } = this.deps
     const p = claims.partitionOf(target.address)
     const grant = claims.held(p)
-    if (grant === undefined || clock.now() >= grant.validUntil) return false
+    if (grant === undefined || clock.now() >= grant.validUntil) return undefined
     let act = this.active.get(target.address)
     if (act !== undefined && act.fence !== grant.fence) act.close('moved')
     if (act === undefined || act.closing) act = this.activate(target, p, grant.fence, act)
+    return act
+  }
+
+  /** Queues `env` into the activation `place` returned. Throws MailboxFullError. */
+  deliver(target: ActorAddress, act: Activation, env: Envelope): void {
     act.enqueue(env)
     const counted = this.accepted.get(target.type)
     if (counted !== undefined) {
       counted.messages++
       counted.count()
     }
-    return true
   }
 
   /** Who else may hold partition p, per the directory. */
