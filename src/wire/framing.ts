@@ -18,7 +18,8 @@ export function frameBytes(payload: Uint8Array): Uint8Array {
 /** Fills the length prefix of a frame whose payload was encoded after FRAME_HEADER_BYTES reserved bytes; returns the frame. */
 export function writeFrameHeader(framed: Uint8Array): Uint8Array {
   new DataView(framed.buffer, framed.byteOffset, FRAME_HEADER_BYTES).setUint32(0, framed.byteLength - FRAME_HEADER_BYTES)
-  return framed
+  // A plain view (msgpackr hands out Buffers), as frameBytes returns: the same bytes, no copy.
+  return new Uint8Array(framed.buffer, framed.byteOffset, framed.byteLength)
 }
 
 export class FrameDecoder {
