@@ -25,7 +25,7 @@ describe('frames', () => {
     const copy = Uint8Array.from(first)
     expect(() => encodeFrame({ kind: 'message', channel: 'b', body: { s: 'y'.repeat(50), n: 2n ** 70n } })).toThrow(ProtocolError)
     for (let i = 0; i < 2000; i++) encodeFrame({ kind: 'message', channel: 'b', body: new Uint8Array(64).fill(i & 0xff) })
-    expect(first).toEqual(copy)
+    expect(Uint8Array.from(first)).toEqual(copy)
     expect(new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0)).toBe(first.byteLength - FRAME_HEADER_BYTES)
     expect(decodeFrame(first.subarray(FRAME_HEADER_BYTES))).toEqual({ kind: 'request', id: 1, channel: 'a', body: { s: 'x'.repeat(100) } })
   })
