@@ -81,22 +81,11 @@ export class ActorHost {
   }
 
   /**
-   * Queues the message if this peer holds the actor's partition; false if it
-   * does not (see `hint`). Synchronous, so messages from one sender keep their
-   * order. Throws MailboxFullError and the errors of `check`.
-   */
-  accept(target: ActorAddress, env: Envelope): boolean {
-    const act = this.place(target, env.handler)
-    if (act === undefined) return false
-    this.deliver(target, act, env)
-    return true
-  }
-
-  /**
-   * `accept` in two steps, for a sender that builds its envelope (and an
-   * ask's reply promise) only when the actor is here: the activation that
-   * takes messages for `target` now, or undefined if this peer does not hold
-   * its partition. Pass it to `deliver` at once (same synchronous step).
+   * The activation that takes messages for `target` now, or undefined if
+   * this peer does not hold its partition (see `hint`). A sender builds its
+   * envelope (and an ask's reply promise) only when the actor is here, then
+   * passes it to `deliver` in the same synchronous step, so messages from one
+   * sender keep their order. Throws the errors of `check`.
    */
   place(target: ActorAddress, handler: string): Activation | undefined {
     this.check(target, handler)
