@@ -207,7 +207,9 @@ export class Activation {
       const message = schema === undefined ? decode(env.message) : await validateInput(schema, decode(env.message))
       // Snapshot the result now: the reply may wait for the save, and later
       // turns must not change what this caller sees (a handler may return ctx.state).
-      result = copy(await handler(this.context(signal), message))
+      // A handler that returns a plain value is not awaited: its turn goes on without a promise step.
+      const out: unknown = handler(this.context(signal), message)
+      result = copy(isThenable(out) ? await out : out)
     } catch (err) {
       this.revert()
       if (!this.deps.holds()) return this.bounce(env)
@@ -344,6 +346,10 @@ export class Activation {
       get signal() { return (this as { [TURN]: TurnSignal })[TURN].signal },
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /** Where a turn's ctx keeps its TurnSignal. */

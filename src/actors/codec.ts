@@ -22,7 +22,11 @@ export function decode(bytes: Uint8Array): unknown {
 
 /** A copy of a plain value, as the receiving side would see it. */
 export function copy<T>(value: T): T {
-  return value === undefined ? value : decodeValue(encodeValue(value)) as T
+  // Values msgpack gives back unchanged need no round trip (-0 comes back as 0, a lone surrogate as U+FFFD).
+  if (value === undefined || value === null || typeof value === 'boolean') return value
+  if (typeof value === 'number' && !Object.is(value, -0)) return value
+  if (typeof value === 'string' && (value as unknown as { isWellFormed: () => boolean }).isWellFormed()) return value
+  return decodeValue(encodeValue(value)) as T
 }
 
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {

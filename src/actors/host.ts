@@ -81,27 +81,33 @@ export class ActorHost {
   }
 
   /**
-   * Queues the message if this peer holds the actor's partition; false if it
-   * does not (see `hint`). Synchronous, so messages from one sender keep their
-   * order. Throws MailboxFullError and the errors of `check`.
+   * The activation that takes messages for `target` now, or undefined if
+   * this peer does not hold its partition (see `hint`). A sender builds its
+   * envelope (and an ask's reply promise) only when the actor is here, then
+   * passes it to `deliver` in the same synchronous step, so messages from one
+   * sender keep their order. Throws the errors of `check`.
    */
-  accept(target: ActorAddress, env: Envelope): boolean {
-    this.check(target, env.handler)
-    if (!this.open) return false
+  place(target: ActorAddress, handler: string): Activation | undefined {
+    this.check(target, handler)
+    if (!this.open) return undefined
     const { claims, clock } = this.deps
     const p = claims.partitionOf(target.address)
     const grant = claims.held(p)
-    if (grant === undefined || clock.now() >= grant.validUntil) return false
+    if (grant === undefined || clock.now() >= grant.validUntil) return undefined
     let act = this.active.get(target.address)
     if (act !== undefined && act.fence !== grant.fence) act.close('moved')
     if (act === undefined || act.closing) act = this.activate(target, p, grant.fence, act)
+    return act
+  }
+
+  /** Queues `env` into the activation `place` returned. Throws MailboxFullError. */
+  deliver(target: ActorAddress, act: Activation, env: Envelope): void {
     act.enqueue(env)
     const counted = this.accepted.get(target.type)
     if (counted !== undefined) {
       counted.messages++
       counted.count()
     }
-    return true
   }
 
   /** Who else may hold partition p, per the directory. */

@@ -77,14 +77,16 @@ export class Router {
 
   private async attempt(out: Outgoing, left: number, signal: AbortSignal | undefined, hint: string | undefined): Promise<Attempt> {
     const { host, clock, messenger, self } = this.deps
-    const env: Envelope = { id: out.id, handler: out.handler, message: out.message }
-    let result: Promise<unknown> | undefined
-    if (out.ask) {
+    const act = host.place(out.target, out.handler)
+    if (act !== undefined) {
+      const env: Envelope = { id: out.id, handler: out.handler, message: out.message }
+      if (!out.ask) {
+        host.deliver(out.target, act, env)
+        return { done: true, value: undefined }
+      }
       env.deadline = clock.now() + left
-      result = new Promise((resolve, reject) => { env.reply = { resolve, reject } })
-    }
-    if (host.accept(out.target, env)) {
-      if (result === undefined) return { done: true, value: undefined }
+      const result = new Promise((resolve, reject) => { env.reply = { resolve, reject } })
+      host.deliver(out.target, act, env)
       // The host snapshots results at the end of the turn: no second copy needed.
       return { done: true, value: await raceDeadline(result, left, signal, `ask ${out.target.address} ${out.handler}`, this.deps.timers) }
     }

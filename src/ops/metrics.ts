@@ -37,6 +37,8 @@ export interface Metrics {
   /** Labels: direction (`in` | `out`). Counted by whoever sees frames: see `countFrame`. */
   readonly wireFrames: Counter<'direction'>
   readonly wireBytes: Counter<'direction'>
+  /** Frames and bytes counted by `countFrame` since the last scrape; the two counters above take them in when scraped. */
+  readonly wireTally: Record<WireDirection, { frames: number, bytes: number }>
   /** One counter per event (`troupe_tasks_<event>_total`), labelled by task (a task name defined by the app). */
   readonly tasks: Readonly<Record<TaskEvent, Counter<'task'>>>
   /** Attempt durations. Labels: task, outcome (ok, error, timeout, cancelled, lost, aborted). */
@@ -95,14 +97,28 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
     },
   })
   if (init.processMetrics === true) collectDefaultMetrics({ register: registry })
+  // A frame costs two additions here; prom-client's labelled inc (a label hash per call) runs once per scrape.
+  const wireTally: Metrics['wireTally'] = { in: { frames: 0, bytes: 0 }, out: { frames: 0, bytes: 0 } }
+  const wireCounter = (name: string, help: string, field: 'frames' | 'bytes'): Counter<'direction'> => new Counter({
+    name, help, labelNames: ['direction'], registers,
+    collect() {
+      for (const direction of ['in', 'out'] as const) {
+        const n = wireTally[direction][field]
+        if (n === 0) continue
+        wireTally[direction][field] = 0
+        this.inc({ direction }, n)
+      }
+    },
+  })
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> => new Counter({ name, help, labelNames, registers })
   return {
     registry,
     members,
     // Observed on every request: our own histogram (same export), not prom-client's per-call label checks.
     httpRequests: new LabelledHistogram({ name: 'troupe_http_request_duration_seconds', help: 'HTTP requests by action, method and status', labelNames: ['action', 'method', 'status'], buckets: HTTP_DURATION_BUCKETS, registers }),
-    wireFrames: counter('troupe_wire_frames_total', 'Wire frames by direction', ['direction']),
-    wireBytes: counter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', ['direction']),
+    wireFrames: wireCounter('troupe_wire_frames_total', 'Wire frames by direction', 'frames'),
+    wireBytes: wireCounter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', 'bytes'),
+    wireTally,
     tasks: Object.fromEntries(TASK_EVENTS.map(e => [e, counter(`troupe_tasks_${e}_total`, `Tasks ${e} on this peer, by task name`, ['task'])])) as Record<TaskEvent, Counter<'task'>>,
     taskDuration: new Histogram({ name: 'troupe_task_duration_seconds', help: 'Task attempts by task name and outcome', labelNames: ['task', 'outcome'], buckets: HTTP_DURATION_BUCKETS, registers }),
     gossipMessages: counter('troupe_gossip_messages_total', 'Task gossip messages published (out) and accepted (in)', ['direction']),
@@ -133,8 +149,9 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
 
 /** For the wire layer (or a wrapper around it): one frame of `bytes` bytes went `direction`. */
 export function countFrame(metrics: Metrics, direction: WireDirection, bytes: number): void {
-  metrics.wireFrames.inc({ direction })
-  metrics.wireBytes.inc({ direction }, bytes)
+  const tally = metrics.wireTally[direction]
+  tally.frames++
+  tally.bytes += bytes
 }
 
 /** For the task layer: `task` went through `event`. */

@@ -5,7 +5,7 @@
 // references, and binary values copied out of the network chunk so a small
 // Uint8Array kept by a handler does not pin a whole coalesced read.
 
-import { Packr } from 'msgpackr'
+import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { ProtocolError } from '../errors.js'
 
 const packr = new Packr({
@@ -20,6 +20,16 @@ const packr = new Packr({
 /** Encodes any value msgpack can carry. Throws what msgpackr throws for values it cannot encode. */
 export function encodeValue(value: unknown): Uint8Array {
   return packr.pack(value)
+}
+
+/**
+ * Encodes `value` after `headerBytes` bytes left for the caller to fill (at
+ * most 255), so a frame's length prefix costs no second buffer and no copy.
+ * The result is a view into msgpackr's output buffer, which later calls do
+ * not overwrite.
+ */
+export function encodeValueAfterHeader(value: unknown, headerBytes: number): Uint8Array {
+  return packr.pack(value, RESERVE_START_SPACE | headerBytes)
 }
 
 /** Decodes exactly one msgpack value; any failure (truncated, trailing bytes, bad extension) is a ProtocolError. */

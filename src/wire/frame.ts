@@ -10,10 +10,10 @@
 // handler to validate.
 
 import { ProtocolError, type ErrorShape } from '../errors.js'
-import { decodeValue, encodeValue } from './codec.js'
-import { CHANNEL_LENGTH_MAX, ERROR_CODE_LENGTH_MAX, ERROR_NAME_LENGTH_MAX, FRAME_BYTES_MAX, REQUEST_ID_MAX } from './constants.js'
+import { decodeValue, encodeValueAfterHeader } from './codec.js'
+import { CHANNEL_LENGTH_MAX, ERROR_CODE_LENGTH_MAX, ERROR_NAME_LENGTH_MAX, FRAME_BYTES_MAX, FRAME_HEADER_BYTES, REQUEST_ID_MAX } from './constants.js'
 import { PayloadTooLargeError } from './errors.js'
-import { frameBytes } from './framing.js'
+import { writeFrameHeader } from './framing.js'
 
 export const Kind = { request: 0, responseOk: 1, responseError: 2, message: 3 } as const
 
@@ -37,16 +37,17 @@ function toWire(frame: Frame): unknown[] {
  * `frameBytesMax`, and ProtocolError for a value msgpack cannot carry.
  */
 export function encodeFrame(frame: Frame, frameBytesMax = FRAME_BYTES_MAX): Uint8Array {
-  let payload: Uint8Array
+  let framed: Uint8Array
   try {
-    payload = encodeValue(toWire(frame))
+    framed = encodeValueAfterHeader(toWire(frame), FRAME_HEADER_BYTES)
   } catch (err) {
     throw new ProtocolError(`cannot encode ${frame.kind} body: ${(err as Error)?.message ?? String(err)}`, { cause: err })
   }
-  if (payload.byteLength > frameBytesMax) {
-    throw new PayloadTooLargeError(`${frame.kind} of ${payload.byteLength} bytes exceeds frameBytesMax ${frameBytesMax}`)
+  const payloadBytes = framed.byteLength - FRAME_HEADER_BYTES
+  if (payloadBytes > frameBytesMax) {
+    throw new PayloadTooLargeError(`${frame.kind} of ${payloadBytes} bytes exceeds frameBytesMax ${frameBytesMax}`)
   }
-  return frameBytes(payload)
+  return writeFrameHeader(framed)
 }
 
 /** Decodes and validates one frame payload (length prefix already removed). Throws only ProtocolError. */

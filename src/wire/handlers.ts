@@ -31,20 +31,25 @@ export class HandlerTable {
     this.messages.delete(channel)
   }
 
-  /** Runs the request handler and returns the encoded reply frame. Never rejects. */
-  async answer(from: PeerName, id: number, channel: string, body: unknown, signal: AbortSignal, frameBytesMax: number): Promise<Uint8Array> {
+  /**
+   * Runs the request handler and returns the encoded reply frame: at once
+   * when the handler returns a plain value (no promise hop on the read path),
+   * else a promise. Never throws and never rejects.
+   */
+  answer(from: PeerName, id: number, channel: string, body: unknown, signal: AbortSignal, frameBytesMax: number): Uint8Array | Promise<Uint8Array> {
     const handler = this.requests.get(channel)
-    let reply: Frame
-    if (handler === undefined) {
-      reply = { kind: 'response-error', id, error: toErrorShape(new NoHandlerError(channel)) }
-    } else {
-      try {
-        reply = { kind: 'response-ok', id, body: await handler(from, body, { signal }) }
-      } catch (err) {
-        reply = { kind: 'response-error', id, error: toErrorShape(err) }
-      }
+    if (handler === undefined) return encodeReply({ kind: 'response-error', id, error: toErrorShape(new NoHandlerError(channel)) }, frameBytesMax)
+    let result: unknown
+    try {
+      result = handler(from, body, { signal })
+    } catch (err) {
+      return encodeReply({ kind: 'response-error', id, error: toErrorShape(err) }, frameBytesMax)
     }
-    return encodeReply(reply, frameBytesMax)
+    if (!isThenable(result)) return encodeReply({ kind: 'response-ok', id, body: result }, frameBytesMax)
+    return Promise.resolve(result).then(
+      (value) => encodeReply({ kind: 'response-ok', id, body: value }, frameBytesMax),
+      (err: unknown) => encodeReply({ kind: 'response-error', id, error: toErrorShape(err) }, frameBytesMax),
+    )
   }
 
   /** Hands a one-way message to its handler; errors and unknown channels are logged and dropped. */
@@ -62,6 +67,10 @@ export class HandlerTable {
       this.logger.warn('message handler failed', { from, channel, err })
     }
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /** Encodes a reply; a reply that cannot be encoded (too large, unencodable) becomes an error reply instead. */

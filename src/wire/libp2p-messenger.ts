@@ -194,6 +194,7 @@ export class Libp2pMessenger implements Messenger {
       handlers: this.handlers,
       logger: this.logger,
       timers: this.timers,
+      clock: this.clock,
       onRetire: (l) => { if (this.active.get(l.remote) === l) this.active.delete(l.remote) },
       onClosed: (l) => { this.links.delete(l) },
       onFrame: this.onFrame,

@@ -12,7 +12,7 @@
 
 import type { Stream } from '@libp2p/interface'
 import { fromErrorShape, UnavailableError } from '../errors.js'
-import { systemTimers, type TimerHandle, type Timers } from '../util/clock.js'
+import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 import type { PeerName } from './messenger.js'
 import { FRAME_HEADER_BYTES, type WireLimits } from './constants.js'
 import { BackpressureError } from './errors.js'
@@ -35,6 +35,8 @@ export interface LinkInit {
   handlers: HandlerTable
   logger: WireLogger
   timers?: Timers
+  /** The clock `timers` run on (request deadlines are kept in its ms). */
+  clock?: Clock
   /** Called once when the link stops taking new sends (draining or closed). */
   onRetire: (link: Link) => void
   /** Called once when the link is fully closed. */
@@ -65,7 +67,7 @@ export class Link {
     this.remote = init.remote
     this.opener = init.opener
     this.timers = init.timers ?? systemTimers
-    this.pending = new PendingRequests(this.timers)
+    this.pending = new PendingRequests(this.timers, init.clock ?? systemClock)
     this.outbox = new Outbox(init.limits)
     this.decoder = new FrameDecoder(init.limits.frameBytesMax)
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
@@ -170,12 +172,22 @@ export class Link {
       return
     }
     this.owedReplies++
-    this.init.handlers.answer(this.remote, id, channel, body, this.handlerScope.signal, frameBytesMax)
-      .then((bytes) => this.reply(bytes, channel), (err: unknown) => this.init.logger.warn('could not build a reply', { to: this.remote, channel, err }))
-      .finally(() => {
-        this.owedReplies--
-        this.maybeEndWrite()
+    const answer = this.init.handlers.answer(this.remote, id, channel, body, this.handlerScope.signal, frameBytesMax)
+    if (answer instanceof Promise) {
+      answer.then((bytes) => this.replied(bytes, channel), (err: unknown) => {
+        this.init.logger.warn('could not build a reply', { to: this.remote, channel, err })
+        this.replied(undefined, channel)
       })
+    } else {
+      this.replied(answer, channel)
+    }
+  }
+
+  /** A reply we owed is ready (or could not be built): send it, and close the write end if that was the last thing owed. */
+  private replied(bytes: Uint8Array | undefined, channel: string): void {
+    if (bytes !== undefined) this.reply(bytes, channel)
+    this.owedReplies--
+    this.maybeEndWrite()
   }
 
   private reply(bytes: Uint8Array, channel: string): void {

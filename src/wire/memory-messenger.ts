@@ -7,7 +7,7 @@
 
 import { fromErrorShape, UnavailableError } from '../errors.js'
 import type { AbortOptions } from '../util/abort.js'
-import { systemTimers, type Timers } from '../util/clock.js'
+import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
 import { FRAME_HEADER_BYTES, type WireLimits } from './constants.js'
 import { checkSignal } from './deadline.js'
 import { BackpressureError } from './errors.js'
@@ -22,21 +22,25 @@ export interface MemoryNetworkInit {
   /** One-way delay of every frame, or per pair. Default 0 (delivered on a microtask). */
   delayMs?: number | ((from: PeerName, to: PeerName) => number)
   timers?: Timers
+  /** The clock `timers` run on (request deadlines are kept in its ms); give both or neither. */
+  clock?: Clock
 }
 
 export class MemoryNetwork {
   private readonly peers = new Map<PeerName, MemoryMessenger>()
   private readonly cuts = new Set<string>()
   private readonly timers: Timers
+  private readonly clock: Clock
 
   constructor(private readonly init: MemoryNetworkInit = {}) {
     this.timers = init.timers ?? systemTimers
+    this.clock = init.clock ?? systemClock
   }
 
   /** Creates the messenger of peer `name` on this network (not started). */
   messenger(name: PeerName, components: { logger?: WireLogger } = {}, init: MessengerInit = {}): MemoryMessenger {
     if (this.peers.has(name)) throw new Error(`peer ${name} already exists on this network`)
-    const m = new MemoryMessenger(name, this, components.logger ?? stderrWireLogger, resolveLimits(init), this.timers)
+    const m = new MemoryMessenger(name, this, components.logger ?? stderrWireLogger, resolveLimits(init), this.timers, this.clock)
     this.peers.set(name, m)
     return m
   }
@@ -96,6 +100,7 @@ export class MemoryMessenger implements Messenger {
     private readonly logger: WireLogger,
     private readonly limits: WireLimits,
     private readonly timers: Timers,
+    private readonly clock: Clock,
   ) {
     this.handlers = new HandlerTable(logger)
   }
@@ -183,7 +188,7 @@ export class MemoryMessenger implements Messenger {
       return
     }
     remote.owedReplies++
-    this.handlers.answer(from, id, channel, body, remote.scope.signal, this.limits.frameBytesMax)
+    Promise.resolve(this.handlers.answer(from, id, channel, body, remote.scope.signal, this.limits.frameBytesMax))
       .then((reply) => this.network.transmit(this.name, from, reply), (err: unknown) => this.logger.warn('could not build a reply', { to: from, channel, err }))
       .finally(() => { remote.owedReplies-- })
   }
@@ -196,7 +201,7 @@ export class MemoryMessenger implements Messenger {
   private remote(peer: PeerName): Remote {
     let r = this.remotes.get(peer)
     if (r === undefined) {
-      r = { pending: new PendingRequests(this.timers), owedReplies: 0, scope: new AbortController() }
+      r = { pending: new PendingRequests(this.timers, this.clock), owedReplies: 0, scope: new AbortController() }
       this.remotes.set(peer, r)
     }
     return r

@@ -1,15 +1,28 @@
 // The requests one side has sent and awaits replies for, keyed by request id.
 // Each entry settles exactly once: by its reply, its deadline, its caller's
 // signal, or the link closing under it.
+//
+// Deadlines cost one timer per table, not one per request. Requests usually
+// arrive with non-decreasing deadlines (the same timeout, or what is left of
+// one shared deadline); those join `queue`, which is ordered by deadline,
+// and a single sweep timer is armed for the earliest of them. A request whose
+// deadline is earlier than the last queued one gets a timer of its own, so
+// every request still times out at its own deadline, never later.
 
 import { AbortedError, TimeoutError } from '../errors.js'
-import { systemTimers, type TimerHandle, type Timers } from '../util/clock.js'
+import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 import { REQUEST_ID_MAX } from './constants.js'
 
 interface Entry {
+  id: number
   resolve: (body: unknown) => void
   reject: (err: Error) => void
-  timer: TimerHandle
+  /** Clock ms at which the request times out. */
+  deadline: number
+  timeoutMs: number
+  label: string
+  /** Only for a request not in `queue` (its deadline came out of order). */
+  timer: TimerHandle | undefined
   signal: AbortSignal | undefined
   onAbort: (() => void) | undefined
 }
@@ -23,9 +36,15 @@ export interface PendingInit {
 
 export class PendingRequests {
   private readonly table = new Map<number, Entry>()
+  /** Entries timed by the sweep, in insertion order, which is also deadline order. */
+  private readonly queue = new Map<number, Entry>()
+  /** Deadline of the last entry that joined `queue` (entries later than it may join). */
+  private queueTail = -Infinity
+  /** Armed for the earliest deadline in `queue` (or an earlier one: it then re-arms). */
+  private sweepTimer: TimerHandle | undefined
   private nextId = 1
 
-  constructor(private readonly timers: Timers = systemTimers) {}
+  constructor(private readonly timers: Timers = systemTimers, private readonly clock: Clock = systemClock) {}
 
   get size(): number {
     return this.table.size
@@ -43,15 +62,21 @@ export class PendingRequests {
   /** Registers a request whose frame is being sent; the promise settles exactly once. */
   add(id: number, init: PendingInit): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        this.settle(id)?.reject(new TimeoutError(`request ${init.label} timed out after ${init.timeoutMs} ms`))
-      }, init.timeoutMs)
+      const deadline = this.clock.now() + init.timeoutMs
+      const entry: Entry = { id, resolve, reject, deadline, timeoutMs: init.timeoutMs, label: init.label, timer: undefined, signal: init.signal, onAbort: undefined }
+      if (deadline >= this.queueTail || this.queue.size === 0) {
+        this.queueTail = deadline
+        this.queue.set(id, entry)
+        if (this.sweepTimer === undefined) this.armSweep(init.timeoutMs)
+      } else {
+        entry.timer = this.timers.setTimeout(() => { this.timeOut(entry) }, init.timeoutMs)
+      }
       const signal = init.signal
-      const onAbort = signal === undefined
-        ? undefined
-        : () => { this.settle(id)?.reject(new AbortedError(`request ${init.label} was aborted`, { cause: signal.reason })) }
-      signal?.addEventListener('abort', onAbort!, { once: true })
-      this.table.set(id, { resolve, reject, timer, signal, onAbort })
+      if (signal !== undefined) {
+        entry.onAbort = () => { this.settle(id)?.reject(new AbortedError(`request ${init.label} was aborted`, { cause: signal.reason })) }
+        signal.addEventListener('abort', entry.onAbort, { once: true })
+      }
+      this.table.set(id, entry)
     })
   }
 
@@ -72,11 +97,37 @@ export class PendingRequests {
     for (const id of [...this.table.keys()]) this.reject(id, err)
   }
 
+  private timeOut(entry: Entry): void {
+    if (this.table.get(entry.id) !== entry) return
+    this.settle(entry.id)?.reject(new TimeoutError(`request ${entry.label} timed out after ${entry.timeoutMs} ms`))
+  }
+
+  private armSweep(ms: number): void {
+    this.sweepTimer = this.timers.setTimeout(() => { this.sweep() }, Math.max(0, ms))
+  }
+
+  /** Times out every queued request whose deadline has passed, then waits for the next one. */
+  private sweep(): void {
+    this.sweepTimer = undefined
+    const now = this.clock.now()
+    for (const entry of this.queue.values()) {
+      // A timer may fire a little before the clock reaches its deadline: the entry waits for the next sweep.
+      if (entry.deadline > now) return this.armSweep(entry.deadline - now)
+      this.timeOut(entry)
+    }
+  }
+
   private settle(id: number): Entry | undefined {
     const entry = this.table.get(id)
     if (entry === undefined) return undefined
     this.table.delete(id)
-    this.timers.clearTimeout(entry.timer)
+    if (entry.timer !== undefined) {
+      this.timers.clearTimeout(entry.timer)
+    } else if (this.queue.delete(id) && this.queue.size === 0 && this.sweepTimer !== undefined) {
+      // Nothing left to time: drop the sweep rather than wake up for nothing.
+      this.timers.clearTimeout(this.sweepTimer)
+      this.sweepTimer = undefined
+    }
     if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort)
     return entry
   }

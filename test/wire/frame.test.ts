@@ -20,6 +20,16 @@ function onlyProtocolErrors(fn: () => unknown): boolean {
 }
 
 describe('frames', () => {
+  it('carry their payload length in the prefix, and stay intact after later encodes (and a failed one)', () => {
+    const first = encodeFrame({ kind: 'request', id: 1, channel: 'a', body: { s: 'x'.repeat(100) } })
+    const copy = Uint8Array.from(first)
+    expect(() => encodeFrame({ kind: 'message', channel: 'b', body: { s: 'y'.repeat(50), n: 2n ** 70n } })).toThrow(ProtocolError)
+    for (let i = 0; i < 2000; i++) encodeFrame({ kind: 'message', channel: 'b', body: new Uint8Array(64).fill(i & 0xff) })
+    expect(Uint8Array.from(first)).toEqual(copy)
+    expect(new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0)).toBe(first.byteLength - FRAME_HEADER_BYTES)
+    expect(decodeFrame(first.subarray(FRAME_HEADER_BYTES))).toEqual({ kind: 'request', id: 1, channel: 'a', body: { s: 'x'.repeat(100) } })
+  })
+
   it('round-trip every kind', () => {
     const body = { n: 1, s: 'x', list: [1, 2, 3], bin: new Uint8Array([1, 2]), nested: { ok: true, nil: null } }
     const error = toErrorShape(new TimeoutError('slow'))
