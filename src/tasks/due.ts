@@ -24,6 +24,8 @@ export interface TakeContext {
   /** Monotonic ms, for the recheck of parked partitions. */
   mono: number
   holds(partition: number): boolean
+  /** Is the partition this peer's, even if it may not start tasks in it right now (warming, grant about to be renewed)? Parked tasks of such partitions ask for a recheck. */
+  mine?(partition: number): boolean
   /** The record to judge now: the store's newest copy, or the entry's own when the store has none yet. */
   current(entry: TaskRecord): TaskRecord | undefined
   /** Judges a current record: 'start' only if this peer may run it now. */
@@ -43,6 +45,7 @@ export class DueIndex {
   private parkedCount = 0
   private seq = 0
   private parkedCheckedAt = Number.NEGATIVE_INFINITY
+  private recheck = false
 
   /** Live entries (tasks indexed). */
   get size(): number {
@@ -71,6 +74,7 @@ export class DueIndex {
 
   /** Up to `slots` records to start now, best first; entries of partitions not held are parked. */
   take(ctx: TakeContext, slots: number): TaskRecord[] {
+    this.recheck = false
     if (ctx.mono - this.parkedCheckedAt >= PARKED_RECHECK_MS) this.unpark(ctx)
     for (let top = this.waiting.peek(); top !== undefined && top.record.runAt <= ctx.now; top = this.waiting.peek()) this.due.push(this.waiting.pop() as Entry)
     const out: TaskRecord[] = []
@@ -88,6 +92,7 @@ export class DueIndex {
         list.push(r === e.record ? e : { record: r, seq: e.seq })
         this.parked.set(r.partition, list)
         this.parkedCount++
+        if (ctx.mine?.(r.partition) === true) this.recheck = true
       } else if (verdict === 'wait') {
         later.push(r === e.record ? e : { record: r, seq: e.seq })
       } else {
@@ -97,6 +102,11 @@ export class DueIndex {
     }
     for (const e of later) this.waiting.push(e)
     return out
+  }
+
+  /** True when the last take parked tasks of a partition that is this peer's but not startable yet: look again in PARKED_RECHECK_MS. */
+  get wantsRecheck(): boolean {
+    return this.recheck
   }
 
   /** The earliest runAt (wall ms) of an entry not yet due. */
@@ -113,6 +123,8 @@ export class DueIndex {
         this.parked.delete(p)
         this.parkedCount -= list.length
         for (const e of list) if (this.live.get(e.record.id) === e.seq) this.waiting.push(e)
+      } else if (ctx.mine?.(p) === true) {
+        this.recheck = true
       } else if (prune) {
         const kept = list.filter(e => this.live.get(e.record.id) === e.seq)
         this.parkedCount -= list.length - kept.length

@@ -15,7 +15,7 @@ import { mergeRecords } from './merge.js'
 import { compareDue, pickRunnable, type PickContext } from './pick.js'
 import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 import { START_RECORD_DELAY_MS } from './constants.js'
-import { DueIndex } from './due.js'
+import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import type { Change, TaskStore } from './store.js'
 import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
 
@@ -244,7 +244,7 @@ export class Runner {
     const slots = this.deps.concurrency - this.active
     const all = pickRunnable(store.activeAllRecords(), ctx, slots)
     const any = slots <= 0 ? [] : this.index.take({
-      now: ctx.now, mono: clock.now(), holds: ctx.holds,
+      now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
       current: (r) => {
         const held = store.active(r.id)
         return held === undefined || held === r ? r : mergeRecords(held, r)
@@ -265,7 +265,9 @@ export class Runner {
     }
     for (const r of start) this.launch(r)
     // With every slot taken, an ending attempt pumps: no timer for the index then (its top may already be due).
-    const wakes = [all.wakeAt, slots > 0 ? this.index.wakeAt() : undefined].filter((x): x is number => x !== undefined)
+    // Tasks parked in a partition held here but not startable yet (warming, a grant being renewed) are looked at again soon.
+    const recheck = slots > 0 && this.index.wantsRecheck ? ctx.now + PARKED_RECHECK_MS : undefined
+    const wakes = [all.wakeAt, slots > 0 ? this.index.wakeAt() : undefined, recheck].filter((x): x is number => x !== undefined)
     this.setWake(wakes.length === 0 ? undefined : Math.min(...wakes), ctx.now)
   }
 

@@ -59,6 +59,17 @@ describe('DueIndex', () => {
     expect(index.size).toBe(0)
   })
 
+  it('asks for a recheck while tasks wait in a partition that is this peer\'s but not startable yet', () => {
+    const records = new Map([rec('w', { partition: 1 }), rec('x', { partition: 2 })].map(r => [r.id, r]))
+    const index = new DueIndex()
+    for (const r of records.values()) index.put(r)
+    const ctx = context(records, new Set([0]), 10)
+    expect(index.take({ ...ctx, mine: p => p === 2 }, 10)).toEqual([])
+    expect(index.wantsRecheck).toBe(true)
+    expect(index.take({ ...context(records, new Set([0]), 10, 10 + PARKED_RECHECK_MS), mine: () => false }, 10)).toEqual([])
+    expect(index.wantsRecheck).toBe(false)
+  })
+
   it('keeps one live entry per task: a newer put replaces the older, a finished one forgets it', () => {
     const index = new DueIndex()
     const records = new Map<string, TaskRecord>()
