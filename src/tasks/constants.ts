@@ -91,3 +91,10 @@ export const BACKOFF_MAX_MS = 60 * 60 * 1000
 
 /** Stop waits this long for running tasks before it aborts them, unless told otherwise. */
 export const STOP_DEADLINE_MS = 10_000
+
+/**
+ * An "any" attempt's start is written (and spread) only once its handler has
+ * run this long; a shorter run writes start and end together, once. A crash
+ * before then leaves no trace of the attempt (see docs/tasks.md, "Running").
+ */
+export const START_RECORD_DELAY_MS = 100

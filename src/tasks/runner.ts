@@ -12,8 +12,10 @@ import type { TaskContext, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError, TaskServiceStoppingError } from './errors.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
 import { mergeRecords } from './merge.js'
-import { pickRunnable, type PickContext } from './pick.js'
+import { compareDue, pickRunnable, type PickContext } from './pick.js'
 import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import { START_RECORD_DELAY_MS } from './constants.js'
+import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import type { Change, TaskStore } from './store.js'
 import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
 
@@ -44,6 +46,8 @@ export interface RunnerDeps {
   context?: () => object
   /** Counts claims, attempt ends and their durations; default counts nothing. */
   meter?: TaskMeter
+  /** "any" attempts write their start only after running this long (ms); 0 writes it before the handler starts. Default START_RECORD_DELAY_MS. */
+  startRecordDelayMs?: number
 }
 
 export interface RunnerStatus {
@@ -62,6 +66,10 @@ interface Running {
   /** The handler is over and its outcome is being written: the slot is free, the id still taken. */
   finishing: boolean
   done: Promise<void>
+  /** Monotonic ms at which the handler started. */
+  startedMono: number
+  /** The commit of the start record, once it has been written (at start, or by the sweep of longer runs). */
+  started: Promise<unknown> | undefined
 }
 
 export class Runner {
@@ -74,9 +82,17 @@ export class Runner {
   private scheduled = false
   private wake: { handle: TimerHandle, at: number } | undefined
   private readonly meter: TaskMeter
+  /** "any" tasks that might start here, instead of a scan of every open record per look. */
+  private readonly index = new DueIndex()
+  private indexed = false
+  /** "any" attempts running whose start is not written yet; one timer writes those that outlive startRecordDelayMs, in one batch. */
+  private readonly unwritten = new Set<Running>()
+  private sweep: TimerHandle | undefined
+  private readonly startDelayMs: number
 
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
+    this.startDelayMs = deps.startRecordDelayMs ?? START_RECORD_DELAY_MS
   }
 
   /** Handlers running now (attempts being recorded excluded). */
@@ -103,8 +119,10 @@ export class Runner {
   }
 
   /**
-   * Starts the "all" tasks among `records` (just pushed to this peer) that it
-   * may run now, without waiting for their commit here: each is joined with
+   * Records just received (put, push, gossip) or created here, before their
+   * commit: "any" tasks of partitions held here enter the index (so the
+   * holder starts them on receipt), and the "all" tasks this peer may run
+   * start now. Each is joined with
    * the newest copy held here, so an attempt already made or running here is
    * seen, and the attempt's own write carries the record to disk. A crash
    * before that write leaves the task unrecorded here; sync brings it back
@@ -113,11 +131,22 @@ export class Runner {
   offer(records: readonly TaskRecord[]): void {
     if (this.stopping) return
     const candidates: TaskRecord[] = []
+    let indexed = false
     for (const r of records) {
-      if (r.scope !== 'all' || this.running.has(r.id)) continue
+      if (this.running.has(r.id) || r.partition !== this.deps.claims.partitionOf(r.id)) continue
+      // "any" tasks of partitions held elsewhere wait for their commit here (onChanges indexes them), at no extra read.
+      if (r.scope === 'any' && (!this.indexed || this.deps.claims.held(r.partition) === undefined)) continue
       const held = this.deps.store.latest(r.id)
-      candidates.push(held === undefined ? r : mergeRecords(held, r))
+      const joined = held === undefined ? r : mergeRecords(held, r)
+      if (r.scope === 'all') {
+        candidates.push(joined)
+      } else {
+        // "any": indexed at once, so the holder starts it on receipt of the put, before its own commit.
+        this.index.put(joined)
+        indexed = true
+      }
     }
+    if (indexed) this.pump()
     if (candidates.length === 0) return
     const { start } = pickRunnable(candidates, this.pickContext(), this.deps.concurrency - this.active)
     for (const r of start) this.launch(r)
@@ -125,9 +154,13 @@ export class Runner {
 
   /** Reacts to records changed by anyone: cancels what runs here if it was cancelled, deleted or retried. */
   onChanges(changes: readonly Change[]): void {
-    for (const { after } of changes) {
-      if (after === undefined) continue
+    for (const { before, after } of changes) {
+      if (after === undefined) {
+        if (before !== undefined) this.index.forget(before.id)
+        continue
+      }
       if (after.scope === 'all') this.settle(after)
+      else if (this.indexed && !this.running.has(after.id)) this.index.put(after)
       const entry = this.running.get(after.id)
       if (entry === undefined) continue
       if (after.deleted || after.state === 'cancelled' || after.round !== entry.round) entry.controller.abort(new TaskCancelledError(after.id))
@@ -158,11 +191,13 @@ export class Runner {
 
   release(partitions: Iterable<number>): void {
     for (const p of partitions) this.warming.delete(p)
+    this.index.touch()
     this.pump()
   }
 
   onLost(partition: number): void {
     this.warming.delete(partition)
+    this.index.touch()
     for (const entry of this.running.values()) {
       if (entry.record.scope === 'any' && entry.record.partition === partition) entry.controller.abort(new PartitionLostError(partition))
     }
@@ -172,6 +207,8 @@ export class Runner {
   async stop(deadlineMs: number, signal?: AbortSignal): Promise<void> {
     this.stopping = true
     if (this.wake !== undefined) this.deps.timers.clearTimeout(this.wake.handle)
+    if (this.sweep !== undefined) this.deps.timers.clearTimeout(this.sweep)
+    this.sweep = undefined
     const all = (): Promise<unknown> => Promise.allSettled([...this.running.values()].map(r => r.done))
     if (this.running.size > 0 && deadlineMs > 0 && signal?.aborted !== true) {
       let handle: TimerHandle | undefined
@@ -198,10 +235,40 @@ export class Runner {
 
   private tick(): void {
     if (this.stopping) return
+    const { store, clock, definitions } = this.deps
+    if (!this.indexed) {
+      this.indexed = true
+      for (const r of store.activeRecords()) if (!this.running.has(r.id)) this.index.put(r)
+    }
     const ctx = this.pickContext()
-    const { start, wakeAt } = pickRunnable(this.deps.store.activeRecords(), ctx, this.deps.concurrency - this.active)
+    const slots = this.deps.concurrency - this.active
+    const all = pickRunnable(store.activeAllRecords(), ctx, slots)
+    const any = slots <= 0 ? [] : this.index.take({
+      now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
+      current: (r) => {
+        const held = store.active(r.id)
+        return held === undefined || held === r ? r : mergeRecords(held, r)
+      },
+      judge: (r) => {
+        if (r.scope !== 'any' || r.deleted || (r.state !== 'pending' && r.state !== 'running')) return 'drop'
+        // Running here: indexed again when its attempt ends. Unknown here: never run by this peer.
+        if (this.running.has(r.id) || !definitions.has(r.name)) return 'drop'
+        if (!ctx.holds(r.partition)) return 'park'
+        return r.runAt > ctx.now ? 'wait' : 'start'
+      },
+    }, slots)
+    let start = any
+    if (all.start.length > 0) {
+      const best = [...all.start, ...any].sort(compareDue)
+      start = best.slice(0, slots)
+      for (const r of best.slice(slots)) if (r.scope === 'any') this.index.put(r)
+    }
     for (const r of start) this.launch(r)
-    this.setWake(wakeAt, ctx.now)
+    // With every slot taken, an ending attempt pumps: no timer for the index then (its top may already be due).
+    // Tasks parked in a partition held here but not startable yet (warming, a grant being renewed) are looked at again soon.
+    const recheck = slots > 0 && this.index.wantsRecheck ? ctx.now + PARKED_RECHECK_MS : undefined
+    const wakes = [all.wakeAt, slots > 0 ? this.index.wakeAt() : undefined, recheck].filter((x): x is number => x !== undefined)
+    this.setWake(wakes.length === 0 ? undefined : Math.min(...wakes), ctx.now)
   }
 
   private setWake(at: number | undefined, now: number): void {
@@ -215,27 +282,63 @@ export class Runner {
   }
 
   private launch(r: TaskRecord): void {
-    const entry: Running = { record: r, round: r.round, controller: new AbortController(), finishing: false, done: Promise.resolve() }
+    const entry: Running = { record: r, round: r.round, controller: new AbortController(), finishing: false, done: Promise.resolve(), startedMono: 0, started: undefined }
     this.running.set(r.id, entry)
     entry.done = this.execute(entry)
       .then((started) => {
         this.running.delete(r.id)
+        this.reindex(r.id)
         // Nothing started: look again on a timer, never in a microtask loop that would starve lmdb's commits.
         if (started) this.pump()
         else this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       }, (err: unknown) => {
         this.running.delete(r.id)
+        this.reindex(r.id)
         this.deps.logger.error('task attempt failed to record', { id: r.id, err: (err as Error).message })
         this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       })
   }
 
+  /** An attempt ended: its task may run again (a retry), so it goes back into the index as the store now has it. */
+  private reindex(id: string): void {
+    const r = this.deps.store.active(id)
+    if (r !== undefined) this.index.put(r)
+  }
+
+  /** Writes, in one batch, the start of the "any" attempts that have run startDelayMs or longer; re-arms for the rest. */
+  private armSweep(): void {
+    if (this.sweep !== undefined || this.unwritten.size === 0 || this.stopping) return
+    let first = Number.POSITIVE_INFINITY
+    for (const e of this.unwritten) first = Math.min(first, e.startedMono)
+    const waitMs = Math.max(0, first + this.startDelayMs - this.deps.clock.now())
+    this.sweep = this.deps.timers.setTimeout(() => {
+      this.sweep = undefined
+      const now = this.deps.clock.now()
+      const due: Running[] = []
+      for (const e of this.unwritten) if (now - e.startedMono >= this.startDelayMs) due.push(e)
+      if (due.length > 0) this.writeStarts(due)
+      this.armSweep()
+    }, waitMs)
+  }
+
+  private writeStarts(entries: Running[]): void {
+    for (const e of entries) this.unwritten.delete(e)
+    const records = entries.map(e => e.record)
+    const started = this.deps.store.merge(records)
+    for (const e of entries) e.started = started
+    this.deps.spread(records)
+  }
+
   /**
-   * One attempt. The start is computed on the committed record and merged
-   * into the store without waiting for the commit (the merge is a join, so
-   * whatever lands meanwhile, a cancel say, still wins and then aborts the
-   * handler through onChanges). If the peer dies before that commit the
-   * task is still pending and runs again: at least once either way. The slot
+   * One attempt. The start is computed on the record as picked (the newest
+   * copy here, which may not be committed yet). An "all" attempt's start is
+   * merged into the store without waiting for the commit (the merge is a
+   * join, so whatever lands meanwhile, a cancel say, still wins and then
+   * aborts the handler through onChanges). An "any" attempt's start is
+   * written only if the handler runs startDelayMs or longer; a shorter one is
+   * written once, start and end together. If the peer dies before the start
+   * is written the task is still pending (or marked running by an attempt
+   * that left no end) and runs again: at least once either way. The slot
    * frees when the handler ends; the id stays taken until its outcome is
    * committed, so the task is never picked again on stale state.
    */
@@ -249,19 +352,25 @@ export class Runner {
     const fence = cur.scope === 'any' ? claims.held(cur.partition)?.fence : undefined
     const { record, attempt } = startAttempt(cur, { self, now: clock.wallNow() }, fence)
     entry.record = record
-    const started = store.merge([record])
-    this.deps.spread([record])
+    entry.startedMono = clock.now()
+    if (record.scope === 'all' || this.startDelayMs === 0) {
+      this.writeStarts([entry])
+    } else {
+      this.unwritten.add(entry)
+      this.armSweep()
+    }
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
-    const startedAt = clock.now()
     const { outcome, error } = await this.attempt(def, record, attempt, entry.controller)
-    this.meter.attempt(cur.name, outcome, (clock.now() - startedAt) / 1000)
+    this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     entry.finishing = true
+    const written = !this.unwritten.delete(entry)
     this.pump()
-    await started
+    await entry.started
     const owner = record.scope === 'all' || claims.held(record.partition)?.fence === fence
+    // An unwritten start joins the stored record here, so start and end are one write.
     const finished = await store.update(id, now => now === undefined ? undefined
-      : finishAttempt(now, { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
+      : finishAttempt(written ? now : mergeRecords(now, record), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)
     if (event !== undefined) this.meter.task(cur.name, event)

@@ -140,7 +140,9 @@ export class TaskService {
     this.tasks.load()
     const { c } = this
     // A put is acked once flushed to disk, not just committed: the ack is what makes an enqueue durable.
+    // A put may carry new tasks for partitions held here: they start on receipt, before this peer's own commit.
     this.cleanups.push(serveSync(this.syncDeps, (records) => this.guard((async () => {
+      this.runner.offer(records)
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
     })())))
@@ -229,6 +231,8 @@ export class TaskService {
         deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
       })
     }))
+    // A task of a partition held here may start before the local commit (the call is not acked until it is durable anyway).
+    this.runner.offer([...fresh.values()].map(f => f.record).filter(r => r.scope === 'any'))
     const created = await this.tasks.create([...fresh.values()].map(f => f.record))
     const spread: TaskRecord[] = []
     for (const { after } of created) {

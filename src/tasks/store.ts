@@ -39,15 +39,32 @@ export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: numbe
 }
 
 export class TaskStore {
-  readonly digest: Digest
+  private readonly digestState: Digest
   private readonly db: Database<TaskRecord, [number, string]>
-  private readonly active = new Map<string, TaskRecord>()
+  private readonly activeMap = new Map<string, TaskRecord>()
+  /** The "all" records among the active ones (few; the runner scans them, and indexes the "any" ones). */
+  private readonly activeAll = new Map<string, TaskRecord>()
   private readonly fingerprints = new Map<string, number>()
+  /** Records written since the digest was last read: their fingerprints are computed then (one per record however often it changed). */
+  private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined }>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
 
   constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number) {
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
-    this.digest = new Digest(partitions)
+    this.digestState = new Digest(partitions)
+  }
+
+  /** The per-partition digest, up to date with every write so far (sync reads it; writes only mark their records). */
+  get digest(): Digest {
+    for (const [id, { partition, record }] of this.unhashed) {
+      const old = this.fingerprints.get(id)
+      const next = record === undefined ? undefined : fingerprint(record)
+      this.digestState.update(partition, old, next)
+      if (next === undefined) this.fingerprints.delete(id)
+      else this.fingerprints.set(id, next)
+    }
+    this.unhashed.clear()
+    return this.digestState
   }
 
   /** Builds the digest and the active set from disk. */
@@ -58,16 +75,25 @@ export class TaskStore {
 
   /** The stored record. Active ones come from memory (kept equal to disk by every write), so the read in each merge skips lmdb and msgpack. */
   get(id: string): TaskRecord | undefined {
-    return this.active.get(id) ?? this.db.get([this.partitionOf(id), id])
+    return this.activeMap.get(id) ?? this.db.get([this.partitionOf(id), id])
   }
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
   latest(id: string): TaskRecord | undefined {
-    return this.active.get(id) ?? this.get(id)
+    return this.activeMap.get(id) ?? this.get(id)
   }
 
   activeRecords(): IterableIterator<TaskRecord> {
-    return this.active.values()
+    return this.activeMap.values()
+  }
+
+  /** The in-memory copy of an active record (no disk read); undefined if it is not active or not yet written. */
+  active(id: string): TaskRecord | undefined {
+    return this.activeMap.get(id)
+  }
+
+  activeAllRecords(): IterableIterator<TaskRecord> {
+    return this.activeAll.values()
   }
 
   /** Resolves when every write so far is flushed to disk (commits resolve earlier, when visible: lmdb's overlappingSync). */
@@ -189,12 +215,13 @@ export class TaskStore {
   private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number): void {
     const r = after ?? before
     if (r === undefined) return
-    const old = this.fingerprints.get(r.id)
-    const next = after === undefined ? undefined : fingerprint(after)
-    this.digest.update(r.partition, old, next)
-    if (next === undefined) this.fingerprints.delete(r.id)
-    else this.fingerprints.set(r.id, next)
-    if (after !== undefined && isActive(after, now)) this.active.set(r.id, after)
-    else this.active.delete(r.id)
+    this.unhashed.set(r.id, { partition: r.partition, record: after })
+    if (after !== undefined && isActive(after, now)) {
+      this.activeMap.set(r.id, after)
+      if (after.scope === 'all') this.activeAll.set(r.id, after)
+    } else {
+      this.activeMap.delete(r.id)
+      this.activeAll.delete(r.id)
+    }
   }
 }

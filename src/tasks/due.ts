@@ -1,0 +1,183 @@
+// The index of "any" tasks this peer might start: two heaps (not yet due, by
+// runAt; due, best first as compareDue orders them) and the entries of
+// partitions this peer does not hold, parked by partition. Each task has at
+// most one live entry (a newer put supersedes the older, which is dropped
+// lazily when it surfaces), so a start costs O(log n) instead of a scan of
+// every open record. Pure: the caller says what is held, running and current.
+import { compareDue } from './pick.js'
+import type { TaskRecord } from './record.js'
+
+/** Parked partitions are looked at again at least this often (a lease can lapse and come back without an event). */
+export const PARKED_RECHECK_MS = 100
+
+interface Entry {
+  record: TaskRecord
+  seq: number
+}
+
+/** What the caller makes of an entry that surfaced: start it, park it (partition not held), wait (not due yet) or drop it. */
+export type Verdict = 'start' | 'park' | 'wait' | 'drop'
+
+export interface TakeContext {
+  /** Wall ms. */
+  now: number
+  /** Monotonic ms, for the recheck of parked partitions. */
+  mono: number
+  holds(partition: number): boolean
+  /** Is the partition this peer's, even if it may not start tasks in it right now (warming, grant about to be renewed)? Parked tasks of such partitions ask for a recheck. */
+  mine?(partition: number): boolean
+  /** The record to judge now: the store's newest copy, or the entry's own when the store has none yet. */
+  current(entry: TaskRecord): TaskRecord | undefined
+  /** Judges a current record: 'start' only if this peer may run it now. */
+  judge(r: TaskRecord): Verdict
+}
+
+/** Could this "any" record run somewhere (pending or running, not deleted)? Others never enter the index. */
+export function indexable(r: TaskRecord): boolean {
+  return r.scope === 'any' && !r.deleted && (r.state === 'pending' || r.state === 'running')
+}
+
+export class DueIndex {
+  private readonly live = new Map<string, number>()
+  private readonly waiting = new Heap<Entry>((a, b) => (a.record.runAt - b.record.runAt) || compareDue(a.record, b.record))
+  private readonly due = new Heap<Entry>((a, b) => compareDue(a.record, b.record))
+  private readonly parked = new Map<number, Entry[]>()
+  private parkedCount = 0
+  private seq = 0
+  private parkedCheckedAt = Number.NEGATIVE_INFINITY
+  private recheck = false
+
+  /** Live entries (tasks indexed). */
+  get size(): number {
+    return this.live.size
+  }
+
+  /** Indexes `r` (replacing its previous entry), or forgets its task if it cannot run. */
+  put(r: TaskRecord): void {
+    if (!indexable(r)) {
+      this.live.delete(r.id)
+      return
+    }
+    const e = { record: r, seq: ++this.seq }
+    this.live.set(r.id, e.seq)
+    this.waiting.push(e)
+  }
+
+  forget(id: string): void {
+    this.live.delete(id)
+  }
+
+  /** Parked partitions may be held now: look at them on the next take. */
+  touch(): void {
+    this.parkedCheckedAt = Number.NEGATIVE_INFINITY
+  }
+
+  /** Up to `slots` records to start now, best first; entries of partitions not held are parked. */
+  take(ctx: TakeContext, slots: number): TaskRecord[] {
+    this.recheck = false
+    if (ctx.mono - this.parkedCheckedAt >= PARKED_RECHECK_MS) this.unpark(ctx)
+    for (let top = this.waiting.peek(); top !== undefined && top.record.runAt <= ctx.now; top = this.waiting.peek()) this.due.push(this.waiting.pop() as Entry)
+    const out: TaskRecord[] = []
+    const later: Entry[] = []
+    while (out.length < slots) {
+      const e = this.due.pop()
+      if (e === undefined) break
+      if (this.live.get(e.record.id) !== e.seq) continue
+      const r = ctx.current(e.record)
+      const verdict = r === undefined ? 'drop' : ctx.judge(r)
+      if (r === undefined || verdict === 'drop') {
+        this.live.delete(e.record.id)
+      } else if (verdict === 'park') {
+        const list = this.parked.get(r.partition) ?? []
+        list.push(r === e.record ? e : { record: r, seq: e.seq })
+        this.parked.set(r.partition, list)
+        this.parkedCount++
+        if (ctx.mine?.(r.partition) === true) this.recheck = true
+      } else if (verdict === 'wait') {
+        later.push(r === e.record ? e : { record: r, seq: e.seq })
+      } else {
+        this.live.delete(e.record.id)
+        out.push(r)
+      }
+    }
+    for (const e of later) this.waiting.push(e)
+    return out
+  }
+
+  /** True when the last take parked tasks of a partition that is this peer's but not startable yet: look again in PARKED_RECHECK_MS. */
+  get wantsRecheck(): boolean {
+    return this.recheck
+  }
+
+  /** The earliest runAt (wall ms) of an entry not yet due. */
+  wakeAt(): number | undefined {
+    return this.waiting.peek()?.record.runAt
+  }
+
+  private unpark(ctx: TakeContext): void {
+    this.parkedCheckedAt = ctx.mono
+    // Parked entries of tasks finished or superseded meanwhile are pruned once they outnumber the live ones.
+    const prune = this.parkedCount > 2 * this.live.size + 64
+    for (const [p, list] of this.parked) {
+      if (ctx.holds(p)) {
+        this.parked.delete(p)
+        this.parkedCount -= list.length
+        for (const e of list) if (this.live.get(e.record.id) === e.seq) this.waiting.push(e)
+      } else if (ctx.mine?.(p) === true) {
+        this.recheck = true
+      } else if (prune) {
+        const kept = list.filter(e => this.live.get(e.record.id) === e.seq)
+        this.parkedCount -= list.length - kept.length
+        if (kept.length === 0) this.parked.delete(p)
+        else this.parked.set(p, kept)
+      }
+    }
+  }
+}
+
+/** A binary min-heap under `less`-style comparator (negative: a first). */
+export class Heap<T> {
+  private readonly items: T[] = []
+
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  get size(): number {
+    return this.items.length
+  }
+
+  peek(): T | undefined {
+    return this.items[0]
+  }
+
+  push(x: T): void {
+    const a = this.items
+    a.push(x)
+    let i = a.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (this.compare(a[i] as T, a[parent] as T) >= 0) break
+      ;[a[i], a[parent]] = [a[parent] as T, a[i] as T]
+      i = parent
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items
+    const top = a[0]
+    const last = a.pop()
+    if (a.length === 0 || last === undefined) return top
+    a[0] = last
+    let i = 0
+    for (;;) {
+      const l = 2 * i + 1
+      const r = l + 1
+      let m = i
+      if (l < a.length && this.compare(a[l] as T, a[m] as T) < 0) m = l
+      if (r < a.length && this.compare(a[r] as T, a[m] as T) < 0) m = r
+      if (m === i) break
+      ;[a[i], a[m]] = [a[m] as T, a[i] as T]
+      i = m
+    }
+    return top
+  }
+}

@@ -1,0 +1,101 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { DueIndex, Heap, PARKED_RECHECK_MS, type TakeContext, type Verdict } from '../../src/tasks/due.js'
+import { pickRunnable, type PickContext } from '../../src/tasks/pick.js'
+import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
+
+const rec = (id: string, o: Partial<TaskRecord> = {}): TaskRecord => ({
+  ...newRecord({ id, name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' }), ...o,
+})
+
+/** A take context like the runner's: the store is `records` (by id), `held` the partitions held. */
+function context(records: Map<string, TaskRecord>, held: Set<number>, now: number, mono = now, running = new Set<string>()): TakeContext {
+  return {
+    now, mono, holds: p => held.has(p),
+    current: r => records.get(r.id) ?? r,
+    judge: (r): Verdict => {
+      if (r.deleted || (r.state !== 'pending' && r.state !== 'running') || running.has(r.id)) return 'drop'
+      if (!held.has(r.partition)) return 'park'
+      return r.runAt > now ? 'wait' : 'start'
+    },
+  }
+}
+
+describe('Heap', () => {
+  it('pops in comparator order', () => {
+    fc.assert(fc.property(fc.array(fc.integer()), (xs) => {
+      const h = new Heap<number>((a, b) => a - b)
+      for (const x of xs) h.push(x)
+      const out: number[] = []
+      for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x)
+      expect(out).toEqual([...xs].sort((a, b) => a - b))
+    }))
+  })
+})
+
+describe('DueIndex', () => {
+  it('starts due tasks best first, waits for later ones and wakes for the earliest', () => {
+    const records = new Map([rec('low', { runAt: 10 }), rec('high', { priority: 5, runAt: 50 }), rec('early', { runAt: 5 }), rec('later', { runAt: 300 }), rec('soon', { runAt: 200 })].map(r => [r.id, r]))
+    const index = new DueIndex()
+    for (const r of records.values()) index.put(r)
+    const held = new Set([0])
+    expect(index.take(context(records, held, 100), 2).map(r => r.id)).toEqual(['high', 'early'])
+    expect(index.take(context(records, held, 100), 10).map(r => r.id)).toEqual(['low'])
+    expect(index.wakeAt()).toBe(200)
+    expect(index.take(context(records, held, 250), 10).map(r => r.id)).toEqual(['soon'])
+  })
+
+  it('parks tasks of partitions not held and returns them once the partition is held', () => {
+    const records = new Map([rec('p1', { partition: 1 }), rec('p0')].map(r => [r.id, r]))
+    const index = new DueIndex()
+    for (const r of records.values()) index.put(r)
+    const held = new Set([0])
+    expect(index.take(context(records, held, 10), 10).map(r => r.id)).toEqual(['p0'])
+    held.add(1)
+    // Not looked at again before the recheck period, unless touched.
+    expect(index.take(context(records, held, 10, 10 + PARKED_RECHECK_MS / 2), 10)).toEqual([])
+    index.touch()
+    expect(index.take(context(records, held, 10, 10 + PARKED_RECHECK_MS / 2), 10).map(r => r.id)).toEqual(['p1'])
+    expect(index.size).toBe(0)
+  })
+
+  it('asks for a recheck while tasks wait in a partition that is this peer\'s but not startable yet', () => {
+    const records = new Map([rec('w', { partition: 1 }), rec('x', { partition: 2 })].map(r => [r.id, r]))
+    const index = new DueIndex()
+    for (const r of records.values()) index.put(r)
+    const ctx = context(records, new Set([0]), 10)
+    expect(index.take({ ...ctx, mine: p => p === 2 }, 10)).toEqual([])
+    expect(index.wantsRecheck).toBe(true)
+    expect(index.take({ ...context(records, new Set([0]), 10, 10 + PARKED_RECHECK_MS), mine: () => false }, 10)).toEqual([])
+    expect(index.wantsRecheck).toBe(false)
+  })
+
+  it('keeps one live entry per task: a newer put replaces the older, a finished one forgets it', () => {
+    const index = new DueIndex()
+    const records = new Map<string, TaskRecord>()
+    index.put(rec('t', { runAt: 0 }))
+    index.put(rec('t', { runAt: 500, version: 2 }))
+    records.set('t', rec('t', { runAt: 500, version: 2 }))
+    expect(index.take(context(records, new Set([0]), 100), 10)).toEqual([])
+    expect(index.wakeAt()).toBe(500)
+    index.put(rec('t', { state: 'done', version: 3 }))
+    expect(index.size).toBe(0)
+    expect(index.take(context(records, new Set([0]), 1_000), 10)).toEqual([])
+  })
+
+  it('starts what the scan of every record (pickRunnable) starts, in the same order', () => {
+    const arb = fc.array(fc.record({
+      priority: fc.integer({ min: 0, max: 3 }), runAt: fc.integer({ min: 0, max: 200 }), partition: fc.integer({ min: 0, max: 3 }),
+      state: fc.constantFrom('pending', 'running', 'done'), deleted: fc.boolean(),
+    }), { maxLength: 40 })
+    fc.assert(fc.property(arb, fc.integer({ min: 0, max: 50 }), (specs, slots) => {
+      const list = specs.map((s, i) => rec(`t${String(i).padStart(3, '0')}`, { ...s, state: s.state as TaskRecord['state'], createdAt: i }))
+      const records = new Map(list.map(r => [r.id, r]))
+      const held = new Set([0, 2])
+      const index = new DueIndex()
+      for (const r of list) index.put(r)
+      const ctx: PickContext = { self: 'a', now: 100, holds: p => held.has(p), running: new Set(), retryOf: () => ({ attempts: 1, backoffMs: 0, backoffFactor: 1 }) }
+      expect(index.take(context(records, held, 100), slots).map(r => r.id)).toEqual(pickRunnable(list, ctx, slots).start.map(r => r.id))
+    }))
+  })
+})
