@@ -14,7 +14,7 @@ const TRACE = process.env.FANOUT_TRACE === '1'
 
 function explain (traces, seen) {
   const enq = new Map(traces.flatMap(t => t.enq))
-  const steps = { enqueueToFirstPush: [], firstToLastPush: [], pushToReceived: [], receivedToStart: [], enqueuerStart: [], enqueueCall: [] }
+  const steps = { enqueueToFirstPush: [], firstToLastPush: [], pushToReceived: [], receivedToStart: [], enqueueCall: [] }
   for (const [id, { t0, resolved }] of enq) {
     steps.enqueueCall.push(resolved - t0)
     const sends = traces.flatMap(t => t.sent.filter(([k]) => k.startsWith(`${id}|`)).map(([k, at]) => ({ to: k.slice(id.length + 1), at })))

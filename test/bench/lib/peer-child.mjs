@@ -38,7 +38,7 @@ const onPush = pushHandlers?.get('tasks/push')
 if (onPush !== undefined) {
   pushHandlers.set('tasks/push', (from, body) => {
     const t = nowMs()
-    for (const r of body?.records ?? []) if (!trace.recv.has(r.id)) trace.recv.set(r.id, t)
+    if (trace.on) for (const r of body?.records ?? []) if (!trace.recv.has(r.id)) trace.recv.set(r.id, t)
     return onPush(from, body)
   })
 }
@@ -48,7 +48,7 @@ for (const method of ['send', 'request']) {
   messenger[method] = (to, channel, ...rest) => {
     sent.set(channel, (sent.get(channel) ?? 0) + 1)
     const body = rest[0]
-    if (channel === 'tasks/push') for (const r of body?.records ?? []) trace.sent.set(`${r.id}|${to}`, nowMs())
+    if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) trace.sent.set(`${r.id}|${to}`, nowMs())
     if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
     // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
     if (body?.t === 'accepted') for (const r of body.rs) if (r.r !== 'ok') sentLease.set(`accepted:${r.r}`, (sentLease.get(`accepted:${r.r}`) ?? 0) + 1)
@@ -103,7 +103,7 @@ serve({
   enqueueTimed: async ({ name }) => {
     const t0 = nowMs()
     const id = await peer.tasks.enqueue(name, { t0 })
-    trace.enq.set(id, { t0, resolved: nowMs() })
+    if (trace.on) trace.enq.set(id, { t0, resolved: nowMs() })
     return id
   },
   traceReset: async () => {
@@ -112,7 +112,7 @@ serve({
       trace.session = new Session(); trace.session.connect()
       await trace.session.post('Profiler.enable'); await trace.session.post('Profiler.start')
     }
-    trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
+    trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
     trace.eld.disable(); trace.eld.reset(); trace.eld.enable()
     return true
