@@ -9,6 +9,7 @@ import { START_HELP } from './start-help.js'
 import { statusCommand, STATUS_HELP } from './status.js'
 import { tasksCommand, tasksHelp } from './tasks.js'
 import { CommandError, UsageError } from './usage.js'
+import { applyV8Flags } from './v8-flags.js'
 
 export const HELP = `troupe: a brokerless actor cluster runtime
 
@@ -33,7 +34,8 @@ interface Command { help: string | ((argv: string[]) => string), run: (argv: str
 
 const COMMANDS = new Map<string, Command>([
   // Loaded on use: it brings libp2p, which the other commands do not need.
-  ['start', { help: START_HELP, run: async argv => (await import('./start.js')).startCommand(argv) }],
+  // The V8 flags go first, so the heap the peer's modules fill is shaped by them.
+  ['start', { help: START_HELP, run: async argv => { applyV8Flags(); return (await import('./start.js')).startCommand(argv) } }],
   ['status', { help: STATUS_HELP, run: statusCommand }],
   ['enqueue', { help: ENQUEUE_HELP, run: enqueueCommand }],
   ['tasks', { help: tasksHelp, run: tasksCommand }],

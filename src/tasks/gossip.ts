@@ -3,7 +3,12 @@
 // gossipMessagesPerSecond (gossipsub drops bursts; see the anchors). The
 // queue is bounded: past it the oldest records are dropped, because gossip is
 // only the fast path and sync delivers whatever it misses.
-import type { Timers, TimerHandle } from '../util/clock.js'
+// A record pushed `lazy` (one that already went to every member by the direct
+// push, or an "all" task's attempt, which only informs) waits up to
+// gossipLazyMs, and rides along earlier with any message that goes out
+// meanwhile: every gossip message costs each other peer a signature check, so
+// a peer's attempts of many "all" tasks share one message instead of two each.
+import type { Clock, Timers, TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskPubSub } from './bus.js'
 import { pack } from 'msgpackr'
@@ -13,6 +18,8 @@ import type { TaskRecord } from './record.js'
 export interface GossipOutInit {
   topic: string
   coalesceMs: number
+  /** How long a lazy record may wait for company (>= coalesceMs). */
+  lazyMs: number
   bytesMax: number
   messagesPerSecond: number
   queueMax: number
@@ -27,13 +34,19 @@ export class GossipOut {
   dropped = 0
   sent = 0
   private readonly queue = new Map<string, TaskRecord>()
-  private timer: TimerHandle | undefined
+  /** When the queue must go out at the latest (monotonic ms); undefined when empty. */
+  private dueAt: number | undefined
+  private timer: { handle: TimerHandle, at: number } | undefined
+  /** No publish before this (the pace). */
+  private notBefore = 0
+  private publishing = false
   private stopped = false
 
-  constructor(private readonly pubsub: TaskPubSub, private readonly timers: Timers, private readonly logger: Logger, private readonly init: GossipOutInit) {}
+  constructor(private readonly pubsub: TaskPubSub, private readonly timers: Timers, private readonly clock: Clock, private readonly logger: Logger, private readonly init: GossipOutInit) {}
 
-  push(records: readonly TaskRecord[]): void {
-    if (this.stopped) return
+  /** Queues records; `lazy` ones may wait gossipLazyMs (a newer copy of a queued record keeps the earlier deadline). */
+  push(records: readonly TaskRecord[], lazy = false): void {
+    if (this.stopped || records.length === 0) return
     for (const r of records) {
       this.queue.delete(r.id)
       this.queue.set(r.id, r)
@@ -43,27 +56,43 @@ export class GossipOut {
       this.queue.delete(oldest)
       this.dropped++
     }
-    this.schedule(this.init.coalesceMs)
+    const due = this.clock.now() + (lazy ? Math.max(this.init.lazyMs, this.init.coalesceMs) : this.init.coalesceMs)
+    this.dueAt = this.dueAt === undefined ? due : Math.min(this.dueAt, due)
+    this.schedule()
   }
 
   /** Sends what is queued now (ignoring the pace) and stops. */
   async stop(): Promise<void> {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer)
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer.handle)
     this.timer = undefined
-    while (this.queue.size > 0) await this.publishOne()
     this.stopped = true
+    while (this.queue.size > 0) await this.publishOne()
   }
 
-  private schedule(ms: number): void {
-    if (this.timer !== undefined || this.queue.size === 0) return
-    this.timer = this.timers.setTimeout(() => {
+  /** Arms the timer for the queue's deadline, not before the pace allows; a later timer is moved earlier. */
+  private schedule(): void {
+    if (this.stopped || this.publishing || this.dueAt === undefined) return
+    const at = Math.max(this.dueAt, this.notBefore)
+    if (this.timer !== undefined) {
+      if (this.timer.at <= at) return
+      this.timers.clearTimeout(this.timer.handle)
+    }
+    const handle = this.timers.setTimeout(() => {
       this.timer = undefined
-      void this.publishOne().finally(() => this.schedule(1000 / this.init.messagesPerSecond))
-    }, ms)
+      this.publishing = true
+      void this.publishOne().finally(() => {
+        this.publishing = false
+        this.notBefore = this.clock.now() + 1000 / this.init.messagesPerSecond
+        if (this.queue.size === 0) this.dueAt = undefined
+        this.schedule()
+      })
+    }, Math.max(0, at - this.clock.now()))
+    this.timer = { handle, at }
   }
 
-  /** Publishes one message of the oldest queued records, up to the byte cap (one record always goes, whatever its size). */
+  /** Publishes one message of the oldest queued records, lazy ones included, up to the byte cap (one record always goes, whatever its size). */
   private async publishOne(): Promise<void> {
+    this.dueAt = undefined
     const batch: Uint8Array[] = []
     let bytes = ENVELOPE_BYTES
     for (const [id, r] of this.queue) {
@@ -73,6 +102,8 @@ export class GossipOut {
       bytes += packed.length
       this.queue.delete(id)
     }
+    // What did not fit goes next, as soon as the pace allows.
+    if (this.queue.size > 0) this.dueAt = this.clock.now()
     if (batch.length === 0) return
     try {
       const data = encodeGossipPacked(batch)

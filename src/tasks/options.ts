@@ -18,6 +18,8 @@ export interface TaskServiceInit {
   /** How late a peer may still run an "all" task. Default 1 h. */
   allExpiryMs?: number
   gossipCoalesceMs?: number
+  /** How long a record that already went out by direct push, or an "all" task's attempt, may wait to share a gossip message. Default 250. */
+  gossipLazyMs?: number
   gossipBytesMax?: number
   gossipMessagesPerSecond?: number
   gossipQueueMax?: number
@@ -41,6 +43,7 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     collectIntervalMs: init.collectIntervalMs ?? C.COLLECT_INTERVAL_MS,
     allExpiryMs: init.allExpiryMs ?? C.ALL_EXPIRY_MS,
     gossipCoalesceMs: init.gossipCoalesceMs ?? C.GOSSIP_COALESCE_MS,
+    gossipLazyMs: init.gossipLazyMs ?? C.GOSSIP_LAZY_MS,
     gossipBytesMax: init.gossipBytesMax ?? C.GOSSIP_BYTES_MAX,
     gossipMessagesPerSecond: init.gossipMessagesPerSecond ?? C.GOSSIP_MESSAGES_PER_SECOND,
     gossipQueueMax: init.gossipQueueMax ?? C.GOSSIP_QUEUE_MAX,
@@ -50,7 +53,7 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
   }
   for (const [k, v] of Object.entries(limits)) {
-    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs'
+    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs'
     if (!(Number.isFinite(v) && (zeroOk ? v >= 0 : v > 0))) throw new ConfigError(`tasks: ${k} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${v}`)
   }
   if (!Number.isInteger(limits.concurrency)) throw new ConfigError(`tasks: concurrency must be an integer, got ${limits.concurrency}`)

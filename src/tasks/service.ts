@@ -89,8 +89,8 @@ export class TaskService {
     this.definitions = indexDefinitions(definitions, this.limits)
     this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
     const l = this.limits
-    this.gossip = new GossipOut(c.pubsub, c.timers, this.logger, {
-      topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
+    this.gossip = new GossipOut(c.pubsub, c.timers, c.clock, this.logger, {
+      topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
       onPublished: bytes => meter.gossip('out', bytes),
     })
     this.inbound = new GossipIn({
@@ -101,7 +101,9 @@ export class TaskService {
     this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
-      self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs, spread: (rs) => this.gossip.push(rs),
+      // An "all" task's attempts only inform the others (each peer runs it on its own): they ride in lazy gossip.
+      self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
+      spread: (rs) => { for (const r of rs) this.gossip.push([r], r.scope === 'all') },
       context: c.context, meter,
     })
     this.periodic = new Periodic({
@@ -231,16 +233,23 @@ export class TaskService {
         deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
       })
     }))
-    // A task of a partition held here may start before the local commit (the call is not acked until it is durable anyway).
-    this.runner.offer([...fresh.values()].map(f => f.record).filter(r => r.scope === 'any'))
-    const created = await this.tasks.create([...fresh.values()].map(f => f.record))
+    const records = [...fresh.values()].map(f => f.record)
+    const creating = this.tasks.create(records)
+    // Both start before the local commit (the call is not acked until the tasks are durable anyway): an "any" task of
+    // a partition held here, and a new "all" task with a random id (no other enqueue can name it), which also goes to
+    // every member at once, each starting it on arrival. Ones with a key wait for the commit, which tells whether
+    // the key already names a task (whose stored input wins).
+    const early = records.filter(r => r.scope === 'all' && r.idempotencyKey === undefined)
+    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
+    if (early.length > 0) for (const send of pushToMembers(this.pushDeps, early, this.scope.signal)) this.track(send)
+    const created = await creating
     const spread: TaskRecord[] = []
     for (const { after } of created) {
       if (after === undefined) continue
       this.meter.task(after.name, 'enqueued')
       spread.push(after)
     }
-    if (spread.length > 0) this.spreadNew(spread)
+    if (spread.length > 0) this.spreadNew(spread, new Set(early.map(r => r.id)))
     const results = await settled
     if (results.length === 1 && results[0]?.status === 'rejected') throw results[0].reason
     const unique = [...fresh.keys()]
@@ -297,8 +306,8 @@ export class TaskService {
     const change = await this.tasks.update(id, cur => cur !== undefined && allowed(cur) ? next(cur, { self: this.c.self, now: this.c.clock.wallNow() }) : undefined)
     const record = change?.after
     if (record === undefined) throw new TaskStateError(`task ${id} changed meanwhile: ${refusal}`)
-    this.gossip.push([record])
-    // Control changes also go straight to every member: a cancel should not wait for gossip or sync.
+    this.gossip.push([record], true)
+    // Control changes also go straight to every member: a cancel should not wait for gossip or sync (gossip is the lazy repair).
     for (const send of pushToMembers(this.pushDeps, [record], this.scope.signal)) this.track(send)
     return record
   }
@@ -320,11 +329,17 @@ export class TaskService {
     this.track(this.tasks.merge(records, this.limits.retentionMs))
   }
 
-  /** A record created here: gossiped, and an "all" task also pushed straight to every live member (gossip and sync repair a lost push). */
-  private spreadNew(records: TaskRecord[]): void {
-    this.gossip.push(records)
+  /**
+   * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
+   * gossiped lazily, as repair; an "any" task is gossiped at once. Sync repairs whatever both lose.
+   */
+  private spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
-    if (all.length > 0) for (const send of pushToMembers(this.pushDeps, all, this.scope.signal)) this.track(send)
+    const any = records.filter(r => r.scope !== 'all')
+    this.gossip.push(any)
+    this.gossip.push(all, true)
+    const toPush = all.filter(r => !pushed.has(r.id))
+    if (toPush.length > 0) for (const send of pushToMembers(this.pushDeps, toPush, this.scope.signal)) this.track(send)
   }
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */

@@ -9,6 +9,45 @@ import { nowMs, percentile, sleep } from './lib/stats.mjs'
 
 const SIZES = (process.env.FANOUT_PEERS ?? '3,5,10').split(',').map(Number)
 const SAMPLES = envInt('FANOUT_SAMPLES', 100)
+/** FANOUT_TRACE=1: per-step times of each sample (enqueue -> push sent -> push received -> handler start) and each peer's CPU, event-loop delay and gossip messages in the window. */
+const TRACE = process.env.FANOUT_TRACE === '1'
+
+function explain (traces, seen) {
+  const enq = new Map(traces.flatMap(t => t.enq))
+  const steps = { enqueueToFirstPush: [], firstToLastPush: [], pushToReceived: [], receivedToStart: [], enqueueCall: [] }
+  for (const [id, { t0, resolved }] of enq) {
+    steps.enqueueCall.push(resolved - t0)
+    const sends = traces.flatMap(t => t.sent.filter(([k]) => k.startsWith(`${id}|`)).map(([k, at]) => ({ to: k.slice(id.length + 1), at })))
+    if (sends.length > 0) {
+      const first = Math.min(...sends.map(s => s.at)); const lastSend = Math.max(...sends.map(s => s.at))
+      steps.enqueueToFirstPush.push(first - t0); steps.firstToLastPush.push(lastSend - first)
+    }
+    for (const t of traces) {
+      const recv = new Map(t.recv).get(id)
+      const send = sends.find(s => s.to === t.id)
+      if (recv !== undefined && send !== undefined) steps.pushToReceived.push(recv - send.at)
+    }
+  }
+  // Handler starts: t0 + ms per peer; which peer is unknown from `seen`, so received->start uses each peer's received time and the nearest start.
+  for (const t of traces) {
+    for (const [id, recvAt] of t.recv) {
+      const e = enq.get(id); const ms = seen.get(id)
+      if (e === undefined || ms === undefined) continue
+      const starts = ms.map(m => e.t0 + m).filter(s => s >= recvAt - 0.01)
+      if (starts.length) steps.receivedToStart.push(Math.min(...starts) - recvAt)
+    }
+  }
+  const fmt = xs => xs.length ? `p50 ${percentile(xs, 50).toFixed(1)} / p99 ${percentile(xs, 99).toFixed(1)} ms` : 'n/a'
+  for (const [k, xs] of Object.entries(steps)) console.log(`  ${k.padEnd(20)} ${fmt(xs)} (${xs.length})`)
+  const tasks = enq.size || 1
+  for (const t of traces) {
+    console.log(`  peer ${t.id.slice(-6)}: cpu ${(t.cpuMs / t.wallMs * 100).toFixed(0)}% (${(t.cpuMs / tasks).toFixed(1)} ms/task), loop delay p50 ${t.eld.p50.toFixed(1)} p99 ${t.eld.p99.toFixed(1)} max ${t.eld.max.toFixed(1)} ms, gossip out ${(t.gossipSent / tasks).toFixed(2)} msg/task`)
+  }
+  const sum = (f) => traces.reduce((a, t) => a + f(t), 0)
+  const out = { steps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: percentile(xs, 99) }])), cpuMsPerTask: sum(t => t.cpuMs) / tasks, gossipPerTask: sum(t => t.gossipSent) / tasks }
+  console.log(`  cluster: ${out.cpuMsPerTask.toFixed(1)} cpu-ms per task (all peers), ${out.gossipPerTask.toFixed(1)} gossip messages per task`)
+  return out
+}
 watchdog(SIZES.length * (120_000 + SAMPLES * 6_000), 'fanout')
 
 const rows = []
@@ -33,6 +72,14 @@ for (const n of SIZES) {
     return ms.length < n ? { missing: n - ms.length } : { last: Math.max(...ms), first: Math.min(...ms) }
   }
   for (let i = 0; i < 10; i++) await one(i) // warmup
+  if (TRACE) {
+    // What the peers burn with no task: membership, leases, sync.
+    await Promise.all(cluster.peers.map(p => p.call('traceReset')))
+    await sleep(3_000)
+    const idle = await Promise.all(cluster.peers.map(p => p.call('trace')))
+    console.log(`  idle: cpu ${idle.map(t => (t.cpuMs / t.wallMs * 100).toFixed(0)).join(' ')} % per peer, loop delay p99 ${idle.map(t => t.eld.p99.toFixed(0)).join(' ')} ms`)
+    await Promise.all(cluster.peers.map(p => p.call('traceReset')))
+  }
   const last = []; let missing = 0
   for (let i = 0; i < SAMPLES; i++) {
     const r = await one(i)
@@ -42,6 +89,7 @@ for (const n of SIZES) {
   const row = { peers: n, samples: last.length, missing, formedMs: cluster.formedMs, p50: percentile(last, 50), p99: percentile(last, 99), max: Math.max(...last) }
   rows.push(row)
   console.log(`${n} peers (formed in ${(cluster.formedMs / 1000).toFixed(1)} s): every peer started in p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(2)} ms; ${missing} peer-runs missing after 5 s`)
+  if (TRACE) row.trace = explain(await Promise.all(cluster.peers.map(p => p.call('trace'))), seen)
   await cluster.stop()
 }
 writeResult('fanout', { samples: SAMPLES, rows })

@@ -83,6 +83,7 @@ function sections () {
     out.push(`### 5. Memory (one peer via \`node dist/cli/main.js start\`, its own process; ${m.at})`, '',
       '| state | RSS |', '|---|---|',
       `| idle | ${fmt(m.idleMb, 1)} MB |`,
+      ...(m.idleSmallMb === undefined ? [] : [`| idle, with \`TROUPE_V8_FLAGS=${m.smallFlags}\` (optional; costs CPU, see docs/limits.md) | ${fmt(m.idleSmallMb, 1)} MB |`]),
       `| ${fmt(m.pending)} pending tasks (delayed 1 h, enqueued over HTTP at ${fmt(m.enqueuePerSec)}/s${m.pending < m.pendingTarget ? `; the time budget stopped it short of ${fmt(m.pendingTarget)}` : ''}) | ${fmt(m.loadedMb, 1)} MB |`, '')
     targets.push(['memory: idle RSS <= 80 MB', `${fmt(m.idleMb, 1)} MB`, m.idleMb <= 80])
   }

@@ -24,7 +24,7 @@ describe('outbound gossip', () => {
   it('coalesces records into messages under the byte cap, at the configured pace', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, silentLogger, { topic: 't', coalesceMs: 10_000, bytesMax: 4096, messagesPerSecond: 0.001, queueMax: 1000 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 10_000, lazyMs: 10_000, bytesMax: 4096, messagesPerSecond: 0.001, queueMax: 1000 })
     out.push(Array.from({ length: 100 }, (_, i) => rec(i, 100)))
     out.push([rec(0, 100)]) // a newer copy replaces the queued one
     await settle()
@@ -47,10 +47,33 @@ describe('outbound gossip', () => {
   it('drops the oldest records beyond the queue bound (sync repairs them)', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, silentLogger, { topic: 't', coalesceMs: 1, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 10 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 1, lazyMs: 1, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 10 })
     out.push(Array.from({ length: 25 }, (_, i) => rec(i)))
     expect(out.dropped).toBe(15)
     await out.stop()
     expect(messages.flat().map(r => r.id)).toEqual(Array.from({ length: 10 }, (_, i) => `t${i + 15}`))
+  })
+
+  it('holds lazy records up to lazyMs and sends them along with the next eager message', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    out.push([rec(1), rec(2)], true)
+    clock.advance(500)
+    await settle()
+    expect(messages).toHaveLength(0)
+    out.push([rec(3)]) // eager: goes within coalesceMs, and takes the lazy ones with it
+    clock.advance(5)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t1', 't2', 't3']])
+    out.push([rec(4)], true)
+    out.push([rec(5)], true)
+    clock.advance(999)
+    await settle()
+    expect(messages).toHaveLength(1)
+    clock.advance(1)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t1', 't2', 't3'], ['t4', 't5']])
+    await out.stop()
   })
 })

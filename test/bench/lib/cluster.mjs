@@ -10,6 +10,12 @@ import { nowMs, sleep } from './stats.mjs'
 
 const CHILD = fileURLToPath(new URL('./peer-child.mjs', import.meta.url))
 const COMPAT = fileURLToPath(new URL('../../../dist/compat.js', import.meta.url))
+const V8 = await import(new URL('../../../dist/cli/v8-flags.js', import.meta.url).href).catch(() => undefined)
+/**
+ * The V8 flags `troupe start` sets in its own process (src/cli/v8-flags.ts; TROUPE_V8_FLAGS overrides, empty = none):
+ * every bench peer gets them too, on its command line, so their cost shows in the speed pairs.
+ */
+export const PEER_V8_FLAGS = (process.env.TROUPE_V8_FLAGS ?? V8?.DEFAULT_V8_FLAGS ?? '').split(' ').filter(Boolean)
 
 export const PARTITIONS = 64
 export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
@@ -19,7 +25,7 @@ export async function startPeer ({ seeds = [], http = false, tasks = {}, lease =
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'troupe-bench-'))
   const h = await startChild(CHILD, {
     // BENCH_PROF=<dir>: each peer writes a V8 CPU profile there when it stops.
-    execArgv: ['--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+    execArgv: [...PEER_V8_FLAGS, '--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
     env: { BENCH_PEER: JSON.stringify({ seeds, dataDir: dir, http, lease, membership: MEMBERSHIP, tasks }) },
   })
   h.dataDir = dir

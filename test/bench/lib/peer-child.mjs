@@ -1,6 +1,9 @@
 /* global process */
 // One Troupe peer in its own process, driven by the parent over IPC.
 // Env BENCH_PEER: JSON { seeds, dataDir, http, lease, membership, tasks }.
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createPeer, silentLogger } from '../../../dist/index.js'
 import { app, ran } from './app.mjs'
 import { serve } from './proc.mjs'
@@ -25,11 +28,27 @@ const sent = new Map()
 /** Lease messages by type (`propose`, `accepted`, ...), and refused entries in `accepted` (`accepted:nack`, ...). */
 const sentLease = new Map()
 const messenger = peer.messenger
+// FANOUT_TRACE: per-task timestamps of the direct push ("<id>|<to>" -> sent,
+// id -> received here), enqueue calls, and this process's CPU and event-loop
+// delay since the last traceReset. The handler table is private to the
+// messenger; the bench wraps the registered push handler, not the source.
+const trace = { sent: new Map(), recv: new Map(), enq: new Map(), cpu: process.cpuUsage(), eld: monitorEventLoopDelay({ resolution: 5 }), gossip0: 0 }
+const pushHandlers = messenger.handlers?.messages
+const onPush = pushHandlers?.get('tasks/push')
+if (onPush !== undefined) {
+  pushHandlers.set('tasks/push', (from, body) => {
+    const t = nowMs()
+    if (trace.on) for (const r of body?.records ?? []) if (!trace.recv.has(r.id)) trace.recv.set(r.id, t)
+    return onPush(from, body)
+  })
+}
+const gossipSent = () => peer.tasks?.gossip?.sent ?? 0
 for (const method of ['send', 'request']) {
   const original = messenger[method].bind(messenger)
   messenger[method] = (to, channel, ...rest) => {
     sent.set(channel, (sent.get(channel) ?? 0) + 1)
     const body = rest[0]
+    if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) trace.sent.set(`${r.id}|${to}`, nowMs())
     if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
     // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
     if (body?.t === 'accepted') for (const r of body.rs) if (r.r !== 'ok') sentLease.set(`accepted:${r.r}`, (sentLease.get(`accepted:${r.r}`) ?? 0) + 1)
@@ -81,7 +100,37 @@ serve({
   },
   enqueueMany,
   enqueueBulk,
-  enqueueTimed: async ({ name }) => peer.tasks.enqueue(name, { t0: nowMs() }),
+  enqueueTimed: async ({ name }) => {
+    const t0 = nowMs()
+    const id = await peer.tasks.enqueue(name, { t0 })
+    if (trace.on) trace.enq.set(id, { t0, resolved: nowMs() })
+    return id
+  },
+  traceReset: async () => {
+    // FANOUT_PROF=<dir>: a CPU profile of this peer over the traced window only (written by `trace`).
+    if (process.env.FANOUT_PROF && trace.session === undefined) {
+      trace.session = new Session(); trace.session.connect()
+      await trace.session.post('Profiler.enable'); await trace.session.post('Profiler.start')
+    }
+    trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
+    trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
+    trace.eld.disable(); trace.eld.reset(); trace.eld.enable()
+    return true
+  },
+  trace: async () => {
+    if (trace.session !== undefined) {
+      const { profile } = await trace.session.post('Profiler.stop')
+      writeFileSync(`${process.env.FANOUT_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.windows = (trace.windows ?? 0) + 1}.cpuprofile`, JSON.stringify(profile))
+      trace.session.disconnect(); trace.session = undefined
+    }
+    const cpu = process.cpuUsage(trace.cpu)
+    const ms = x => x / 1e6
+    return {
+      id: peer.id, wallMs: nowMs() - trace.t0, cpuMs: (cpu.user + cpu.system) / 1000, gossipSent: gossipSent() - trace.gossip0,
+      eld: { p50: ms(trace.eld.percentile(50)), p99: ms(trace.eld.percentile(99)), max: ms(trace.eld.max) },
+      sent: [...trace.sent], recv: [...trace.recv], enq: [...trace.enq],
+    }
+  },
   ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),
   ranIds: () => [...ran.entries()],
   resetRan: () => { ran.clear(); return true },
