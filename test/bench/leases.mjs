@@ -11,7 +11,7 @@
 //   4. crash: SIGKILL another peer, time until its partitions are acquired
 //      elsewhere (first and last), and the rounds of that window.
 // The restarted peer and the victim rotate. Every phase is bounded in time.
-import { LEASE, startCluster, startPeer } from './lib/cluster.mjs'
+import { LEASE, MEMBERSHIP, startCluster, startPeer } from './lib/cluster.mjs'
 import { watchdog } from './lib/proc.mjs'
 import { diff, scrape, sum } from './lib/prom.mjs'
 import { envInt, writeResult } from './lib/results.mjs'
@@ -78,7 +78,7 @@ for (let r = 0; r < ROUNDS; r++) {
   const t0 = nowMs()
   let cluster
   try {
-    cluster = await startCluster(N, { http: true, lease })
+    cluster = await startCluster(N, { http: true, lease, membership: MEMBERSHIP })
   } catch (err) {
     runs.push({ error: String(err?.message ?? err) })
     console.log(`round ${r + 1}: ${runs.at(-1).error}`)
@@ -118,7 +118,7 @@ for (let r = 0; r < ROUNDS; r++) {
     const k = (r + 1) % N
     const churn0 = await scrapeAll(peers); const cfg0 = await cfgOf(peers); const tc0 = nowMs()
     await peers[k].stop()
-    peers[k] = await startPeer({ seeds: [peers[k === 0 ? 1 : 0].ready.multiaddr], http: true, lease, dataDir: peers[k].dataDir })
+    peers[k] = await startPeer({ seeds: [peers[k === 0 ? 1 : 0].ready.multiaddr], http: true, lease, membership: MEMBERSHIP, dataDir: peers[k].dataDir })
     const churned = await settle(peers, tc0)
     run.churn = { restarted: k, ...phase(sum(churned.scrapes.map((s, i) => i === k ? s : diff(s, churn0[i]))), churned.t - tc0), configs: churned.cfg - cfg0 }
 

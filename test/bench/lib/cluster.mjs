@@ -1,6 +1,7 @@
 /* global process, URL */
 // N Troupe peers, each in its own process, seeded from the first, with the
-// fast lease and membership timings of test/peer/work.test.ts.
+// shipped lease term and membership intervals (the leases pair: the fast ones
+// of the tests).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,26 +19,36 @@ const V8 = await import(new URL('../../../dist/cli/v8-flags.js', import.meta.url
 export const PEER_V8_FLAGS = (process.env.TROUPE_V8_FLAGS ?? V8?.DEFAULT_V8_FLAGS ?? '').split(' ').filter(Boolean)
 
 export const PARTITIONS = 64
-export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
+/** Fast placement knobs, so a cluster forms in seconds; shared by both timing sets below. */
+const FORMATION = { fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
+/**
+ * The speed pairs run with the shipped lease term and renewal (6 s, every 2 s; src/lease/constants.ts) and the
+ * shipped membership intervals: shorter ones cost idle CPU (10 peers on 2 cores) and make a starved peer lose
+ * its leases, neither of which a production peer pays.
+ */
+export const SPEED_LEASE = { partitions: PARTITIONS, leaseMs: 6_000, renewIntervalMs: 2_000, roundTimeoutMs: 1_000, tickMaxMs: 500, ...FORMATION }
+export const SPEED_MEMBERSHIP = {}
+/** The leases pair measures takeover, so it runs the fast term of the tests (1.5 s) and a fast failure detector. */
+export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, ...FORMATION }
 export const MEMBERSHIP = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }
 
-export async function startPeer ({ seeds = [], http = false, tasks = {}, lease = LEASE, dataDir }) {
+export async function startPeer ({ seeds = [], http = false, tasks = {}, lease = SPEED_LEASE, membership = SPEED_MEMBERSHIP, dataDir }) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'troupe-bench-'))
   const h = await startChild(CHILD, {
     // BENCH_PROF=<dir>: each peer writes a V8 CPU profile there when it stops.
     execArgv: [...PEER_V8_FLAGS, '--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
-    env: { BENCH_PEER: JSON.stringify({ seeds, dataDir: dir, http, lease, membership: MEMBERSHIP, tasks }) },
+    env: { BENCH_PEER: JSON.stringify({ seeds, dataDir: dir, http, lease, membership, tasks }) },
   })
   h.dataDir = dir
   return h
 }
 
 /** Starts n peers and waits (bounded) until every partition is held and every peer sees n alive members. */
-export async function startCluster (n, { http = false, tasks = {}, lease = LEASE, timeoutMs = 60_000 } = {}) {
+export async function startCluster (n, { http = false, tasks = {}, lease = SPEED_LEASE, membership = SPEED_MEMBERSHIP, timeoutMs = 60_000 } = {}) {
   const t0 = nowMs()
-  const peers = [await startPeer({ http, tasks, lease })]
+  const peers = [await startPeer({ http, tasks, lease, membership })]
   const seeds = [peers[0].ready.multiaddr]
-  peers.push(...await Promise.all(Array.from({ length: n - 1 }, () => startPeer({ seeds, http, tasks, lease }))))
+  peers.push(...await Promise.all(Array.from({ length: n - 1 }, () => startPeer({ seeds, http, tasks, lease, membership }))))
   const cluster = {
     peers,
     async stop () {
