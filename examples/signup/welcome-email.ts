@@ -19,7 +19,6 @@ export const welcomeEmail = defineTask({
   retry: { attempts: 5, backoffMs: 1_000 },
   timeoutMs: 15_000,
   run: async (ctx, input) => {
-    const partition = ctx.tasks.get(ctx.taskId)?.partition
     const reply = await sendMail({
       from: 'Troupe <welcome@troupe.example>',
       to: `${input.name} <${input.email}>`,
@@ -28,7 +27,7 @@ export const welcomeEmail = defineTask({
         'Message-ID': `<${ctx.taskId}@troupe.example>`,
         'X-Troupe-Task': ctx.taskId,
         'X-Troupe-Fence': ctx.fence ?? '',
-        'X-Troupe-Partition': partition === undefined ? '' : String(partition),
+        'X-Troupe-Partition': String(ctx.partition),
         'X-Troupe-Peer': ctx.peer.id,
         'X-Troupe-Attempt': String(ctx.attempt),
       },

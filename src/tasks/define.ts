@@ -33,6 +33,12 @@ export interface TaskContextBase {
   readonly attempt: number
   /** The partition's fencing token for "any" tasks: pass it to resources that reject stale writers. */
   readonly fence: string | undefined
+  /**
+   * The lease partition the task belongs to (the fence is per partition: a resource keeps the newest fence
+   * per partition). Read it here rather than from `ctx.tasks.get(ctx.taskId)`: a new task may start on
+   * receipt, before this peer has stored its record.
+   */
+  readonly partition: number
   readonly peer: { readonly id: string }
   /** Fires on timeout, cancellation, partition loss and peer stop; its reason says which. */
   readonly signal: AbortSignal

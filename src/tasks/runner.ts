@@ -387,7 +387,7 @@ export class Runner {
     // The peer's extensions (actor and task senders) arrive through deps.context.
     const ctx = {
       ...this.deps.context?.(),
-      taskId: record.id, name: record.name, fence: attempt.fence, peer: { id: self }, signal,
+      taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self }, signal,
       attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
       logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
     } as TaskContext

@@ -129,7 +129,7 @@ export class CpuPool {
       }, this.graceMs)
     }
     ctx.signal.addEventListener('abort', running.onAbort, { once: true })
-    this.post(slot, { t: 'run', run, task: job.task, input: job.input, ctx: { taskId: ctx.taskId, name: ctx.name, attempt: ctx.attempt, fence: ctx.fence, peer: { id: ctx.peer.id } } })
+    this.post(slot, { t: 'run', run, task: job.task, input: job.input, ctx: { taskId: ctx.taskId, name: ctx.name, attempt: ctx.attempt, fence: ctx.fence, partition: ctx.partition, peer: { id: ctx.peer.id } } })
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {

@@ -11,6 +11,7 @@ export interface RunContext {
   name: string
   attempt: number
   fence: string | undefined
+  partition: number
   peer: { id: string }
 }
 

@@ -4,12 +4,14 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getEntry, type SavedCache } from '../../examples/cache/store.js'
+import { setEnv } from '../helpers/env.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/wait.js'
 import { get, post, startCluster, type Cluster } from './cluster.js'
 
 let cluster: Cluster
 let dir: { path: string, remove: () => Promise<void> }
+let restoreEnv = (): void => {}
 
 async function saved(peerId: string): Promise<SavedCache | undefined> {
   const text = await readFile(join(dir.path, `cache-${peerId}.json`), 'utf8').catch(() => undefined)
@@ -19,14 +21,14 @@ async function saved(peerId: string): Promise<SavedCache | undefined> {
 beforeAll(async () => {
   dir = await tempDir('troupe-cache-')
   // Read when the app loads (the period) and when the task runs (the folder).
-  process.env.CACHE_SAVE_MS = '300'
-  process.env.CACHE_DIR = dir.path
+  restoreEnv = setEnv({ CACHE_SAVE_MS: '300', CACHE_DIR: dir.path })
   cluster = await startCluster('examples/cache')
 }, 60_000)
 
 afterAll(async () => {
   await cluster?.stop()
   await dir?.remove()
+  restoreEnv()
 })
 
 describe('examples/cache', () => {

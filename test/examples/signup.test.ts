@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendMail, SmtpError } from '../../examples/signup/smtp-client.js'
 import { startSmtpSink, type SinkMessage } from '../../examples/signup/smtp-sink.js'
 import { freePort } from '../helpers/ports.js'
+import { setEnv } from '../helpers/env.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/wait.js'
 import { post, startCluster, type Cluster } from './cluster.js'
@@ -14,6 +15,7 @@ import { post, startCluster, type Cluster } from './cluster.js'
 let cluster: Cluster
 let dir: { path: string, remove: () => Promise<void> }
 let mailbox: string
+let restoreEnv = (): void => {}
 
 async function readMailbox(file: string): Promise<SinkMessage[]> {
   const text = await readFile(file, 'utf8').catch(() => '')
@@ -24,15 +26,14 @@ beforeAll(async () => {
   dir = await tempDir('troupe-signup-')
   mailbox = join(dir.path, 'mailbox.jsonl')
   // The app reads these when it loads (the sink) and when the task runs (the port).
-  process.env.SMTP_SINK = '1'
-  process.env.SMTP_PORT = String(await freePort())
-  process.env.SMTP_SINK_FILE = mailbox
+  restoreEnv = setEnv({ SMTP_SINK: '1', SMTP_PORT: String(await freePort()), SMTP_SINK_FILE: mailbox })
   cluster = await startCluster('examples/signup')
 }, 60_000)
 
 afterAll(async () => {
   await cluster?.stop()
   await dir?.remove()
+  restoreEnv()
 })
 
 describe('examples/signup', () => {

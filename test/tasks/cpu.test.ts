@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPeer, defineApp, defineTask, type Peer } from '../../src/index.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { CliPeers, type CliPeer } from '../helpers/cli-peers.js'
+import { setEnv } from '../helpers/env.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/wait.js'
 import { z } from 'zod'
@@ -104,13 +105,19 @@ describe('cpu tasks in an embedded peer', () => {
     const dir = await tempDir()
     remove = dir.remove
     const appModule = fileURLToPath(new URL('../fixtures/cpu-app/index.ts', import.meta.url))
-    process.env.LEDGER_FILE = join(dir.path, 'ledger.jsonl')
-    const { loadApp } = await import('../../src/index.js')
-    const app = await loadApp(fileURLToPath(new URL('../fixtures/cpu-app', import.meta.url)))
-    embedded = await createPeer({ app, appModule, cpuWorkers: 2, http: false, listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, dataDir: dir.path })
-    const id = await embedded.tasks.enqueue('spin', { ms: 5 })
-    await waitFor('the task to be done', () => embedded!.tasks.get(id)?.state === 'done', 20_000)
-    const lines = (await readFile(process.env.LEDGER_FILE, 'utf8')).split('\n').filter(Boolean).map(l => JSON.parse(l) as Entry)
+    const ledgerFile = join(dir.path, 'ledger.jsonl')
+    const restoreEnv = setEnv({ LEDGER_FILE: ledgerFile })
+    let id: string
+    try {
+      const { loadApp } = await import('../../src/index.js')
+      const app = await loadApp(fileURLToPath(new URL('../fixtures/cpu-app', import.meta.url)))
+      embedded = await createPeer({ app, appModule, cpuWorkers: 2, http: false, listen: ['/ip4/127.0.0.1/tcp/0'], logger: silentLogger, dataDir: dir.path })
+      id = await embedded.tasks.enqueue('spin', { ms: 5 })
+      await waitFor('the task to be done', () => embedded!.tasks.get(id)?.state === 'done', 20_000)
+    } finally {
+      restoreEnv()
+    }
+    const lines = (await readFile(ledgerFile, 'utf8')).split('\n').filter(Boolean).map(l => JSON.parse(l) as Entry)
     expect(lines.find(e => e.task === id)?.isMainThread).toBe(false)
   }, 40_000)
 })
