@@ -63,6 +63,8 @@ function sections () {
     for (const [k, v] of Object.entries(t.latency)) out.push(`| ${k === 'troupe' ? 'Troupe' : 'BullMQ'} enqueue -> handler start, idle, ${v.n} single tasks | p50 ${ms(v.p50)}, p99 ${ms(v.p99)}${v.missing ? `; ${v.missing} not started within 5 s` : ''} | | |`)
     out.push(`| double runs | ${t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)} | ${t.bull?.doubles ?? 'n/a'} | |`, '')
     if (t.drainRatio) targets.push(['tasks: drain >= 2x BullMQ', x(t.drainRatio.median), t.drainRatio.median >= 2])
+    const { troupe: lt, bullmq: lb } = t.latency ?? {}
+    if (lt && lb) targets.push(['tasks: enqueue -> start p99 <= BullMQ\'s', `${ms(lt.p99)} vs ${ms(lb.p99)}`, lt.p99 <= lb.p99])
     const doubles = t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)
     targets.push(['tasks: double runs = 0', String(doubles), doubles === 0])
   }
