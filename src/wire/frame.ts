@@ -55,6 +55,26 @@ export function decodeFrame(payload: Uint8Array): Frame {
   return parseFrame(decodeValue(payload))
 }
 
+/**
+ * The id of a request frame whose body could not be decoded (say, a map with
+ * non-string keys), read from the frame's first bytes alone: `[0, id, ...]`
+ * as a msgpack array of 4 with the id as an unsigned integer. Lets the
+ * receiver answer "undecodable" instead of leaving the sender to its
+ * timeout. Undefined for anything else.
+ */
+export function peekRequestId(payload: Uint8Array): number | undefined {
+  if (payload.length < 3 || payload[0] !== 0x94 || payload[1] !== Kind.request) return undefined
+  const tag = payload[2] as number
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
+  let id: number
+  if (tag >= 0x01 && tag <= 0x7f) id = tag
+  else if (tag === 0xcc && payload.length >= 4) id = view.getUint8(3)
+  else if (tag === 0xcd && payload.length >= 5) id = view.getUint16(3)
+  else if (tag === 0xce && payload.length >= 7) id = view.getUint32(3)
+  else return undefined
+  return id >= 1 && id <= REQUEST_ID_MAX ? id : undefined
+}
+
 /** Validates a decoded value as a frame. Throws only ProtocolError, whatever the input. */
 export function parseFrame(value: unknown): Frame {
   if (!Array.isArray(value)) throw new ProtocolError('frame is not an array')

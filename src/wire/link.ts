@@ -11,12 +11,12 @@
 //  - closed: both ends done, or aborted (reset, framing error, close timeout).
 
 import type { Stream } from '@libp2p/interface'
-import { fromErrorShape, UnavailableError } from '../errors.js'
+import { fromErrorShape, ProtocolError, toErrorShape, UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 import type { PeerName } from './messenger.js'
 import { FRAME_HEADER_BYTES, type WireLimits } from './constants.js'
 import { BackpressureError } from './errors.js'
-import { decodeFrame, encodeFrame, type Frame } from './frame.js'
+import { decodeFrame, encodeFrame, peekRequestId, type Frame } from './frame.js'
 import { FrameDecoder } from './framing.js'
 import type { HandlerTable } from './handlers.js'
 import type { WireLogger } from './logger.js'
@@ -146,7 +146,14 @@ export class Link {
     try {
       frame = decodeFrame(payload)
     } catch (err) {
-      this.init.logger.warn('dropped a malformed frame', { from: this.remote, reason: (err as Error).message, bytes: payload.byteLength })
+      const reason = (err as Error).message
+      this.init.logger.warn('dropped a malformed frame', { from: this.remote, reason, bytes: payload.byteLength })
+      const id = peekRequestId(payload)
+      // A request whose body does not decode: its sender learns why now rather than at its timeout.
+      if (id !== undefined && !this.outbox.isEnded) {
+        const refusal = new ProtocolError(`the peer could not decode the request: ${reason}`)
+        this.reply(encodeFrame({ kind: 'response-error', id, error: toErrorShape(refusal) }, this.init.limits.frameBytesMax), 'undecodable')
+      }
       return
     }
     switch (frame.kind) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { ProtocolError, toErrorShape, TimeoutError } from '../../src/errors.js'
 import { encodeValue } from '../../src/wire/codec.js'
 import { PayloadTooLargeError } from '../../src/wire/errors.js'
-import { decodeFrame, encodeFrame, parseFrame, type Frame } from '../../src/wire/frame.js'
+import { decodeFrame, encodeFrame, parseFrame, peekRequestId, type Frame } from '../../src/wire/frame.js'
 import { FRAME_HEADER_BYTES } from '../../src/wire/constants.js'
 
 const roundTrip = (frame: Frame): Frame => decodeFrame(encodeFrame(frame).subarray(FRAME_HEADER_BYTES))
@@ -28,6 +28,23 @@ describe('frames', () => {
     expect(Uint8Array.from(first)).toEqual(copy)
     expect(new DataView(first.buffer, first.byteOffset, first.byteLength).getUint32(0)).toBe(first.byteLength - FRAME_HEADER_BYTES)
     expect(decodeFrame(first.subarray(FRAME_HEADER_BYTES))).toEqual({ kind: 'request', id: 1, channel: 'a', body: { s: 'x'.repeat(100) } })
+  })
+
+  it('name the request id of a request frame from its first bytes, for every id size; nothing for other frames', () => {
+    for (const id of [1, 127, 128, 255, 256, 65_535, 65_536, 0xffff_ffff]) {
+      const frame = encodeFrame({ kind: 'request', id, channel: 'c', body: null }).subarray(FRAME_HEADER_BYTES)
+      expect(peekRequestId(frame)).toBe(id)
+    }
+    for (const frame of [{ kind: 'response-ok', id: 5, body: 1 }, { kind: 'message', channel: 'c', body: 1 }] as Frame[]) {
+      expect(peekRequestId(encodeFrame(frame).subarray(FRAME_HEADER_BYTES))).toBeUndefined()
+    }
+    expect(peekRequestId(encodeValue([0, 0, 'c', null]))).toBeUndefined()
+    expect(peekRequestId(encodeValue([0, -3, 'c', null]))).toBeUndefined()
+    expect(peekRequestId(new Uint8Array([0x94, 0, 0xce]))).toBeUndefined()
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 16 }), bytes => {
+      const id = peekRequestId(bytes)
+      return id === undefined || (Number.isInteger(id) && id >= 1 && id <= 0xffff_ffff)
+    }))
   })
 
   it('round-trip every kind', () => {

@@ -64,6 +64,19 @@ describe('Libp2pMessenger', () => {
     }
   })
 
+  it('answers a request whose body the receiver cannot decode with a ProtocolError at once, and the link stays usable', async () => {
+    const [a, b] = await pair()
+    let called = 0
+    b.m.handle('n', (_f, body) => { called++; return body })
+    // msgpack carries a map with object keys; the receiver decodes maps as objects, so it cannot take this one.
+    const started = performance.now()
+    await expect(a.m.request(b.name, 'n', new Map([[{ k: 1 }, 2]]), { timeoutMs: 20_000 })).rejects.toMatchObject({ name: 'ProtocolError', code: 'ERR_PROTOCOL' })
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(called).toBe(0)
+    expect(b.log.warnings.some(w => w.msg === 'dropped a malformed frame')).toBe(true)
+    expect(await a.m.request(b.name, 'n', 'fine')).toBe('fine')
+  })
+
   it('dials a peer by id when only its address is known', async () => {
     const [a, b] = await Promise.all([side(), side()])
     await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
