@@ -3,19 +3,18 @@
 // Each attempt is written (and spread) before the handler starts and after
 // it ends; the handler's signal fires on timeout, cancellation, partition
 // loss and stop, and the attempt ends at once even if the handler ignores it.
-import { validateInput } from '../app/validate.js'
-import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Clock, TimerHandle, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { PartitionClaims } from './claims.js'
-import type { TaskContext, TaskDefinition } from './define.js'
+import type { TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError, TaskServiceStoppingError } from './errors.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
 import { mergeRecords } from './merge.js'
 import { compareDue, pickRunnable, type PickContext } from './pick.js'
-import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import type { TaskRecord } from './record.js'
 import { START_RECORD_DELAY_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
+import { runAttempt } from './attempt.js'
 import type { Change, TaskStore } from './store.js'
 import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
 
@@ -361,7 +360,7 @@ export class Runner {
     }
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
-    const { outcome, error } = await this.attempt(def, record, attempt, entry.controller)
+    const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.deps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     entry.finishing = true
     const written = !this.unwritten.delete(entry)
@@ -377,48 +376,4 @@ export class Runner {
     if (finished?.after !== undefined) this.deps.spread([finished.after])
     return true
   }
-
-  /** Runs the handler once, racing it against its signal. */
-  private async attempt(def: TaskDefinition, record: TaskRecord, attempt: Attempt, controller: AbortController): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
-    const { timers, logger, self } = this.deps
-    const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? this.deps.taskTimeoutMs
-    const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
-    const signal = controller.signal
-    // The peer's extensions (actor and task senders) arrive through deps.context.
-    const ctx = {
-      ...this.deps.context?.(),
-      taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self }, signal,
-      attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
-      logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
-    } as TaskContext
-    let onAbort: (() => void) | undefined
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason)
-      if (signal.aborted) onAbort()
-      else signal.addEventListener('abort', onAbort, { once: true })
-    })
-    // Never call the handler with a signal that already fired (the partition may go while the attempt is being written).
-    const run = (async () => {
-      const value = await validateInput(def.input, record.input)
-      if (signal.aborted) throw signal.reason
-      return def.run(ctx, value)
-    })()
-    run.catch((err: unknown) => { if (signal.aborted) logger.debug('an aborted task handler ended', { id: record.id, err: String(err) }) })
-    try {
-      await Promise.race([run, aborted])
-      return { outcome: 'ok' }
-    } catch (err) {
-      return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
-    } finally {
-      timers.clearTimeout(timer)
-      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-    }
-  }
-}
-
-function outcomeOf(reason: unknown): AttemptOutcome {
-  if (reason instanceof TimeoutError) return 'timeout'
-  if (reason instanceof TaskCancelledError) return 'cancelled'
-  if (reason instanceof PartitionLostError) return 'lost'
-  return 'aborted'
 }

@@ -1,0 +1,72 @@
+// One attempt of a task's handler: its ctx, its deadline, and a race of the
+// handler against its signal (timeout, cancellation, partition loss, stop).
+// The runner decides what the outcome means for the record.
+
+import { validateInput } from '../app/validate.js'
+import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
+import type { Timers } from '../util/clock.js'
+import type { Logger } from '../util/logger.js'
+import type { TaskContext, TaskDefinition } from './define.js'
+import { PartitionLostError, TaskCancelledError } from './errors.js'
+import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+
+export interface AttemptDeps {
+  timers: Timers
+  logger: Logger
+  self: string
+  taskTimeoutMs: number
+  /** Extra ctx fields (the peer's actor and task senders). */
+  context?: () => object
+}
+
+export interface AttemptRun {
+  def: TaskDefinition
+  record: TaskRecord
+  attempt: Attempt
+  controller: AbortController
+  deps: AttemptDeps
+}
+
+/** Runs the handler once, racing it against its signal; never throws. */
+export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
+  const { timers, logger, self } = deps
+  const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? deps.taskTimeoutMs
+  const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
+  const signal = controller.signal
+  // The peer's extensions (actor and task senders) arrive through deps.context.
+  const ctx = {
+    ...deps.context?.(),
+    taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self }, signal,
+    attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
+    logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
+  } as TaskContext
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  // Never call the handler with a signal that already fired (the partition may go while the attempt is being written).
+  const run = (async () => {
+    const value = await validateInput(def.input, record.input)
+    if (signal.aborted) throw signal.reason
+    return def.run(ctx, value)
+  })()
+  run.catch((err: unknown) => { if (signal.aborted) logger.debug('an aborted task handler ended', { id: record.id, err: String(err) }) })
+  try {
+    await Promise.race([run, aborted])
+    return { outcome: 'ok' }
+  } catch (err) {
+    return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
+  } finally {
+    timers.clearTimeout(timer)
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function outcomeOf(reason: unknown): AttemptOutcome {
+  if (reason instanceof TimeoutError) return 'timeout'
+  if (reason instanceof TaskCancelledError) return 'cancelled'
+  if (reason instanceof PartitionLostError) return 'lost'
+  return 'aborted'
+}
