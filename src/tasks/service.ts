@@ -25,6 +25,7 @@ import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushDeps } from './push.js'
 import { PutBatcher, replicate } from './replicate.js'
 import { TaskStore, type TaskQuery } from './store.js'
+import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncResult } from './sync.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
@@ -76,7 +77,7 @@ export class TaskService {
   private readonly meter: TaskMeter
   private readonly inbound: GossipIn
   private readonly cleanups: Array<() => void> = []
-  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly background: Background
   private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
   private scope = scopeController()
   private readonly warming = new Set<number>()
@@ -85,6 +86,7 @@ export class TaskService {
   constructor(private readonly c: TaskServiceComponents, definitions: readonly TaskDefinition[], init: TaskServiceInit = {}) {
     this.limits = resolveInit(init)
     this.logger = c.logger.child({ component: 'tasks' })
+    this.background = new Background(this.logger)
     const meter = this.meter = c.meter ?? noTaskMeter
     this.definitions = indexDefinitions(definitions, this.limits)
     this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
@@ -143,7 +145,7 @@ export class TaskService {
     const { c } = this
     // A put is acked once flushed to disk, not just committed: the ack is what makes an enqueue durable.
     // A put may carry new tasks for partitions held here: they start on receipt, before this peer's own commit.
-    this.cleanups.push(serveSync(this.syncDeps, (records) => this.guard((async () => {
+    this.cleanups.push(serveSync(this.syncDeps, (records) => this.background.guard((async () => {
       this.runner.offer(records)
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
@@ -183,7 +185,7 @@ export class TaskService {
     this.scope.abort(new UnavailableError('task service stopped'))
     await this.gossip.stop()
     for (const f of this.cleanups.splice(0)) f()
-    await Promise.allSettled([...this.inflight])
+    await this.background.settled()
   }
 
   /**
@@ -241,7 +243,7 @@ export class TaskService {
     // the key already names a task (whose stored input wins).
     const early = records.filter(r => r.scope === 'all' && r.idempotencyKey === undefined)
     this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
-    if (early.length > 0) for (const send of pushToMembers(this.pushDeps, early, this.scope.signal)) this.track(send)
+    if (early.length > 0) this.pushAll(early)
     const created = await creating
     const spread: TaskRecord[] = []
     for (const { after } of created) {
@@ -308,7 +310,7 @@ export class TaskService {
     if (record === undefined) throw new TaskStateError(`task ${id} changed meanwhile: ${refusal}`)
     this.gossip.push([record], true)
     // Control changes also go straight to every member: a cancel should not wait for gossip or sync (gossip is the lazy repair).
-    for (const send of pushToMembers(this.pushDeps, [record], this.scope.signal)) this.track(send)
+    this.pushAll([record])
     return record
   }
 
@@ -326,7 +328,7 @@ export class TaskService {
   /** Records that arrived by push or gossip: "all" tasks this peer may run start at once, and everything is merged. */
   private accept(records: TaskRecord[]): void {
     this.runner.offer(records)
-    this.track(this.tasks.merge(records, this.limits.retentionMs))
+    this.background.track(this.tasks.merge(records, this.limits.retentionMs))
   }
 
   /**
@@ -339,18 +341,18 @@ export class TaskService {
     this.gossip.push(any)
     this.gossip.push(all, true)
     const toPush = all.filter(r => !pushed.has(r.id))
-    if (toPush.length > 0) for (const send of pushToMembers(this.pushDeps, toPush, this.scope.signal)) this.track(send)
+    if (toPush.length > 0) this.pushAll(toPush)
   }
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */
   catchUp(peer: string): void {
-    if (this.state === 'started' && peer !== this.c.self) this.track(this.syncOne(peer))
+    if (this.state === 'started' && peer !== this.c.self) this.background.track(this.syncOne(peer))
   }
 
   private syncRandom(): void {
     const others = this.c.members().filter(p => p !== this.c.self)
     const peer = others[Math.floor(this.c.random.next() * others.length)]
-    if (peer !== undefined) this.track(this.syncOne(peer))
+    if (peer !== undefined) this.background.track(this.syncOne(peer))
   }
 
   /**
@@ -367,7 +369,7 @@ export class TaskService {
       const release = (): void => this.runner.release(partitions)
       const fallback = this.c.timers.setTimeout(release, this.limits.handoverSyncMs)
       const round = this.c.members().filter(p => p !== this.c.self).map(peer => this.syncOne(peer))
-      this.track(Promise.allSettled(round).then(() => { this.c.timers.clearTimeout(fallback); release() }))
+      this.background.track(Promise.allSettled(round).then(() => { this.c.timers.clearTimeout(fallback); release() }))
     }, SYNC_ALL_DEBOUNCE_MS))
   }
 
@@ -381,7 +383,7 @@ export class TaskService {
   }
 
   private collect(): void {
-    this.track(this.tasks.collect(this.limits.retentionMs).then(n => { if (n > 0) this.logger.debug('collected finished tasks', { count: n }) }))
+    this.background.track(this.tasks.collect(this.limits.retentionMs).then(n => { if (n > 0) this.logger.debug('collected finished tasks', { count: n }) }))
   }
 
   private arm(name: 'sync' | 'collect', everyMs: number, fn: () => void): void {
@@ -392,17 +394,9 @@ export class TaskService {
     }, everyMs))
   }
 
-  /** Work whose caller handles its errors; stop still waits for it, so the store is not closed under it. */
-  private guard<T>(p: Promise<T>): Promise<T> {
-    const settled = p.then(() => undefined, () => undefined).finally(() => this.inflight.delete(settled))
-    this.inflight.add(settled)
-    return p
-  }
-
-  private track(p: Promise<unknown>): void {
-    const tracked = p.catch((err: unknown) => this.logger.warn('task plane background work failed', { err: (err as Error).message }))
-      .finally(() => this.inflight.delete(tracked))
-    this.inflight.add(tracked)
+  /** Sends records straight to every member, one way (gossip and sync repair a lost push). */
+  private pushAll(records: TaskRecord[]): void {
+    for (const send of pushToMembers(this.pushDeps, records, this.scope.signal)) this.background.track(send)
   }
 
   private checkStarted(): void {
