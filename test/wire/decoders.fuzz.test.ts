@@ -271,13 +271,16 @@ const digest = fc.record({ counts: fc.array(fc.nat(), { minLength: P, maxLength:
 
 // ---- the decoders of bodies ----------------------------------------------------------------------------------------
 
-interface BodyDecoder {
+/** A decoder of what a peer sends (`In`: a decoded body, or raw bytes), with the errors it may refuse with. */
+interface Decoder<In> {
   name: string
   valid: fc.Arbitrary<unknown>
-  decode: (body: unknown) => unknown
+  decode: (input: In) => unknown
   refusals: ErrorClass[]
   reason?: (value: unknown) => string | undefined
 }
+
+type BodyDecoder = Decoder<unknown>
 
 const bodyDecoders: BodyDecoder[] = [
   {
@@ -356,13 +359,7 @@ describe.each(bodyDecoders)('$name', (d) => {
 
 // ---- the decoders of bytes -----------------------------------------------------------------------------------------
 
-interface ByteDecoder {
-  name: string
-  valid: fc.Arbitrary<unknown>
-  decode: (bytes: Uint8Array) => unknown
-  refusals: ErrorClass[]
-  reason?: (value: unknown) => string | undefined
-}
+type ByteDecoder = Decoder<Uint8Array>
 
 const members = { partitions: P, members: () => ['a', 'b'] }
 const verdictReason = (v: unknown): string | undefined => {
