@@ -86,10 +86,23 @@ export const SYNC_INTERVAL_MS = 15_000
  */
 export const HANDOVER_SYNC_MS = 1_000
 
-/** Records per sync page; with records of a few hundred bytes a page stays far below the 4 MiB frame. */
+/** Messenger channel of a sync's second step: the ids and fingerprints of the buckets of a partition that differ. */
+export const CHANNEL_SUMMARY = 'tasks/summary'
+/**
+ * Buckets per partition: a partition's digest is kept per bucket too (by a
+ * hash of the id), so a sync looks at the ids of the buckets that differ, not
+ * at every id of the partition. A bucket's ids travel in one reply: with ids of
+ * at most 40 characters (ours) a bucket fits the 4 MiB frame up to ~90,000
+ * records, so a partition up to ~5.7 million.
+ */
+export const SYNC_BUCKETS = 64
+/** Ids (with their fingerprints) per summary reply; whole buckets are sent until this many, and at least one. */
+export const SYNC_SUMMARY_IDS = 5_000
+/** Records per sync pull and push request (and ids asked for per pull). */
 export const SYNC_PAGE_RECORDS = 500
-
-/** Pages pulled from one peer for one partition in one sync (10,000 x 500 records): a peer that keeps answering `next` cannot hold the loop forever. */
+/** Encoded bytes of records per sync pull reply and push request (at least one record goes): large inputs split a page. */
+export const SYNC_REQUEST_BYTES = 1024 * 1024
+/** Requests one sync makes for one partition (summary pages and pulls): a peer that keeps answering with more cannot hold the loop forever. */
 export const SYNC_PAGES_MAX = 10_000
 
 /** Retry backoff factor when a definition gives none. */

@@ -114,7 +114,7 @@ export class TaskService {
     })
     this.pushDeps = { messenger: c.messenger, logger: this.logger, self: c.self, members: c.members, partitions: c.claims.partitions }
     this.syncDeps = {
-      store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions,
+      store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions, partitionOf: id => c.claims.partitionOf(id),
       pageRecords: l.syncPageRecords, retentionMs: l.retentionMs, timeoutMs: l.enqueueTimeoutMs,
     }
   }

@@ -6,7 +6,8 @@
 // same transaction callback as the write they reflect.
 import type { Database } from 'lmdb'
 import type { Store } from '../store/store.js'
-import { Digest, fingerprint } from './digest.js'
+import { SYNC_BUCKETS } from './constants.js'
+import { bucketOf, Digest, fingerprint } from './digest.js'
 import { changes, mergeRecords } from './merge.js'
 import { isFinished, type TaskRecord, type TaskState } from './record.js'
 
@@ -44,7 +45,8 @@ export class TaskStore {
   private readonly activeMap = new Map<string, TaskRecord>()
   /** The "all" records among the active ones (few; the runner scans them, and indexes the "any" ones). */
   private readonly activeAll = new Map<string, TaskRecord>()
-  private readonly fingerprints = new Map<string, number>()
+  /** Fingerprint by id, one map per partition and bucket (at p * SYNC_BUCKETS + b), as of the last read of the digest. */
+  private readonly cells: Array<Map<string, number> | undefined>
   /** Records written since the digest was last read: their fingerprints are computed then (one per record however often it changed). */
   private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined }>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
@@ -52,19 +54,49 @@ export class TaskStore {
   constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number) {
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
     this.digestState = new Digest(partitions)
+    this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
 
   /** The per-partition digest, up to date with every write so far (sync reads it; writes only mark their records). */
   get digest(): Digest {
     for (const [id, { partition, record }] of this.unhashed) {
-      const old = this.fingerprints.get(id)
+      const b = bucketOf(id)
+      const at = partition * SYNC_BUCKETS + b
+      const cell = this.cells[at] ?? (this.cells[at] = new Map())
+      const old = cell.get(id)
       const next = record === undefined ? undefined : fingerprint(record)
-      this.digestState.update(partition, old, next)
-      if (next === undefined) this.fingerprints.delete(id)
-      else this.fingerprints.set(id, next)
+      this.digestState.update(partition, b, old, next)
+      if (next === undefined) cell.delete(id)
+      else cell.set(id, next)
     }
     this.unhashed.clear()
     return this.digestState
+  }
+
+  /** The fingerprint of the stored record `id` (after every write so far); undefined if there is none. */
+  fingerprintOf(id: string): number | undefined {
+    void this.digest
+    return this.cells[this.partitionOf(id) * SYNC_BUCKETS + bucketOf(id)]?.get(id)
+  }
+
+  /** The ids of partition p's records in `buckets` (in that order), with their fingerprints, after every write so far. */
+  summary(p: number, buckets: readonly number[]): { ids: string[], fps: number[] } {
+    void this.digest
+    const ids: string[] = []
+    const fps: number[] = []
+    for (const b of buckets) {
+      for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) {
+        ids.push(id)
+        fps.push(fp)
+      }
+    }
+    return { ids, fps }
+  }
+
+  /** How many records partition p holds in bucket b (after every write so far). */
+  bucketSize(p: number, b: number): number {
+    void this.digest
+    return this.cells[p * SYNC_BUCKETS + b]?.size ?? 0
   }
 
   /** Builds the digest and the active set from disk. */
@@ -175,17 +207,6 @@ export class TaskStore {
       return out
     })
     return removed.length
-  }
-
-  /** Records of partition p in id order, after `afterId`. */
-  page(p: number, afterId: string | undefined, limit: number): TaskRecord[] {
-    const out: TaskRecord[] = []
-    for (const { key, value } of this.db.getRange({ start: afterId === undefined ? [p] : [p, afterId], end: [p + 1] })) {
-      if (key[1] === afterId) continue
-      out.push(value)
-      if (out.length >= limit) break
-    }
-    return out
   }
 
   list(query: TaskQuery = {}): TaskRecord[] {

@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { decodeGossip, encodeGossip, isTaskRecord } from '../../src/tasks/codec.js'
-import { Digest, diffDigests, fingerprint, isDigestBody } from '../../src/tasks/digest.js'
+import { SYNC_BUCKETS } from '../../src/tasks/constants.js'
+import { bucketOf, Digest, diffDigests, fingerprint, isDigestBody } from '../../src/tasks/digest.js'
 import { newRecord } from '../../src/tasks/record.js'
 import { recordArb } from './arbitraries.js'
 
@@ -11,8 +12,8 @@ describe('digests', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 32 - 1 }), { maxLength: 20 }), (fps) => {
       const a = new Digest(4)
       const b = new Digest(4)
-      fps.forEach(f => a.update(f % 4, undefined, f))
-      ;[...fps].reverse().forEach(f => b.update(f % 4, undefined, f))
+      fps.forEach(f => a.update(f % 4, f % SYNC_BUCKETS, undefined, f))
+      ;[...fps].reverse().forEach(f => b.update(f % 4, f % SYNC_BUCKETS, undefined, f))
       return diffDigests(a.body(), b.body()).length === 0
     }))
   })
@@ -20,15 +21,27 @@ describe('digests', () => {
   it('show which partitions differ, and come back to equal after an update is undone', () => {
     const a = new Digest(8)
     const b = new Digest(8)
-    a.update(3, undefined, 42)
-    a.update(5, undefined, 7)
+    a.update(3, 9, undefined, 42)
+    a.update(5, 0, undefined, 7)
     expect(diffDigests(a.body(), b.body())).toEqual([3, 5])
-    a.update(3, 42, 43)
-    b.update(3, undefined, 43)
-    a.update(5, 7, undefined)
+    expect(diffDigests(a.buckets(3), b.buckets(3))).toEqual([9])
+    expect(diffDigests(a.buckets(4), b.buckets(4))).toEqual([])
+    a.update(3, 9, 42, 43)
+    b.update(3, 9, undefined, 43)
+    a.update(5, 0, 7, undefined)
     expect(diffDigests(a.body(), b.body())).toEqual([])
+    expect(diffDigests(a.buckets(3), b.buckets(3))).toEqual([])
+    expect(isDigestBody(a.buckets(3), SYNC_BUCKETS)).toBe(true)
     expect(isDigestBody(a.body(), 8)).toBe(true)
     expect(isDigestBody(a.body(), 9)).toBe(false)
+  })
+
+  it('spread the ids of a partition over its buckets', () => {
+    const counts = new Array<number>(SYNC_BUCKETS).fill(0)
+    for (let i = 0; i < 64 * SYNC_BUCKETS; i++) counts[bucketOf(`t-1764385000000-${i.toString(16).padStart(16, '0')}`)]!++
+    // 64 ids per bucket on average; a hash that put them all in a few buckets would fail this.
+    expect(Math.min(...counts)).toBeGreaterThan(20)
+    expect(Math.max(...counts)).toBeLessThan(120)
   })
 
   it('fingerprints ignore key order', () => {

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openStore, type Store } from '../../src/store/store.js'
 import { hashPartition } from '../../src/tasks/claims.js'
+import { SYNC_BUCKETS } from '../../src/tasks/constants.js'
+import { bucketOf, fingerprint } from '../../src/tasks/digest.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { TaskStore } from '../../src/tasks/store.js'
 import { cancelRecord, startAttempt } from '../../src/tasks/transitions.js'
@@ -41,15 +43,24 @@ describe('TaskStore', () => {
     expect([...again.activeRecords()].map(r => r.id).sort()).toEqual(['a', 'c'])
   })
 
-  it('pages a partition in id order', async () => {
+  it('summarizes a partition by bucket: ids and fingerprints of what it holds now', async () => {
     const s = open()
-    const ids = Array.from({ length: 40 }, (_, i) => `id${i}`)
+    const ids = Array.from({ length: 200 }, (_, i) => `id${i}`)
     await s.merge(ids.map(rec), 1000)
     const p = hashPartition('id0', P)
-    const mine = ids.filter(id => hashPartition(id, P) === p).sort()
-    const first = s.page(p, undefined, 2)
-    const rest = s.page(p, first.at(-1)!.id, 100)
-    expect([...first, ...rest].map(r => r.id)).toEqual(mine)
+    const mine = ids.filter(id => hashPartition(id, P) === p)
+    const all = Array.from({ length: SYNC_BUCKETS }, (_, b) => b)
+    const sum = s.summary(p, all)
+    expect([...sum.ids].sort()).toEqual([...mine].sort())
+    expect(sum.fps).toEqual(sum.ids.map(id => fingerprint(s.get(id)!)))
+    const b = bucketOf('id0')
+    expect(s.summary(p, [b]).ids).toEqual(mine.filter(id => bucketOf(id) === b))
+    expect(s.bucketSize(p, b)).toBe(mine.filter(id => bucketOf(id) === b).length)
+    // A write shows in the next summary and fingerprint.
+    const after = await s.update('id0', cur => cancelRecord(cur!, { self: 'a', now: 2 }))
+    expect(s.fingerprintOf('id0')).toBe(fingerprint(after!.after!))
+    expect(s.summary(p, [b]).fps[s.summary(p, [b]).ids.indexOf('id0')]).toBe(fingerprint(after!.after!))
+    expect(s.fingerprintOf('nope')).toBeUndefined()
   })
 
   it('collects finished records after the retention and refuses them when they come back', async () => {

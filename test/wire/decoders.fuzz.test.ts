@@ -24,11 +24,11 @@ import { parseRecord as parseMemberRecord, type MemberRecord } from '../../src/m
 import { Membership, SYNC_CHANNEL } from '../../src/membership/service.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { checkRecords, decodeGossip, isTaskRecord } from '../../src/tasks/codec.js'
-import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, RETENTION_MS } from '../../src/tasks/constants.js'
+import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, CHANNEL_SUMMARY, RETENTION_MS, SYNC_BUCKETS } from '../../src/tasks/constants.js'
 import { isDigestBody } from '../../src/tasks/digest.js'
 import { judgeGossip } from '../../src/tasks/gossip-in.js'
 import { TaskStore } from '../../src/tasks/store.js'
-import { serveSync } from '../../src/tasks/sync.js'
+import { serveSync, type SummaryReply } from '../../src/tasks/sync.js'
 import { systemClock, systemTimers } from '../../src/util/clock.js'
 import type { Logger, LogFields } from '../../src/util/logger.js'
 import { seededRandom } from '../../src/util/random.js'
@@ -58,7 +58,7 @@ const NULL_PROTO = Object.assign(Object.create(null) as object, { v: 1, toString
 const DEEP = Array.from({ length: 10_000 }).reduce<unknown>((inner) => ({ v: 1, a: inner }), {})
 const DEEP_ARRAY = Array.from({ length: 10_000 }).reduce<unknown>((inner) => [inner], [])
 const KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'then', 'length', 'v', 'a', 'h', 'm', 'q', 't', 'r', 'f', 's', 'd',
-  'ok', 'nh', 'hint', 'after', 'items', 'more', 'records', 'digest', 'counts', 'hashes', 'partition', 'id', 'hosts', 'es', 'rs', 'voters', 'cfg']
+  'ok', 'nh', 'hint', 'after', 'items', 'more', 'records', 'digest', 'counts', 'hashes', 'partition', 'id', 'ids', 'from', 'buckets', 'fps', 'rest', 'hosts', 'es', 'rs', 'voters', 'cfg']
 
 const anything = fc.anything({
   maxDepth: 4, maxKeys: 6, key: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(...KEYS)),
@@ -507,7 +507,7 @@ describe('handlers of a running peer', () => {
     store = await openStore(dir.path)
     // Every generated record is of partition 0: all of them reach lmdb, as the service's put handler merges them.
     const tasks = new TaskStore(store, () => 0, P, () => Date.now())
-    stopSync = serveSync({ store: tasks, messenger: target, logger: recorder(lines), partitions: P, pageRecords: 50, retentionMs: RETENTION_MS, timeoutMs: 1_000 },
+    stopSync = serveSync({ store: tasks, messenger: target, logger: recorder(lines), partitions: P, partitionOf: () => 0, pageRecords: 50, retentionMs: RETENTION_MS, timeoutMs: 1_000 },
       async (records) => {
         put.push(records)
         await tasks.merge(records, RETENTION_MS)
@@ -567,13 +567,15 @@ describe('handlers of a running peer', () => {
     }), { numRuns: RUNS.shell })
   })
 
-  it('tasks digest, pull and put answer every body and log dropped records', async () => {
-    const channel = fc.constantFrom(CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT)
+  it('tasks digest, summary, pull and put answer every body and log dropped records', async () => {
+    const channel = fc.constantFrom(CHANNEL_DIGEST, CHANNEL_SUMMARY, CHANNEL_PULL, CHANNEL_PUT)
+    const buckets = fc.record({ counts: fc.array(fc.nat(), { minLength: SYNC_BUCKETS, maxLength: SYNC_BUCKETS }), hashes: fc.array(fc.nat({ max: 0xffffffff }), { minLength: SYNC_BUCKETS, maxLength: SYNC_BUCKETS }) })
+    const ids = fc.array(fc.oneof(fc.string(), fc.constantFrom(LONG_ID, 'x'.repeat(70_000)), fc.integer()), { maxLength: 60 })
     const body = wireable(fc.oneof(weird, mutated(fc.record({ v: fc.constant(1), records: taskRecords }), 'wire'), mutated(fc.record({ v: fc.constant(1), digest }), 'wire'),
-      mutated(fc.record({ v: fc.constant(1), partition: fc.nat({ max: P - 1 }), after: fc.oneof(fc.string(), fc.constantFrom(LONG_ID, 'x'.repeat(70_000))) },
-        { requiredKeys: ['v', 'partition'] }), 'wire'),
+      mutated(fc.record({ v: fc.constant(1), partition: fc.nat({ max: P - 1 }), ids }, { requiredKeys: ['v', 'partition'] }), 'wire'),
+      mutated(buckets.chain(b => fc.record({ v: fc.constant(1), partition: fc.nat({ max: P }), counts: fc.constant(b.counts), hashes: fc.constant(b.hashes), from: fc.integer({ min: -1, max: SYNC_BUCKETS }) })), 'wire'),
       fc.record({ v: fc.constant(1), records: fc.array(recordArb.map((r) => ({ ...r, id: LONG_ID })), { maxLength: 2 }) }),
-      fc.record({ v: fc.constant(1), partition: fc.constant(0), after: fc.constantFrom(LONG_ID, 'x'.repeat(70_000)) })))
+      fc.record({ v: fc.constant(1), partition: fc.constant(0), ids: fc.constant([LONG_ID, 'x'.repeat(70_000)]) })))
     await fc.assert(fc.asyncProperty(channel, body, async (c, b) => {
       const before = lines.length
       const puts = put.length
@@ -582,6 +584,11 @@ describe('handlers of a running peer', () => {
         const partitions = (reply as { partitions: unknown[] }).partitions
         expect(partitions.every((p) => Number.isInteger(p) && (p as number) >= 0 && (p as number) < P)).toBe(true)
       } else if (c === CHANNEL_PULL) expect(reply).toMatchObject({ records: expect.any(Array) as unknown })
+      else if (c === CHANNEL_SUMMARY) {
+        const r = reply as SummaryReply
+        expect(r.ids.length).toBe(r.fps.length)
+        expect(r.buckets.every(x => Number.isInteger(x) && x >= 0 && x < SYNC_BUCKETS)).toBe(true)
+      }
       else {
         const { records, dropped } = checkRecords((decodeValue(encodeValue(b)) as { records?: unknown } | null)?.records, P)
         expect(reply).toEqual({ stored: records.length })
