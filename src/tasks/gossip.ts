@@ -8,11 +8,17 @@
 // gossipLazyMs, and rides along earlier with any message that goes out
 // meanwhile: every gossip message costs each other peer a signature check, so
 // a peer's attempts of many "all" tasks share one message instead of two each.
+// A record `deferred` (a new "any" task, already durable on a replica that is
+// usually its partition's holder) waits gossipLazyMs without riding along, and
+// is dropped if meanwhile a copy that covers it arrives by gossip (the
+// holder's record of the finished task, which has gone to everyone): a short
+// task then costs the other peers one record, and one write, instead of two.
 import type { Clock, Timers, TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskPubSub } from './bus.js'
 import { pack } from 'msgpackr'
 import { encodeGossipPacked } from './codec.js'
+import { changes } from './merge.js'
 import type { TaskRecord } from './record.js'
 
 export interface GossipOutInit {
@@ -33,7 +39,12 @@ const ENVELOPE_BYTES = 32
 export class GossipOut {
   dropped = 0
   sent = 0
+  /** Queued or deferred records dropped because a copy that covers them arrived by gossip. */
+  superseded = 0
   private readonly queue = new Map<string, TaskRecord>()
+  /** Deferred records and when each joins the queue (monotonic ms), oldest first. */
+  private readonly deferred = new Map<string, { record: TaskRecord, at: number }>()
+  private deferTimer: TimerHandle | undefined
   /** When the queue must go out at the latest (monotonic ms); undefined when empty. */
   private dueAt: number | undefined
   private timer: { handle: TimerHandle, at: number } | undefined
@@ -61,12 +72,71 @@ export class GossipOut {
     this.schedule()
   }
 
-  /** Sends what is queued now (ignoring the pace) and stops. */
+  /** Holds records back for gossipLazyMs, then queues them, unless `supersede` drops them first. */
+  defer(records: readonly TaskRecord[]): void {
+    if (this.stopped || records.length === 0) return
+    const at = this.clock.now() + this.init.lazyMs
+    for (const r of records) {
+      this.deferred.delete(r.id)
+      this.deferred.set(r.id, { record: r, at })
+    }
+    while (this.deferred.size > this.init.queueMax) {
+      const oldest = this.deferred.keys().next().value as string
+      this.deferred.delete(oldest)
+      this.dropped++
+    }
+    this.armDeferred()
+  }
+
+  /**
+   * Records that arrived by gossip: a queued or deferred copy they cover (whose merge into them changes nothing)
+   * is not sent, since what arrived by gossip has gone to every subscriber already.
+   */
+  supersede(arrived: readonly TaskRecord[]): void {
+    if (this.queue.size === 0 && this.deferred.size === 0) return
+    for (const r of arrived) {
+      const waiting = this.deferred.get(r.id)
+      if (waiting !== undefined && !changes(r, waiting.record)) {
+        this.deferred.delete(r.id)
+        this.superseded++
+      }
+      const queued = this.queue.get(r.id)
+      if (queued !== undefined && !changes(r, queued)) {
+        this.queue.delete(r.id)
+        this.superseded++
+      }
+    }
+  }
+
+  /** Sends what is queued and deferred now (ignoring the pace) and stops. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer.handle)
+    if (this.deferTimer !== undefined) this.timers.clearTimeout(this.deferTimer)
     this.timer = undefined
+    this.deferTimer = undefined
+    for (const [id, { record }] of this.deferred) if (!this.queue.has(id)) this.queue.set(id, record)
+    this.deferred.clear()
     this.stopped = true
     while (this.queue.size > 0) await this.publishOne()
+  }
+
+  /** Moves deferred records whose time has come into the queue; arms for the next. */
+  private armDeferred(): void {
+    if (this.stopped || this.deferTimer !== undefined) return
+    const first = this.deferred.values().next().value
+    if (first === undefined) return
+    this.deferTimer = this.timers.setTimeout(() => {
+      this.deferTimer = undefined
+      const now = this.clock.now()
+      const due: TaskRecord[] = []
+      for (const [id, { record, at }] of this.deferred) {
+        if (at > now) break
+        due.push(record)
+        this.deferred.delete(id)
+      }
+      this.push(due)
+      this.armDeferred()
+    }, Math.max(0, first.at - this.clock.now()))
   }
 
   /** Arms the timer for the queue's deadline, not before the pace allows; a later timer is moved earlier. */

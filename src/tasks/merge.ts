@@ -21,12 +21,18 @@ export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
   return stripUndefined(merged as unknown as TaskRecord)
 }
 
+/** The merge of `incoming` into `current` if that changes it (`incoming` itself when there is no `current`), else undefined. */
+export function mergeChange(current: TaskRecord | undefined, incoming: TaskRecord): TaskRecord | undefined {
+  if (current === undefined) return incoming
+  // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
+  if (sameValue(current, incoming)) return undefined
+  const merged = mergeRecords(current, incoming)
+  return sameValue(merged, current) ? undefined : merged
+}
+
 /** True when merging `incoming` into `current` changes it. */
 export function changes(current: TaskRecord | undefined, incoming: TaskRecord): boolean {
-  if (current === undefined) return true
-  // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
-  if (sameValue(current, incoming)) return false
-  return !sameValue(mergeRecords(current, incoming), current)
+  return mergeChange(current, incoming) !== undefined
 }
 
 /** Negative when `a`'s body is preferred (created first). */

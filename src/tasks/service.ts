@@ -98,7 +98,11 @@ export class TaskService {
     this.inbound = new GossipIn({
       partitions: c.claims.partitions, meter, logger: this.logger,
       members: c.members,
-      merge: records => this.accept(records),
+      // What arrived by gossip has gone to everyone: our own copies waiting to be gossiped that it covers need not go.
+      merge: (records) => {
+        this.gossip.supersede(records)
+        this.accept(records)
+      },
     })
     this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
     this.runner = new Runner({
@@ -333,12 +337,14 @@ export class TaskService {
 
   /**
    * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
-   * gossiped lazily, as repair; an "any" task is gossiped at once. Sync repairs whatever both lose.
+   * gossiped lazily, as repair; an "any" task, which its put has taken to a replica (its holder when known), is
+   * gossiped after gossipLazyMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs
+   * whatever both lose.
    */
   private spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
     const any = records.filter(r => r.scope !== 'all')
-    this.gossip.push(any)
+    this.gossip.defer(any)
     this.gossip.push(all, true)
     const toPush = all.filter(r => !pushed.has(r.id))
     if (toPush.length > 0) this.pushAll(toPush)

@@ -8,7 +8,7 @@ import type { Database } from 'lmdb'
 import type { Store } from '../store/store.js'
 import { SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
-import { changes, mergeRecords } from './merge.js'
+import { mergeChange } from './merge.js'
 import { isFinished, type TaskRecord, type TaskState } from './record.js'
 
 export const TASKS_DB = 'tasks'
@@ -50,6 +50,7 @@ export class TaskStore {
   /** Records written since the digest was last read: their fingerprints are computed then (one per record however often it changed). */
   private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined }>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
+  private loaded = false
 
   constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number) {
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
@@ -99,15 +100,31 @@ export class TaskStore {
     return this.cells[p * SYNC_BUCKETS + b]?.size ?? 0
   }
 
-  /** Builds the digest and the active set from disk. */
+  /** Builds the digest and the active set from disk (until then, every read goes to disk). */
   load(): void {
+    this.loaded = true
     const now = this.wall()
     for (const { value } of this.db.getRange()) this.track(undefined, value, now)
   }
 
-  /** The stored record. Active ones come from memory (kept equal to disk by every write), so the read in each merge skips lmdb and msgpack. */
+  /**
+   * The stored record. Active ones come from memory (kept equal to disk by every write), so the read in each merge
+   * skips lmdb and msgpack; an id never stored here (every new task, several times on its way in) is known absent
+   * from the digest's index without a read.
+   */
   get(id: string): TaskRecord | undefined {
-    return this.activeMap.get(id) ?? this.db.get([this.partitionOf(id), id])
+    const active = this.activeMap.get(id)
+    if (active !== undefined) return active
+    const p = this.partitionOf(id)
+    return this.holds(p, id) ? this.db.get([p, id]) : undefined
+  }
+
+  /** Whether a record of `id` is stored (or being written): every write marks it in `unhashed`, and the digest's read moves it into its cell. */
+  private holds(p: number, id: string): boolean {
+    if (!this.loaded) return true
+    const marked = this.unhashed.get(id)
+    if (marked !== undefined) return marked.record !== undefined
+    return this.cells[p * SYNC_BUCKETS + bucketOf(id)]?.has(id) === true
   }
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
@@ -144,16 +161,22 @@ export class TaskStore {
     // join and records only move up its order (every write is a join or a later version), so a copy that does not change the committed record changes
     // no later one either (a collected record refuses it anyway): it is dropped here, and a batch of nothing new costs
     // no write transaction.
-    const fresh = records.filter(r => r.partition === this.partitionOf(r.id) && changes(this.get(r.id), r))
+    const fresh: Array<{ incoming: TaskRecord, before: TaskRecord | undefined, after: TaskRecord }> = []
+    for (const incoming of records) {
+      if (incoming.partition !== this.partitionOf(incoming.id)) continue
+      const before = this.get(incoming.id)
+      const after = mergeChange(before, incoming)
+      if (after !== undefined) fresh.push({ incoming, before, after })
+    }
     if (fresh.length === 0) return []
     return this.write(() => {
       const now = this.wall()
       const out: Change[] = []
-      for (const incoming of fresh) {
-        if (incoming.partition !== this.partitionOf(incoming.id)) continue
-        const before = this.get(incoming.id)
-        if (!changes(before, incoming)) continue
-        const after = before === undefined ? incoming : mergeRecords(before, incoming)
+      for (const seen of fresh) {
+        // Unchanged since the look above (the usual case): its merge stands.
+        const before = this.get(seen.incoming.id)
+        const after = before === seen.before ? seen.after : mergeChange(before, seen.incoming)
+        if (after === undefined) continue
         if (before === undefined && isCollectable(after, now, retentionMs)) continue
         this.putNow(before, after, now)
         out.push({ before, after })

@@ -3,6 +3,7 @@ import { decodeGossip } from '../../src/tasks/codec.js'
 import { GossipOut } from '../../src/tasks/gossip.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import type { TaskPubSub } from '../../src/tasks/bus.js'
+import { finishAttempt, startAttempt } from '../../src/tasks/transitions.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { SkipClock } from './harness.js'
 
@@ -75,5 +76,38 @@ describe('outbound gossip', () => {
     await settle()
     expect(messages.map(m => m.map(r => r.id))).toEqual([['t1', 't2', 't3'], ['t4', 't5']])
     await out.stop()
+  })
+
+  it('holds deferred records lazyMs without riding along, and drops those a gossiped copy covers', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    out.defer([rec(1), rec(2), rec(3)])
+    out.push([rec(4)]) // eager: leaves alone, deferred records do not ride along
+    clock.advance(5)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t4']])
+    // t1 finished on its holder, whose record of it arrived by gossip: ours adds nothing to it and is not sent.
+    const done = finishAttempt(startAttempt(rec(1), { self: 'h', now: 1 }, '1.h').record, { self: 'h', now: 2 },
+      { key: 'h#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1 }, owner: true })
+    // t2's arriving copy is older than ours (ours has an attempt it lacks): ours still goes.
+    const ours2 = startAttempt(rec(2), { self: 'a', now: 1 }, '1.a').record
+    clock.advance(400)
+    out.defer([ours2]) // deferred again, from now
+    out.supersede([done, rec(2)])
+    expect(out.superseded).toBe(1)
+    clock.advance(500)
+    await settle()
+    expect(messages).toHaveLength(1)
+    clock.advance(100) // t3's lazyMs is over, not t2's
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t4'], ['t3']])
+    clock.advance(400)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t4'], ['t3'], ['t2']])
+    expect(messages[2]![0]!.attempts).toHaveLength(1)
+    out.defer([rec(9)])
+    await out.stop() // sends deferred records at once
+    expect(messages.at(-1)!.map(r => r.id)).toEqual(['t9'])
   })
 })
