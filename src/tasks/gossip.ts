@@ -9,7 +9,7 @@
 // meanwhile: every gossip message costs each other peer a signature check, so
 // a peer's attempts of many "all" tasks share one message instead of two each.
 // A record `deferred` (a new "any" task, already durable on a replica that is
-// usually its partition's holder) waits gossipLazyMs without riding along, and
+// usually its partition's holder) waits gossipDeferMs without riding along, and
 // is dropped if meanwhile a copy that covers it arrives by gossip (the
 // holder's record of the finished task, which has gone to everyone): a short
 // task then costs the other peers one record, and one write, instead of two.
@@ -26,6 +26,8 @@ export interface GossipOutInit {
   coalesceMs: number
   /** How long a lazy record may wait for company (>= coalesceMs). */
   lazyMs: number
+  /** How long a deferred record waits before it is queued. */
+  deferMs: number
   bytesMax: number
   messagesPerSecond: number
   queueMax: number
@@ -59,6 +61,8 @@ export class GossipOut {
   push(records: readonly TaskRecord[], lazy = false): void {
     if (this.stopped || records.length === 0) return
     for (const r of records) {
+      // A newer copy of a deferred record (this peer ran it) goes instead.
+      this.deferred.delete(r.id)
       this.queue.delete(r.id)
       this.queue.set(r.id, r)
     }
@@ -72,10 +76,10 @@ export class GossipOut {
     this.schedule()
   }
 
-  /** Holds records back for gossipLazyMs, then queues them, unless `supersede` drops them first. */
+  /** Holds records back for gossipDeferMs, then queues them, unless `supersede` drops them first. */
   defer(records: readonly TaskRecord[]): void {
     if (this.stopped || records.length === 0) return
-    const at = this.clock.now() + this.init.lazyMs
+    const at = this.clock.now() + this.init.deferMs
     for (const r of records) {
       this.deferred.delete(r.id)
       this.deferred.set(r.id, { record: r, at })

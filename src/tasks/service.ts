@@ -92,7 +92,7 @@ export class TaskService {
     this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
     const l = this.limits
     this.gossip = new GossipOut(c.pubsub, c.timers, c.clock, this.logger, {
-      topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
+      topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, deferMs: l.gossipDeferMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
       onPublished: bytes => meter.gossip('out', bytes),
     })
     this.inbound = new GossipIn({
@@ -338,7 +338,7 @@ export class TaskService {
   /**
    * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
    * gossiped lazily, as repair; an "any" task, which its put has taken to a replica (its holder when known), is
-   * gossiped after gossipLazyMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs
+   * gossiped after gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs
    * whatever both lose.
    */
   private spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {

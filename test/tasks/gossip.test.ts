@@ -25,7 +25,7 @@ describe('outbound gossip', () => {
   it('coalesces records into messages under the byte cap, at the configured pace', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 10_000, lazyMs: 10_000, bytesMax: 4096, messagesPerSecond: 0.001, queueMax: 1000 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 10_000, lazyMs: 10_000, deferMs: 10_000, bytesMax: 4096, messagesPerSecond: 0.001, queueMax: 1000 })
     out.push(Array.from({ length: 100 }, (_, i) => rec(i, 100)))
     out.push([rec(0, 100)]) // a newer copy replaces the queued one
     await settle()
@@ -48,7 +48,7 @@ describe('outbound gossip', () => {
   it('drops the oldest records beyond the queue bound (sync repairs them)', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 1, lazyMs: 1, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 10 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 1, lazyMs: 1, deferMs: 1, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 10 })
     out.push(Array.from({ length: 25 }, (_, i) => rec(i)))
     expect(out.dropped).toBe(15)
     await out.stop()
@@ -58,7 +58,7 @@ describe('outbound gossip', () => {
   it('holds lazy records up to lazyMs and sends them along with the next eager message', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, deferMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
     out.push([rec(1), rec(2)], true)
     clock.advance(500)
     await settle()
@@ -78,10 +78,10 @@ describe('outbound gossip', () => {
     await out.stop()
   })
 
-  it('holds deferred records lazyMs without riding along, and drops those a gossiped copy covers', async () => {
+  it('holds deferred records deferMs without riding along, and drops those a gossiped copy covers', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()
-    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 50, deferMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
     out.defer([rec(1), rec(2), rec(3)])
     out.push([rec(4)]) // eager: leaves alone, deferred records do not ride along
     clock.advance(5)
@@ -106,6 +106,15 @@ describe('outbound gossip', () => {
     await settle()
     expect(messages.map(m => m.map(r => r.id))).toEqual([['t4'], ['t3'], ['t2']])
     expect(messages[2]![0]!.attempts).toHaveLength(1)
+    // A newer copy of a deferred record pushed here (this peer ran it) goes instead, once.
+    out.defer([rec(5)])
+    out.push([startAttempt(rec(5), { self: 'a', now: 1 }, '1.a').record])
+    clock.advance(5)
+    await settle()
+    expect(messages.at(-1)!.map(r => [r.id, r.attempts.length])).toEqual([['t5', 1]])
+    clock.advance(2_000)
+    await settle()
+    expect(messages.flat().filter(r => r.id === 't5')).toHaveLength(1)
     out.defer([rec(9)])
     await out.stop() // sends deferred records at once
     expect(messages.at(-1)!.map(r => r.id)).toEqual(['t9'])

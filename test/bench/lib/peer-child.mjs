@@ -146,6 +146,7 @@ serve({
   askLoop: async ({ addresses, handler, inflight, durationMs }) =>
     closedLoop(w => peer.actors.ask(addresses[w % addresses.length], handler), { inflight, durationMs }),
   sentByChannel: () => Object.fromEntries(sent),
+  gossipStats: () => ({ sent: peer.tasks?.gossip?.sent ?? 0, dropped: peer.tasks?.gossip?.dropped ?? 0, superseded: peer.tasks?.gossip?.superseded ?? 0 }),
   leaseSentByType: () => Object.fromEntries(sentLease),
   memory: () => process.memoryUsage(),
 })
