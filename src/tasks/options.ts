@@ -27,6 +27,8 @@ export interface TaskServiceInit {
   gossipQueueMax?: number
   syncIntervalMs?: number
   syncPageRecords?: number
+  /** How old a write must be before sync compares it (records in flight are gossip's to deliver). Default 2 000. */
+  syncSettleMs?: number
   /** A newly acquired partition waits at most this long for the sync round that brings its latest records. Default 1 000. */
   handoverSyncMs?: number
   /** Default deadline of a graceful stop. Default 10 000. */
@@ -52,11 +54,12 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     gossipQueueMax: init.gossipQueueMax ?? C.GOSSIP_QUEUE_MAX,
     syncIntervalMs: init.syncIntervalMs ?? C.SYNC_INTERVAL_MS,
     syncPageRecords: init.syncPageRecords ?? C.SYNC_PAGE_RECORDS,
+    syncSettleMs: init.syncSettleMs ?? C.SYNC_SETTLE_MS,
     handoverSyncMs: init.handoverSyncMs ?? C.HANDOVER_SYNC_MS,
     stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
   }
   for (const [k, v] of Object.entries(limits)) {
-    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs'
+    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs' || k === 'syncSettleMs'
     if (!(Number.isFinite(v) && (zeroOk ? v >= 0 : v > 0))) throw new ConfigError(`tasks: ${k} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${v}`)
   }
   if (!Number.isInteger(limits.concurrency)) throw new ConfigError(`tasks: concurrency must be an integer, got ${limits.concurrency}`)

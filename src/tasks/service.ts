@@ -27,7 +27,7 @@ import { PutBatcher, replicate } from './replicate.js'
 import { TaskStore, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
-import { serveSync, syncWith, type SyncDeps, type SyncResult } from './sync.js'
+import { serveSync, syncWith, type SyncDeps, type SyncOptions, type SyncResult } from './sync.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
 
 export { INPUT_BYTES_MAX, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions, type TaskOptions } from './enqueue.js'
@@ -89,7 +89,7 @@ export class TaskService {
     this.background = new Background(this.logger)
     const meter = this.meter = c.meter ?? noTaskMeter
     this.definitions = indexDefinitions(definitions, this.limits)
-    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow())
+    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow(), { settleMs: this.limits.syncSettleMs, now: () => c.clock.now() })
     const l = this.limits
     this.gossip = new GossipOut(c.pubsub, c.timers, c.clock, this.logger, {
       topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, deferMs: l.gossipDeferMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
@@ -292,10 +292,10 @@ export class TaskService {
     return this.control(id, r => !r.deleted, 'the task is already deleted', deleteRecord)
   }
 
-  /** One sync exchange with `peer` now (the service also syncs on its own). */
-  async syncWith(peer: string, options: AbortOptions = {}): Promise<SyncResult> {
+  /** One sync exchange with `peer` now (the service also syncs on its own); `fresh` partitions are compared in full, as they are now. */
+  async syncWith(peer: string, options: SyncOptions = {}): Promise<SyncResult> {
     try {
-      const r = await syncWith(this.syncDeps, peer, options.signal)
+      const r = await syncWith(this.syncDeps, peer, options)
       this.meter.sync(true, r.pulled, r.pushed)
       return r
     } catch (err) {
@@ -374,14 +374,15 @@ export class TaskService {
       this.warming.clear()
       const release = (): void => this.runner.release(partitions)
       const fallback = this.c.timers.setTimeout(release, this.limits.handoverSyncMs)
-      const round = this.c.members().filter(p => p !== this.c.self).map(peer => this.syncOne(peer))
+      // The partitions just acquired are compared as they are now: a task their old holder has just finished must not run again.
+      const round = this.c.members().filter(p => p !== this.c.self).map(peer => this.syncOne(peer, partitions))
       this.background.track(Promise.allSettled(round).then(() => { this.c.timers.clearTimeout(fallback); release() }))
     }, SYNC_ALL_DEBOUNCE_MS))
   }
 
-  private async syncOne(peer: string): Promise<void> {
+  private async syncOne(peer: string, fresh: readonly number[] = []): Promise<void> {
     try {
-      const r = await this.syncWith(peer, { signal: this.scope.signal })
+      const r = await this.syncWith(peer, { signal: this.scope.signal, fresh })
       if (r.pulled > 0 || r.pushed > 0) this.logger.debug('synced', { peer, ...r })
     } catch (err) {
       this.logger.debug('sync failed; the next round retries', { peer, err: (err as Error).message })

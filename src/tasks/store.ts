@@ -39,6 +39,13 @@ export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: numbe
   return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
 
+export interface TaskStoreOptions {
+  /** How old a write must be to enter the digest (ms; default 0: at once). */
+  settleMs?: number
+  /** Monotonic ms; default performance.now. */
+  now?: () => number
+}
+
 export class TaskStore {
   private readonly digestState: Digest
   private readonly db: Database<TaskRecord, [number, string]>
@@ -47,54 +54,76 @@ export class TaskStore {
   private readonly activeAll = new Map<string, TaskRecord>()
   /** Fingerprint by id, one map per partition and bucket (at p * SYNC_BUCKETS + b), as of the last read of the digest. */
   private readonly cells: Array<Map<string, number> | undefined>
-  /** Records written since the digest was last read: their fingerprints are computed then (one per record however often it changed). */
-  private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined }>()
+  /**
+   * Records written and not yet in the digest, in the order of their last write (monotonic ms `at`): a record enters
+   * the digest when the digest is read at least settleMs after its last write, its fingerprint computed then (one per
+   * record however often it changed).
+   */
+  private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined, at: number }>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private loaded = false
 
-  constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number) {
+  private readonly settleMs: number
+  private readonly mono: () => number
+
+  constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number, options: TaskStoreOptions = {}) {
+    this.settleMs = options.settleMs ?? 0
+    this.mono = options.now ?? (() => performance.now())
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
     this.digestState = new Digest(partitions)
     this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
 
-  /** The per-partition digest, up to date with every write so far (sync reads it; writes only mark their records). */
+  /**
+   * The per-partition digest of the records as they were settleMs ago and earlier: a write enters it once it is that
+   * old (sync reads it; writes only mark their records). Records in flight, which gossip is delivering, so do not
+   * make peers' digests differ.
+   */
   get digest(): Digest {
-    for (const [id, { partition, record }] of this.unhashed) {
+    const cutoff = this.mono() - this.settleMs
+    for (const [id, { partition, record, at }] of this.unhashed) {
+      if (at > cutoff) break
+      this.unhashed.delete(id)
       const b = bucketOf(id)
-      const at = partition * SYNC_BUCKETS + b
-      const cell = this.cells[at] ?? (this.cells[at] = new Map())
+      const c = partition * SYNC_BUCKETS + b
+      const cell = this.cells[c] ?? (this.cells[c] = new Map())
       const old = cell.get(id)
       const next = record === undefined ? undefined : fingerprint(record)
       this.digestState.update(partition, b, old, next)
       if (next === undefined) cell.delete(id)
       else cell.set(id, next)
     }
-    this.unhashed.clear()
     return this.digestState
   }
 
-  /** The fingerprint of the stored record `id` (after every write so far); undefined if there is none. */
-  fingerprintOf(id: string): number | undefined {
+  /** The fingerprint of the record `id` as the digest has it (undefined if none); with `fresh`, of the record as it is now. */
+  fingerprintOf(id: string, fresh = false): number | undefined {
     void this.digest
+    const marked = fresh ? this.unhashed.get(id) : undefined
+    if (marked !== undefined) return marked.record === undefined ? undefined : fingerprint(marked.record)
     return this.cells[this.partitionOf(id) * SYNC_BUCKETS + bucketOf(id)]?.get(id)
   }
 
-  /** The ids of partition p's records in `buckets` (in that order), with their fingerprints, after every write so far. */
-  summary(p: number, buckets: readonly number[]): { ids: string[], fps: number[] } {
+  /**
+   * The ids of partition p's records in `buckets` (in that order), with their fingerprints, as the digest has them;
+   * with `fresh`, as they are now (records written within settleMs included, a handover's view).
+   */
+  summary(p: number, buckets: readonly number[], fresh = false): { ids: string[], fps: number[] } {
     void this.digest
-    const ids: string[] = []
-    const fps: number[] = []
-    for (const b of buckets) {
-      for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) {
-        ids.push(id)
-        fps.push(fp)
+    const all = new Map<string, number>()
+    for (const b of buckets) for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) all.set(id, fp)
+    if (fresh && this.unhashed.size > 0) {
+      const wanted = new Set(buckets)
+      for (const [id, { partition, record }] of this.unhashed) {
+        if (partition !== p || !wanted.has(bucketOf(id))) continue
+        if (record === undefined) all.delete(id)
+        else all.set(id, fingerprint(record))
       }
     }
-    return { ids, fps }
+    return { ids: [...all.keys()], fps: [...all.values()] }
   }
 
-  /** How many records partition p holds in bucket b (after every write so far). */
+  /** How many records partition p holds in bucket b, as the digest has them. */
   bucketSize(p: number, b: number): number {
     void this.digest
     return this.cells[p * SYNC_BUCKETS + b]?.size ?? 0
@@ -104,7 +133,8 @@ export class TaskStore {
   load(): void {
     this.loaded = true
     const now = this.wall()
-    for (const { value } of this.db.getRange()) this.track(undefined, value, now)
+    // What was on disk is settled: it enters the digest on its first read.
+    for (const { value } of this.db.getRange()) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
   }
 
   /**
@@ -256,10 +286,12 @@ export class TaskStore {
     this.track(before, after, now)
   }
 
-  private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number): void {
+  private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number, at = this.mono()): void {
     const r = after ?? before
     if (r === undefined) return
-    this.unhashed.set(r.id, { partition: r.partition, record: after })
+    // Moved to the end: the map stays in the order of last writes, so the digest's read stops at the first young one.
+    this.unhashed.delete(r.id)
+    this.unhashed.set(r.id, { partition: r.partition, record: after, at })
     if (after !== undefined && isActive(after, now)) {
       this.activeMap.set(r.id, after)
       if (after.scope === 'all') this.activeAll.set(r.id, after)

@@ -9,6 +9,12 @@
 // Both sides end with the merge of both. Only records that differ travel, and
 // only the ids of buckets that differ: a partition of 100,000 records that
 // differs by one in-flight record costs one bucket's ids, not the partition.
+// Digests, summaries and comparisons see records as they were syncSettleMs
+// ago: records in flight, which gossip is delivering, are left to the next
+// round instead of making every partition differ while tasks stream through.
+// A handover is the exception: for the partitions just acquired, every bucket
+// is compared as it is now (`fresh`), so a task the old holder has just
+// finished is not run again.
 // Run with every peer at start, with one random peer every syncIntervalMs,
 // and with every peer when this peer acquires partitions.
 import type { Logger } from '../util/logger.js'
@@ -23,11 +29,15 @@ import type { PutBody } from './replicate.js'
 import type { TaskRecord } from './record.js'
 import type { TaskStore } from './store.js'
 
-/** Step 2: the asker's digest of each bucket of `partition`; buckets below `from` were covered by earlier replies. */
+/**
+ * Step 2: the asker's digest of each bucket of `partition`; buckets below `from` were covered by earlier replies.
+ * With `fresh`, every bucket is answered, as it is now (a handover).
+ */
 export interface SummaryBody extends DigestBody {
   v: number
   partition: number
   from?: number
+  fresh?: boolean
 }
 
 /** The answerer's ids and fingerprints of its records in `buckets` (those that differ, from `from` on); `next` is the first differing bucket left out. */
@@ -76,20 +86,32 @@ interface Opts {
   signal?: AbortSignal
 }
 
+export interface SyncOptions {
+  signal?: AbortSignal
+  /** Partitions to compare in full, as they are now, whatever the digests say (those just acquired). */
+  fresh?: readonly number[]
+}
+
 /** One full exchange with `peer`. Rejects on the first failed request (the next round retries). */
-export async function syncWith(deps: SyncDeps, peer: string, signal?: AbortSignal): Promise<SyncResult> {
-  const opts = { timeoutMs: deps.timeoutMs, signal }
+export async function syncWith(deps: SyncDeps, peer: string, options: SyncOptions = {}): Promise<SyncResult> {
+  const opts = { timeoutMs: deps.timeoutMs, signal: options.signal }
+  const fresh = new Set(options.fresh ?? [])
+  const result: SyncResult = { partitions: 0, pulled: 0, pushed: 0 }
+  for (const p of fresh) {
+    result.partitions++
+    await syncPartition(deps, peer, p, true, opts, result)
+  }
   const reply = await deps.messenger.request(peer, CHANNEL_DIGEST, { v: WIRE_VERSION, digest: deps.store.digest.body() }, opts) as { partitions?: unknown }
-  const differing = Array.isArray(reply?.partitions) ? reply.partitions.filter((p): p is number => Number.isInteger(p) && p >= 0 && p < deps.partitions) : []
-  const result: SyncResult = { partitions: differing.length, pulled: 0, pushed: 0 }
-  for (const p of differing) await syncPartition(deps, peer, p, opts, result)
+  const differing = Array.isArray(reply?.partitions) ? reply.partitions.filter((p): p is number => Number.isInteger(p) && p >= 0 && p < deps.partitions && !fresh.has(p)) : []
+  result.partitions += differing.length
+  for (const p of differing) await syncPartition(deps, peer, p, false, opts, result)
   return result
 }
 
-async function syncPartition(deps: SyncDeps, peer: string, p: number, opts: Opts, result: SyncResult): Promise<void> {
+async function syncPartition(deps: SyncDeps, peer: string, p: number, fresh: boolean, opts: Opts, result: SyncResult): Promise<void> {
   let from = 0
   for (let requests = 0; requests < SYNC_PAGES_MAX; requests++) {
-    const body: SummaryBody = { v: WIRE_VERSION, partition: p, ...deps.store.digest.buckets(p), from }
+    const body: SummaryBody = { v: WIRE_VERSION, partition: p, ...deps.store.digest.buckets(p), from, ...(fresh ? { fresh } : {}) }
     const sum = parseSummary(await deps.messenger.request(peer, CHANNEL_SUMMARY, body, opts), from)
     if (sum === undefined) {
       deps.logger.warn('dropped a malformed sync summary', { from: peer, partition: p })
@@ -100,11 +122,11 @@ async function syncPartition(deps: SyncDeps, peer: string, p: number, opts: Opts
     for (let i = 0; i < sum.ids.length; i++) {
       const id = sum.ids[i] as string
       theirs.set(id, sum.fps[i] as number)
-      if (deps.partitionOf(id) === p && deps.store.fingerprintOf(id) !== sum.fps[i]) want.push(id)
+      if (deps.partitionOf(id) === p && deps.store.fingerprintOf(id, fresh) !== sum.fps[i]) want.push(id)
     }
     for (let i = 0; i < want.length; i += deps.pageRecords) result.pulled += await pull(deps, peer, p, want.slice(i, i + deps.pageRecords), opts)
     // Ours in the same buckets, after that merge, that the peer lacks or holds otherwise.
-    const ours = deps.store.summary(p, sum.buckets)
+    const ours = deps.store.summary(p, sum.buckets, fresh)
     const give: TaskRecord[] = []
     for (let i = 0; i < ours.ids.length; i++) {
       if (theirs.get(ours.ids[i] as string) === ours.fps[i]) continue
@@ -177,9 +199,10 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
     return { partitions: diffDigests(deps.store.digest.body(), digest as DigestBody) }
   })
   messenger.handle(CHANNEL_SUMMARY, (_from, body): SummaryReply => {
-    const { partition, from = 0 } = (body ?? {}) as Partial<SummaryBody>
+    const { partition, from = 0, fresh = false } = (body ?? {}) as Partial<SummaryBody>
     if (!isPartition(partition) || !Number.isInteger(from) || !isDigestBody(body, SYNC_BUCKETS)) return { buckets: [], ids: [], fps: [] }
-    const differing = diffDigests(deps.store.digest.buckets(partition), body).filter(b => b >= from)
+    const all = fresh === true
+    const differing = (all ? Array.from({ length: SYNC_BUCKETS }, (_, b) => b) : diffDigests(deps.store.digest.buckets(partition), body)).filter(b => b >= from)
     // Whole buckets until SYNC_SUMMARY_IDS ids, at least one.
     const buckets: number[] = []
     let n = 0
@@ -190,7 +213,7 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
       n += size
     }
     const next = differing[buckets.length]
-    return { buckets, ...deps.store.summary(partition, buckets), ...(next === undefined ? {} : { next }) }
+    return { buckets, ...deps.store.summary(partition, buckets, all), ...(next === undefined ? {} : { next }) }
   })
   messenger.handle(CHANNEL_PULL, (_from, body): PullReply => {
     const { partition, ids } = (body ?? {}) as Partial<PullBody>

@@ -2,6 +2,7 @@
 import { pack } from 'msgpackr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { hashPartition } from '../../src/tasks/claims.js'
 import { defineTask } from '../../src/tasks/define.js'
 import { NotReplicatedError } from '../../src/tasks/errors.js'
 import { waitFor } from '../helpers/wait.js'
@@ -138,7 +139,7 @@ describe('task plane under faults', () => {
     cluster = await Cluster.start({
       partitions: 4,
       definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
-      init: { syncPageRecords: 3, syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0 },
+      init: { syncPageRecords: 3, syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0, syncSettleMs: 0 },
     })
     const c = cluster
     await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
@@ -156,7 +157,7 @@ describe('task plane under faults', () => {
     cluster = await Cluster.start({
       partitions: 2,
       definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
-      init: { syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0 },
+      init: { syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0, syncSettleMs: 0 },
     })
     const c = cluster
     await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
@@ -170,6 +171,25 @@ describe('task plane under faults', () => {
     const mine = await c.service('c').enqueue('x', { n: 601 }, { delayMs: 3_600_000 })
     expect(await c.service('c').syncWith('a')).toEqual({ partitions: 1, pulled: 0, pushed: 1 })
     expect(c.service('a').get(mine)).toBeDefined()
+  })
+
+  it('a sync leaves records written within syncSettleMs to gossip, except in the partitions of a handover', async () => {
+    cluster = await Cluster.start({
+      partitions: 2,
+      definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => {} })],
+      init: { syncIntervalMs: 3_600_000, retentionMs: 7_200_000, replicas: 0, syncSettleMs: 60_000 },
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    c.bus.dropping = true
+    const ids = await c.service('a').enqueueMany(Array.from({ length: 40 }, (_, n) => ({ name: 'x', input: { n }, options: { delayMs: 3_600_000 } })))
+    // In flight: the digests do not show them yet.
+    expect(await c.service('c').syncWith('a')).toEqual({ partitions: 0, pulled: 0, pushed: 0 })
+    // A handover of partition 0 compares it as it is now, and brings its records (and only its).
+    const p0 = ids.filter(id => hashPartition(id, 2) === 0)
+    expect(p0.length).toBeGreaterThan(0)
+    expect(await c.service('c').syncWith('a', { fresh: [0] })).toEqual({ partitions: 1, pulled: p0.length, pushed: 0 })
+    expect(ids.filter(id => c.service('c').get(id) !== undefined).sort()).toEqual([...p0].sort())
   })
 
   it('a sync with a peer whose replies do not move forward ends instead of looping', async () => {
