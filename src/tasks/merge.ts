@@ -8,17 +8,18 @@
 //   Lamport order;
 // - attempts: union by key; an ended attempt beats its unended copy.
 import { canonical, compareText, samePicked, sameValue } from './canonical.js'
-import { BODY_FIELDS, HEAD_FIELDS, isTerminal, stripUndefined, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
+import { BODY_FIELDS, HEAD_FIELDS, isTerminal, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
 
 export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
   if (a.id !== b.id) throw new Error(`merging records of different tasks: ${a.id} and ${b.id}`)
   const body = compareBodies(a, b) <= 0 ? a : b
   const head = compareHeads(a, b) >= 0 ? a : b
+  // Absent fields stay absent (never assigned undefined), so the record needs no strip.
   const merged = {} as Record<string, unknown>
-  for (const k of BODY_FIELDS) merged[k] = body[k]
-  for (const k of HEAD_FIELDS) merged[k] = head[k]
+  for (const k of BODY_FIELDS) if (body[k] !== undefined) merged[k] = body[k]
+  for (const k of HEAD_FIELDS) if (head[k] !== undefined) merged[k] = head[k]
   merged.attempts = mergeAttempts(a.attempts, b.attempts)
-  return stripUndefined(merged as unknown as TaskRecord)
+  return merged as unknown as TaskRecord
 }
 
 /** The merge of `incoming` into `current` if that changes it (`incoming` itself when there is no `current`), else undefined. */

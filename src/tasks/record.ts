@@ -93,10 +93,23 @@ export function newRecord(init: NewRecordInit): TaskRecord {
   return stripUndefined(r)
 }
 
-/** Drops `undefined` fields so equal records compare and hash equal whatever path built them. */
+/**
+ * `value` without its `undefined` fields, so equal records compare and hash equal whatever path built them: the same
+ * object when it has none, else a copy (never `delete`, which turns an object into a slow dictionary in V8, and
+ * every record that went through a merge or a transition with it).
+ */
 export function stripUndefined<T extends object>(value: T): T {
-  for (const k of Object.keys(value) as Array<keyof T>) if (value[k] === undefined) delete value[k]
-  return value
+  let clean = true
+  for (const k in value) {
+    if (value[k] === undefined) {
+      clean = false
+      break
+    }
+  }
+  if (clean) return value
+  const out = {} as T
+  for (const k in value) if (value[k] !== undefined) out[k] = value[k]
+  return out
 }
 
 /** Attempts of the record's current round by `peer` (all peers when undefined). */
