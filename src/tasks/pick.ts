@@ -11,7 +11,7 @@ export interface PickContext {
   /** Does this peer hold the partition now (and long enough to start)? */
   holds(partition: number): boolean
   /** Tasks already running on this peer. */
-  running: ReadonlySet<string>
+  running: { has(id: string): boolean }
   /** The retry policy of a known definition; undefined when this peer does not know the task. */
   retryOf(name: string): Required<RetryPolicy> | undefined
 }

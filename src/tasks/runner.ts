@@ -224,9 +224,8 @@ export class Runner {
 
   private pickContext(): PickContext {
     const { claims, clock, definitions, self } = this.deps
-    const running = new Set(this.running.keys())
     return {
-      self, now: clock.wallNow(), running,
+      self, now: clock.wallNow(), running: this.running,
       holds: (p) => { const g = claims.held(p); return g !== undefined && clock.now() < g.validUntil && !this.warming.has(p) },
       retryOf: (name) => definitions.get(name)?.retry,
     }

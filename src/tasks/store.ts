@@ -140,12 +140,12 @@ export class TaskStore {
   /**
    * The stored record. Active ones come from memory (kept equal to disk by every write), so the read in each merge
    * skips lmdb and msgpack; an id never stored here (every new task, several times on its way in) is known absent
-   * from the digest's index without a read.
+   * from the digest's index without a read. `partition`, when the caller knows it is the id's, saves its hash.
    */
-  get(id: string): TaskRecord | undefined {
+  get(id: string, partition?: number): TaskRecord | undefined {
     const active = this.activeMap.get(id)
     if (active !== undefined) return active
-    const p = this.partitionOf(id)
+    const p = partition ?? this.partitionOf(id)
     return this.holds(p, id) ? this.db.get([p, id]) : undefined
   }
 
@@ -194,7 +194,7 @@ export class TaskStore {
     const fresh: Array<{ incoming: TaskRecord, before: TaskRecord | undefined, after: TaskRecord }> = []
     for (const incoming of records) {
       if (incoming.partition !== this.partitionOf(incoming.id)) continue
-      const before = this.get(incoming.id)
+      const before = this.get(incoming.id, incoming.partition)
       const after = mergeChange(before, incoming)
       if (after !== undefined) fresh.push({ incoming, before, after })
     }
@@ -204,7 +204,7 @@ export class TaskStore {
       const out: Change[] = []
       for (const seen of fresh) {
         // Unchanged since the look above (the usual case): its merge stands.
-        const before = this.get(seen.incoming.id)
+        const before = this.get(seen.incoming.id, seen.incoming.partition)
         const after = before === seen.before ? seen.after : mergeChange(before, seen.incoming)
         if (after === undefined) continue
         if (before === undefined && isCollectable(after, now, retentionMs)) continue
@@ -221,7 +221,7 @@ export class TaskStore {
       const now = this.wall()
       const out: Change[] = []
       for (const r of records) {
-        if (this.get(r.id) !== undefined) continue
+        if (this.get(r.id, r.partition) !== undefined) continue
         this.putNow(undefined, r, now)
         out.push({ before: undefined, after: r })
       }
