@@ -2,7 +2,7 @@
 // handler against its signal (timeout, cancellation, partition loss, stop).
 // The runner decides what the outcome means for the record.
 
-import { validateInput } from '../app/validate.js'
+import { validateNow } from '../app/validate.js'
 import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
@@ -27,11 +27,12 @@ export interface AttemptRun {
   deps: AttemptDeps
 }
 
-/** Runs the handler once, racing it against its signal; never throws. */
+/**
+ * Runs the handler once, racing it against its signal; never throws. A handler that returns without a promise
+ * (and an input schema that checks synchronously) ends here at once: no timer, no race.
+ */
 export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
   const { timers, logger, self } = deps
-  const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? deps.taskTimeoutMs
-  const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
   const signal = controller.signal
   // The peer's extensions (actor and task senders) arrive through deps.context.
   const ctx = {
@@ -40,28 +41,50 @@ export async function runAttempt({ def, record, attempt, controller, deps }: Att
     attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
     logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
   } as TaskContext
+  let pending: Promise<unknown>
+  try {
+    const checked = validateNow(def.input, record.input)
+    // Never call the handler with a signal that already fired (the partition may go while the attempt is being written).
+    if (!(checked instanceof Promise)) {
+      if (signal.aborted) throw signal.reason
+      const out: unknown = def.run(ctx, checked)
+      if (!isThenable(out)) return { outcome: 'ok' }
+      pending = Promise.resolve(out)
+    } else {
+      pending = checked.then((value) => {
+        if (signal.aborted) throw signal.reason
+        return def.run(ctx, value)
+      })
+    }
+  } catch (err) {
+    return failed(signal, err)
+  }
+  const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? deps.taskTimeoutMs
+  const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
+  pending.catch((err: unknown) => { if (signal.aborted) logger.debug('an aborted task handler ended', { id: record.id, err: String(err) }) })
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(signal.reason)
     if (signal.aborted) onAbort()
     else signal.addEventListener('abort', onAbort, { once: true })
   })
-  // Never call the handler with a signal that already fired (the partition may go while the attempt is being written).
-  const run = (async () => {
-    const value = await validateInput(def.input, record.input)
-    if (signal.aborted) throw signal.reason
-    return def.run(ctx, value)
-  })()
-  run.catch((err: unknown) => { if (signal.aborted) logger.debug('an aborted task handler ended', { id: record.id, err: String(err) }) })
   try {
-    await Promise.race([run, aborted])
+    await Promise.race([pending, aborted])
     return { outcome: 'ok' }
   } catch (err) {
-    return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
+    return failed(signal, err)
   } finally {
     timers.clearTimeout(timer)
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
   }
+}
+
+function failed(signal: AbortSignal, err: unknown): { outcome: AttemptOutcome, error: ErrorShape } {
+  return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function'
 }
 
 function outcomeOf(reason: unknown): AttemptOutcome {

@@ -111,20 +111,25 @@ export async function replicate(batcher: PutBatcher, record: TaskRecord, init: R
     const others = init.members().filter(p => p !== init.self)
     const need = Math.min(init.replicas, others.length)
     if (acked.size >= need) return [...acked]
-    const untried = rank(others.filter(p => !acked.has(p) && !failed.has(p)), record.id, init.prefer)
-    if (untried.length === 0) {
+    const wave = nextWave(others, acked, failed, need - acked.size, record.id, init.prefer)
+    if (wave.length === 0) {
       if (init.now() + REPLICATE_RETRY_MS >= init.deadline) break
       await sleep(init.timers, REPLICATE_RETRY_MS, init.signal)
       failed.clear()
       continue
     }
-    const wave = untried.slice(0, need - acked.size)
     const acks = Promise.all(wave.map(p => batcher.put(p, record, init.deadline, init.bytes).then(() => { acked.add(p) }, (err: unknown) => { failed.set(p, (err as Error).message) })))
     await untilAborted(acks, init.signal)
     if (init.now() >= init.deadline && acked.size < need) break
   }
   const reasons = [...failed].map(([p, m]) => `${p}: ${m}`).join('; ')
   throw new NotReplicatedError(`task ${record.id} is stored on this peer but only ${acked.size} of the required replicas acked before the deadline${reasons === '' ? '' : ` (${reasons})`}`, { details: { id: record.id, acked: [...acked] } })
+}
+
+/** The next `count` peers to ask: the preferred one alone when it is the one needed (the usual case, no ranking), else by rank. */
+function nextWave(others: readonly string[], acked: ReadonlySet<string>, failed: ReadonlyMap<string, string>, count: number, id: string, prefer: string | undefined): string[] {
+  if (count === 1 && prefer !== undefined && !acked.has(prefer) && !failed.has(prefer) && others.includes(prefer)) return [prefer]
+  return rank(others.filter(p => !acked.has(p) && !failed.has(p)), id, prefer).slice(0, count)
 }
 
 function rank(peers: string[], id: string, prefer: string | undefined): string[] {

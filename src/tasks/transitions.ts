@@ -22,12 +22,15 @@ export function retryDelayMs(retry: Required<RetryPolicy>, failures: number): nu
 
 /** A new attempt by `self`. For "any", unended attempts of others are marked lost: the caller holds the partition now. */
 export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined): { record: TaskRecord, attempt: Attempt } {
-  const n = attemptsOf(r, at.self).length + 1
-  const attempt: Attempt = stripUndefined({ key: `${at.self}#${r.round}.${n}`, peer: at.self, round: r.round, n, fence, startedAt: at.now })
+  let n = 1
+  for (const a of r.attempts) if (a.round === r.round && a.peer === at.self) n++
+  const attempt: Attempt = { key: `${at.self}#${r.round}.${n}`, peer: at.self, round: r.round, n, startedAt: at.now }
+  if (fence !== undefined) attempt.fence = fence
   // "any": the caller holds the partition, so every unended attempt is dead. "all": only our own (we crashed mid-run).
   const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? { ...a, endedAt: at.now, outcome: 'lost' as const } : a)
-  if (r.scope === 'all') return { record: { ...r, attempts: [...attempts, attempt] }, attempt }
-  return { record: { ...r, ...bump(r, at), state: 'running', attempts: [...attempts, attempt] }, attempt }
+  attempts.push(attempt)
+  if (r.scope === 'all') return { record: { ...r, attempts }, attempt }
+  return { record: { ...r, version: r.version + 1, writer: at.self, updatedAt: at.now, state: 'running', attempts }, attempt }
 }
 
 export interface Finish {
@@ -42,21 +45,32 @@ export interface Finish {
 }
 
 export function finishAttempt(r: TaskRecord, at: Actor, f: Finish): TaskRecord {
-  const old = r.attempts.find(a => a.key === f.key)
+  const i = r.attempts.findIndex(a => a.key === f.key)
+  const old = r.attempts[i]
   if (old === undefined) throw new Error(`task ${r.id} has no attempt ${f.key}`)
-  const failures = countFailures(r, old.peer, old.round) + Number(COUNTED.has(f.outcome))
-  const again = COUNTED.has(f.outcome) && failures < f.retry.attempts
-  const ended: Attempt = stripUndefined({ ...old, endedAt: at.now, outcome: f.outcome, error: f.error, retryAt: r.scope === 'all' && again ? at.now + retryDelayMs(f.retry, failures) : undefined })
-  const next: TaskRecord = { ...r, attempts: r.attempts.map(a => a.key === f.key ? ended : a) }
-  if (isFinished(r) || old.round !== r.round) return next
-  if (r.scope === 'all') return settleAll(next, at, f.retry, f.members ?? [])
+  const counted = COUNTED.has(f.outcome)
+  // Failures count only when this one does (the common success path scans nothing).
+  const failures = counted ? countFailures(r, old.peer, old.round) + 1 : 0
+  const again = counted && failures < f.retry.attempts
+  const ended: Attempt = { ...old, endedAt: at.now, outcome: f.outcome }
+  if (f.error !== undefined) ended.error = f.error
+  if (r.scope === 'all' && again) ended.retryAt = at.now + retryDelayMs(f.retry, failures)
+  const attempts = r.attempts.slice()
+  attempts[i] = ended
+  if (isFinished(r) || old.round !== r.round) return { ...r, attempts }
+  if (r.scope === 'all') return settleAll({ ...r, attempts }, at, f.retry, f.members ?? [])
   // A handler that finished the work finishes the task, even if its runner's
   // tenure ended meanwhile: leaving it open would only make the next holder
   // (often this peer again, under a new fence) run it a second time.
-  if (f.outcome === 'ok') return stripUndefined({ ...next, ...bump(r, at), state: 'done', error: undefined })
-  if (!f.owner || r.state !== 'running' || !COUNTED.has(f.outcome)) return next
-  if (again) return { ...next, ...bump(r, at), state: 'pending', runAt: at.now + retryDelayMs(f.retry, failures), error: f.error }
-  return { ...next, ...bump(r, at), state: 'failed', error: f.error }
+  if (f.outcome === 'ok') {
+    const done: TaskRecord = { ...r, version: r.version + 1, writer: at.self, updatedAt: at.now, state: 'done', attempts }
+    if (done.error === undefined) return done
+    const { error: _dropped, ...rest } = done
+    return rest
+  }
+  if (!f.owner || r.state !== 'running' || !counted) return { ...r, attempts }
+  if (again) return { ...r, ...bump(r, at), state: 'pending', runAt: at.now + retryDelayMs(f.retry, failures), error: f.error, attempts }
+  return { ...r, ...bump(r, at), state: 'failed', error: f.error, attempts }
 }
 
 /**
