@@ -34,8 +34,8 @@ interface Command { help: string | ((argv: string[]) => string), run: (argv: str
 
 const COMMANDS = new Map<string, Command>([
   // Loaded on use: it brings libp2p, which the other commands do not need.
-  // The V8 flags go first, so the heap the peer's modules fill is shaped by them.
-  ['start', { help: START_HELP, run: async argv => { applyV8Flags(); return (await import('./start.js')).startCommand(argv) } }],
+  // The V8 flags go first, so the heap the peer's modules fill is shaped by them; the startup ones end once it has started.
+  ['start', { help: START_HELP, run: async argv => { const flags = applyV8Flags(); return (await import('./start.js')).startCommand(argv, { onStarted: flags.endStartup }) } }],
   ['status', { help: STATUS_HELP, run: statusCommand }],
   ['enqueue', { help: ENQUEUE_HELP, run: enqueueCommand }],
   ['tasks', { help: tasksHelp, run: tasksCommand }],

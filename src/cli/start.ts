@@ -15,7 +15,12 @@ import { faultsEnabled } from '../net/fault-switch.js'
 import { UsageError } from './usage.js'
 
 
-export async function startCommand(argv: string[]): Promise<number> {
+export interface StartHooks {
+  /** Called once the peer has started (listening, before the joining report). */
+  onStarted?: () => void
+}
+
+export async function startCommand(argv: string[], hooks: StartHooks = {}): Promise<number> {
   const flags = parse(argv)
   const file = typeof flags.config === 'string' ? await readConfigFile(flags.config) : undefined
   const { app: appDir, secretFile, adminTokenFile, actionTokenFile, ...config } = resolveSources(file, process.env, flags)
@@ -23,6 +28,7 @@ export async function startCommand(argv: string[]): Promise<number> {
   const secret = secretFile === undefined ? nonEmpty(process.env[SECRET_ENV]) : await readSecretFile(secretFile)
   const app = await loadApp(appDir)
   const peer = await createPeer({ ...config, ...tokens, secret, app, prettyLogs: process.stdout.isTTY === true, processMetrics: true, faults: faultsEnabled(process.env) })
+  hooks.onStarted?.()
   const dialable = peer.multiaddrs[0] ?? '(no address)'
   process.stdout.write([
     `troupe peer ${peer.id} (${app.name})`,

@@ -2,24 +2,74 @@
 // `node dist/cli/main.js start`): set from inside the process, before the
 // peer's modules load, so every way of starting it gets them without a shell
 // feature (`env -S` in a shebang) or a second process (a re-exec would add a
-// whole node process to the footprint). None by default: the memory-saving
-// `--optimize-for-size` (idle RSS ~100 -> ~88 MB) doubles the CPU per task,
-// so it is the operator's choice (docs/limits.md, "Memory").
+// whole node process to the footprint).
+//
+// Two kinds (docs/limits.md, "Memory"):
+// - TROUPE_V8_FLAGS, for the whole life of the process. None by default: the
+//   memory-saving `--optimize-for-size` doubles the CPU per task, so keeping it
+//   on is the operator's choice.
+// - TROUPE_V8_STARTUP_FLAGS, only while the modules load and the peer starts,
+//   then switched back off. Default `--optimize-for-size`: loading ~800 modules
+//   otherwise grows V8's young generation to its 2 x 16 MB maximum, which an
+//   idle peer keeps for up to a minute (idle RSS ~105 -> ~87 MB); once it is off
+//   the young generation grows again under load as it would have, so the CPU
+//   per task is that of no flag.
 import { setFlagsFromString } from 'node:v8'
+import { UsageError } from './usage.js'
 
 /** Applied unless TROUPE_V8_FLAGS says otherwise. */
 export const DEFAULT_V8_FLAGS = ''
 
 export const V8_FLAGS_ENV = 'TROUPE_V8_FLAGS'
 
+/** Applied while the peer starts unless TROUPE_V8_STARTUP_FLAGS says otherwise. */
+export const DEFAULT_STARTUP_V8_FLAGS = '--optimize-for-size'
+
+export const STARTUP_V8_FLAGS_ENV = 'TROUPE_V8_STARTUP_FLAGS'
+
 /** The flags TROUPE_V8_FLAGS asks for (default DEFAULT_V8_FLAGS), trimmed. */
 export function v8FlagsFrom(env: NodeJS.ProcessEnv): string {
   return (env[V8_FLAGS_ENV] ?? DEFAULT_V8_FLAGS).trim()
 }
 
-/** Sets the flags of TROUPE_V8_FLAGS in this process; returns what it set. */
-export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): string {
-  const flags = v8FlagsFrom(env)
-  if (flags !== '') setFlagsFromString(flags)
-  return flags
+/**
+ * The startup flags TROUPE_V8_STARTUP_FLAGS asks for (default DEFAULT_STARTUP_V8_FLAGS) and the flags that switch
+ * them back off: each must be a boolean flag (`--foo` or `--no-foo`, no value), whose opposite can be set later.
+ * A flag TROUPE_V8_FLAGS also sets stays on.
+ */
+export function startupV8FlagsFrom(env: NodeJS.ProcessEnv): { on: string, off: string } {
+  const lasting = new Set(v8FlagsFrom(env).split(/\s+/))
+  const on = (env[STARTUP_V8_FLAGS_ENV] ?? DEFAULT_STARTUP_V8_FLAGS).trim().split(/\s+/).filter(f => f !== '' && !lasting.has(f))
+  for (const flag of on) {
+    if (!/^--[a-z0-9][a-z0-9_-]*$/.test(flag)) throw new UsageError(`${STARTUP_V8_FLAGS_ENV}: ${JSON.stringify(flag)} is not a boolean V8 flag (--name or --no-name, without a value)`)
+  }
+  const off = on.map(f => (f.startsWith('--no-') ? `--${f.slice(5)}` : `--no-${f.slice(2)}`))
+  return { on: on.join(' '), off: off.join(' ') }
+}
+
+export interface AppliedV8Flags {
+  /** TROUPE_V8_FLAGS, set for good. */
+  lasting: string
+  /** TROUPE_V8_STARTUP_FLAGS, set until endStartup. */
+  startup: string
+  /** Switches the startup flags back off (once the peer has started); a second call does nothing. */
+  endStartup: () => void
+}
+
+/** Sets the flags of TROUPE_V8_FLAGS and TROUPE_V8_STARTUP_FLAGS in this process. */
+export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): AppliedV8Flags {
+  const lasting = v8FlagsFrom(env)
+  const { on, off } = startupV8FlagsFrom(env)
+  if (lasting !== '') setFlagsFromString(lasting)
+  if (on !== '') setFlagsFromString(on)
+  let ended = on === ''
+  return {
+    lasting,
+    startup: on,
+    endStartup: () => {
+      if (ended) return
+      ended = true
+      setFlagsFromString(off)
+    },
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_V8_FLAGS, V8_FLAGS_ENV, v8FlagsFrom } from '../../src/cli/v8-flags.js'
+import { DEFAULT_STARTUP_V8_FLAGS, DEFAULT_V8_FLAGS, STARTUP_V8_FLAGS_ENV, V8_FLAGS_ENV, startupV8FlagsFrom, v8FlagsFrom } from '../../src/cli/v8-flags.js'
+import { UsageError } from '../../src/cli/usage.js'
 
 // Only the choice is tested here: setting flags would change this test worker's V8.
 describe('V8 flags of troupe start', () => {
@@ -8,5 +9,21 @@ describe('V8 flags of troupe start', () => {
     expect(v8FlagsFrom({})).toBe('')
     expect(v8FlagsFrom({ [V8_FLAGS_ENV]: '' })).toBe('')
     expect(v8FlagsFrom({ [V8_FLAGS_ENV]: ' --optimize-for-size ' })).toBe('--optimize-for-size')
+  })
+
+  it('sets --optimize-for-size while the peer starts and its opposite after, unless TROUPE_V8_STARTUP_FLAGS says otherwise', () => {
+    expect(DEFAULT_STARTUP_V8_FLAGS).toBe('--optimize-for-size')
+    expect(startupV8FlagsFrom({})).toEqual({ on: '--optimize-for-size', off: '--no-optimize-for-size' })
+    expect(startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: '' })).toEqual({ on: '', off: '' })
+    expect(startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: ' --optimize-for-size  --no-lazy ' })).toEqual({ on: '--optimize-for-size --no-lazy', off: '--no-optimize-for-size --lazy' })
+  })
+
+  it('keeps a startup flag that TROUPE_V8_FLAGS also sets on for good', () => {
+    expect(startupV8FlagsFrom({ [V8_FLAGS_ENV]: '--optimize-for-size' })).toEqual({ on: '', off: '' })
+  })
+
+  it('refuses a startup flag with a value: it could not be switched back off', () => {
+    expect(() => startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: '--max-semi-space-size=1' })).toThrow(UsageError)
+    expect(() => startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: 'optimize-for-size' })).toThrow(/not a boolean V8 flag/)
   })
 })

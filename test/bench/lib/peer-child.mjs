@@ -4,10 +4,15 @@
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createPeer, silentLogger } from '../../../dist/index.js'
-import { app, ran } from './app.mjs'
 import { serve } from './proc.mjs'
 import { closedLoop, nowMs } from './stats.mjs'
+
+// As `troupe start` does (src/cli/v8-flags.ts): the startup V8 flags (TROUPE_V8_STARTUP_FLAGS) are on while the
+// peer's modules load and it starts, then off; the lasting ones (TROUPE_V8_FLAGS) are also on this process's command line.
+const V8 = await import('../../../dist/cli/v8-flags.js').catch(() => undefined)
+const startup = V8?.applyV8Flags?.(process.env)
+const { createPeer, silentLogger } = await import('../../../dist/index.js')
+const { app, ran } = await import('./app.mjs')
 
 const init = JSON.parse(process.env.BENCH_PEER ?? '{}')
 const peer = await createPeer({
@@ -21,6 +26,7 @@ const peer = await createPeer({
   membership: init.membership,
   tasks: init.tasks,
 })
+startup?.endStartup()
 
 // Counts one-way messages and requests this peer sends, by channel. The
 // messenger is private to the peer; the bench wraps the instance, not the source.
