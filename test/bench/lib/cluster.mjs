@@ -80,3 +80,20 @@ export async function startCluster (n, { http = false, tasks = {}, lease = SPEED
   cluster.formedMs = nowMs() - t0
   return cluster
 }
+
+/**
+ * Waits (bounded) until no partition has changed holder for `stableMs`: right after formation partitions still move
+ * to their desired owners (each move costs a release, an acquisition and a sync round with every peer), which a
+ * production cluster is past. Returns how long it waited (ms), or -1 if it gave up after `timeoutMs`.
+ */
+export async function waitStable (cluster, { stableMs = 3_000, timeoutMs = 60_000 } = {}) {
+  const t0 = nowMs()
+  let last = ''; let since = t0
+  while (nowMs() - t0 < timeoutMs) {
+    const held = (await Promise.all(cluster.peers.map(p => p.call('status')))).map(s => [...s.held].sort((a, b) => a - b).join(',')).join('|')
+    if (held !== last) { last = held; since = nowMs() }
+    if (nowMs() - since >= stableMs) return nowMs() - t0
+    await sleep(200)
+  }
+  return -1
+}
