@@ -98,7 +98,27 @@ export function tickPartitions(ctx: Ctx): void {
   if (timedOut) s.roundScale = Math.min(s.roundScale * 2, ROUND_SCALE_MAX)
   release(ctx, rel)
   startPropose(ctx, coalesce(ctx, renew, rel))
-  startPrepare(ctx, prepare)
+  startPrepare(ctx, withSoon(ctx, prepare, among))
+}
+
+/**
+ * Probes that are due, plus every other idle partition this node wants whose
+ * retry time falls within the next backoffJitterMs. Probing a little early is
+ * always safe (an acceptor with a live grant answers busy; placement only
+ * decides who tries, and the fallback delay still holds exactly). After a busy
+ * answer each partition backs off with its own jitter, so without this a
+ * fallback rank's partitions drift apart and each costs its own Prepare to
+ * every voter: a non-voter of a 10-peer bench cluster sent ~25 a second.
+ */
+function withSoon(ctx: Ctx, due: number[], among: string[]): number[] {
+  if (due.length === 0) return due
+  const { s, now } = ctx
+  const soon = now + s.params.backoffJitterMs
+  const out = new Set(due)
+  s.slots.forEach((slot, p) => {
+    if (!out.has(p) && slot.phase === 'idle' && slot.retryAt <= soon && wantsToAcquire(s, p, now, among)) out.add(p)
+  })
+  return [...out]
 }
 
 /**
