@@ -7,7 +7,7 @@ import { makeFence } from './ballot.js'
 import { jitter, persist, quorumOf, sendAll } from './io.js'
 import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
 import { rankOf, shouldRelease, wantsToAcquire, workers } from './placement.js'
-import { hrwRank } from './hash.js'
+import { hrwIndex } from './hash.js'
 import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
 
 /** Rounds may stretch to this many times roundTimeoutMs (and never beyond half a lease). */
@@ -144,7 +144,7 @@ function coalesce(ctx: Ctx, due: number[], released: number[]): number[] {
 function ranksBefore(s: Ctx['s'], p: number, peer: string): boolean {
   if (peer === s.id) return false
   const among = workers(s)
-  const theirs = hrwRank(among, p).indexOf(peer)
+  const theirs = hrwIndex(among, p, peer)
   return theirs >= 0 && theirs < rankOf(s, p, among)
 }
 
