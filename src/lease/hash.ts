@@ -44,12 +44,43 @@ export function partitionOf(key: string, partitions: number): number {
   return mix32(fnv1a32(key)) % partitions
 }
 
-/** HRW weight of `peer` for `partition`; ties (rare) break by peer id. */
-export function hrwScore(peer: string, partition: number): number {
-  return mix32(fnv1a32(peer) ^ mix32(partition + 0x9e3779b9))
+/** Peer ids whose FNV hash is kept: placement asks for the same few ids on every tick, for every partition. */
+export const PEER_HASHES_MAX = 4096
+const peerHashes = new Map<string, number>()
+
+/** fnv1a32(peer), remembered (the map is emptied when it reaches PEER_HASHES_MAX ids). */
+function peerHash(peer: string): number {
+  let h = peerHashes.get(peer)
+  if (h === undefined) {
+    if (peerHashes.size >= PEER_HASHES_MAX) peerHashes.clear()
+    h = fnv1a32(peer)
+    peerHashes.set(peer, h)
+  }
+  return h
 }
 
-/** Workers ordered by HRW weight for `partition`, best first. */
+/** HRW weight of `peer` for `partition`; ties (rare) break by peer id. */
+export function hrwScore(peer: string, partition: number): number {
+  return mix32(peerHash(peer) ^ mix32(partition + 0x9e3779b9))
+}
+
+/** Does `a` come before `b` for `partition` (higher weight, ties by id)? */
+function before(a: string, sa: number, b: string, sb: number): boolean {
+  return sa !== sb ? sa > sb : a < b
+}
+
+/** Workers ordered by HRW weight for `partition`, best first. Each weight is computed once, not once per comparison. */
 export function hrwRank(workers: readonly string[], partition: number): string[] {
-  return [...workers].sort((a, b) => hrwScore(b, partition) - hrwScore(a, partition) || (a < b ? -1 : a > b ? 1 : 0))
+  const scored = workers.map((w) => ({ w, s: hrwScore(w, partition) }))
+  scored.sort((a, b) => (before(a.w, a.s, b.w, b.s) ? -1 : before(b.w, b.s, a.w, a.s) ? 1 : 0))
+  return scored.map((x) => x.w)
+}
+
+/** hrwRank(workers, partition).indexOf(peer), without sorting: how many workers come before `peer` (-1 if absent). */
+export function hrwIndex(workers: readonly string[], partition: number, peer: string): number {
+  if (!workers.includes(peer)) return -1
+  const mine = hrwScore(peer, partition)
+  let n = 0
+  for (const w of workers) if (w !== peer && before(w, hrwScore(w, partition), peer, mine)) n++
+  return n
 }

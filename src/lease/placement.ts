@@ -4,7 +4,7 @@
 // this affects safety (the lease decides who may run); it decides load
 // spread and how fast a dead owner is replaced.
 
-import { hrwRank } from './hash.js'
+import { hrwIndex, hrwRank } from './hash.js'
 import type { NodeState } from './state.js'
 
 /** Peers that may hold partitions, as this node sees them (itself included unless leaving). */
@@ -16,7 +16,7 @@ export function workers(s: NodeState): string[] {
 
 /** Our HRW rank for `partition`: 0 = desired owner; -1 when we do not take partitions. */
 export function rankOf(s: NodeState, partition: number, among = workers(s)): number {
-  return hrwRank(among, partition).indexOf(s.id)
+  return hrwIndex(among, partition, s.id)
 }
 
 /** Should we try to acquire `partition` now (it is idle and its retry time has passed)? */

@@ -11,6 +11,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
+import { fastMessageId } from './gossip-id.js'
 import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
 import { withHeldWindowUpdates } from './window-updates.js'
 
@@ -61,6 +62,8 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
         fallbackToFloodsub: false,
         // Every message is signed by its author and checked; topic validators then judge the content (src/net/gossip-score.ts).
         globalSignaturePolicy: 'StrictSign',
+        // A copy of a message already accepted is dropped before its signature is checked again (see gossip-id.ts).
+        fastMsgIdFn: fastMessageId,
         scoreParams: scoreParams(),
         scoreThresholds: SCORE_THRESHOLDS,
       }) as unknown as (components: unknown) => PubSub,

@@ -1,10 +1,11 @@
 // Durability before `enqueue` resolves: a new record is written here, then
 // sent on `tasks/put` to other peers until `need` of them answer that they
-// stored it durably. Records bound for the same peer in the same tick travel
-// in one request, so a burst of enqueues costs a few round trips, not one each.
+// stored it durably. Records bound for the same peer in the same event-loop
+// turn travel in one request, so a burst of enqueues costs a few round trips,
+// not one each.
 import { UnavailableError } from '../errors.js'
 import type { AbortOptions } from '../util/abort.js'
-import type { TimerHandle, Timers } from '../util/clock.js'
+import type { Timers } from '../util/clock.js'
 import type { Messenger } from '../wire/messenger.js'
 import { hash32 } from './canonical.js'
 import { CHANNEL_PUT, WIRE_VERSION } from './constants.js'
@@ -38,11 +39,18 @@ interface Waiter {
   reject: (err: unknown) => void
 }
 
+/** Runs `fn` once the current event-loop turn is over (its microtasks and the I/O callbacks of its poll phase included). */
+export type Defer = (fn: () => void) => void
+
+/** setImmediate: a zero-ms setTimeout waits at least 1 ms, which a single enqueue paid on every put before it left. */
+export const endOfTurn: Defer = fn => { setImmediate(fn) }
+
 export class PutBatcher {
   private readonly queues = new Map<string, Waiter[]>()
-  private timer: TimerHandle | undefined
+  private armed = false
 
-  constructor(private readonly messenger: Messenger, private readonly timers: Timers, private readonly now: () => number) {}
+  /** `defer` decides how long puts gather before they leave; the default sends them at the end of the turn that queued them. */
+  constructor(private readonly messenger: Messenger, private readonly now: () => number, private readonly defer: Defer = endOfTurn) {}
 
   /** Resolves when `peer` has stored the record durably; the request gives up at the latest deadline of its batch. */
   put(peer: string, record: TaskRecord, deadline: number, bytes = RECORD_OVERHEAD_BYTES): Promise<void> {
@@ -50,12 +58,15 @@ export class PutBatcher {
       const q = this.queues.get(peer) ?? []
       q.push({ record, bytes, deadline, resolve, reject })
       this.queues.set(peer, q)
-      this.timer ??= this.timers.setTimeout(() => this.flush(), 0)
+      if (!this.armed) {
+        this.armed = true
+        this.defer(() => this.flush())
+      }
     })
   }
 
   private flush(): void {
-    this.timer = undefined
+    this.armed = false
     const queues = [...this.queues]
     this.queues.clear()
     for (const [peer, waiters] of queues) {

@@ -104,7 +104,7 @@ export class TaskService {
         this.accept(records)
       },
     })
-    this.batcher = new PutBatcher(c.messenger, c.timers, () => c.clock.now())
+    this.batcher = new PutBatcher(c.messenger, () => c.clock.now())
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       // An "all" task's attempts only inform the others (each peer runs it on its own): they ride in lazy gossip.

@@ -2,7 +2,7 @@
 // Pair 4: an "all" task's fan-out: time from enqueue until every peer has
 // started it, with 3, 5 and 10 peers (one process each). One task at a time,
 // 20 ms apart, enqueued from each peer in turn.
-import { startCluster } from './lib/cluster.mjs'
+import { startCluster, waitStable } from './lib/cluster.mjs'
 import { watchdog } from './lib/proc.mjs'
 import { envInt, writeResult } from './lib/results.mjs'
 import { nowMs, percentile, sleep } from './lib/stats.mjs'
@@ -11,6 +11,10 @@ const SIZES = (process.env.FANOUT_PEERS ?? '3,5,10').split(',').map(Number)
 const SAMPLES = envInt('FANOUT_SAMPLES', 100)
 /** FANOUT_TRACE=1: per-step times of each sample (enqueue -> push sent -> push received -> handler start) and each peer's CPU, event-loop delay and gossip messages in the window. */
 const TRACE = process.env.FANOUT_TRACE === '1'
+/** FANOUT_IDLE_MS: length of the traced idle window before the samples (FANOUT_TRACE only). */
+const IDLE_MS = envInt('FANOUT_IDLE_MS', 3_000)
+/** FANOUT_QUIET_MS: wait this long after the cluster formed before the warmup (0: measure right after formation). */
+const QUIET_MS = envInt('FANOUT_QUIET_MS', 0)
 
 function explain (traces, seen) {
   const enq = new Map(traces.flatMap(t => t.enq))
@@ -45,10 +49,17 @@ function explain (traces, seen) {
   }
   const sum = (f) => traces.reduce((a, t) => a + f(t), 0)
   const out = { steps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: percentile(xs, 99) }])), cpuMsPerTask: sum(t => t.cpuMs) / tasks, gossipPerTask: sum(t => t.gossipSent) / tasks }
+  console.log(`  window per peer per second: ${perSecond(traces)}`)
   console.log(`  cluster: ${out.cpuMsPerTask.toFixed(1)} cpu-ms per task (all peers), ${out.gossipPerTask.toFixed(1)} gossip messages per task`)
   return out
 }
-watchdog(SIZES.length * (120_000 + SAMPLES * 6_000), 'fanout')
+/** Messages sent by channel and metric counters, averaged over the peers, per second of the window. */
+function perSecond (traces) {
+  const sum = new Map()
+  for (const t of traces) for (const [k, v] of Object.entries({ ...t.channels, ...t.counters })) sum.set(k, (sum.get(k) ?? 0) + v / (t.wallMs / 1000))
+  return [...sum].sort().map(([k, v]) => `${k} ${(v / traces.length).toFixed(1)}`).join(', ')
+}
+watchdog(SIZES.length * (180_000 + 2 * SAMPLES * 6_000), 'fanout')
 
 const rows = []
 for (const n of SIZES) {
@@ -71,25 +82,47 @@ for (const n of SIZES) {
     const ms = seen.get(id) ?? []
     return ms.length < n ? { missing: n - ms.length } : { last: Math.max(...ms), first: Math.min(...ms) }
   }
-  for (let i = 0; i < 10; i++) await one(i) // warmup
-  if (TRACE) {
+  async function idleWindow () {
     // What the peers burn with no task: membership, leases, sync.
     await Promise.all(cluster.peers.map(p => p.call('traceReset')))
-    await sleep(3_000)
+    await sleep(IDLE_MS)
     const idle = await Promise.all(cluster.peers.map(p => p.call('trace')))
     console.log(`  idle: cpu ${idle.map(t => (t.cpuMs / t.wallMs * 100).toFixed(0)).join(' ')} % per peer, loop delay p99 ${idle.map(t => t.eld.p99.toFixed(0)).join(' ')} ms`)
+    console.log(`  idle per peer per second: ${perSecond(idle)}`)
+  }
+  // FANOUT_QUIET_MS: the idle window comes after the quiet wait and before the warmup (no warmup leftovers in it).
+  if (QUIET_MS > 0) {
+    await sleep(QUIET_MS)
+    if (TRACE) await idleWindow()
+  }
+  for (let i = 0; i < 10; i++) await one(i) // warmup
+  if (TRACE) {
+    if (QUIET_MS === 0) await idleWindow()
     await Promise.all(cluster.peers.map(p => p.call('traceReset')))
   }
-  const last = []; let missing = 0
-  for (let i = 0; i < SAMPLES; i++) {
-    const r = await one(i)
-    if (r.missing) missing += r.missing; else last.push(r.last)
-    await sleep(20)
+  async function samples () {
+    const last = []; let missing = 0
+    for (let i = 0; i < SAMPLES; i++) {
+      const r = await one(i)
+      if (r.missing) missing += r.missing; else last.push(r.last)
+      await sleep(20)
+    }
+    return { samples: last.length, missing, p50: percentile(last, 50), p99: percentile(last, 99), max: Math.max(...last) }
   }
-  const row = { peers: n, samples: last.length, missing, formedMs: cluster.formedMs, p50: percentile(last, 50), p99: percentile(last, 99), max: Math.max(...last) }
+  const row = { peers: n, formedMs: cluster.formedMs, ...await samples() }
   rows.push(row)
-  console.log(`${n} peers (formed in ${(cluster.formedMs / 1000).toFixed(1)} s): every peer started in p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(2)} ms; ${missing} peer-runs missing after 5 s`)
+  console.log(`${n} peers (formed in ${(cluster.formedMs / 1000).toFixed(1)} s): every peer started in p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(2)} ms; ${row.missing} peer-runs missing after 5 s`)
   if (TRACE) row.trace = explain(await Promise.all(cluster.peers.map(p => p.call('trace'))), seen)
+  // Again once no partition has changed holder for 3 s: right after formation partitions still move to their
+  // desired owners, each move a release, an acquisition and a sync round with every peer (FANOUT_SETTLED=0 skips).
+  if (process.env.FANOUT_SETTLED !== '0') {
+    const waitMs = await waitStable(cluster)
+    if (TRACE) await Promise.all(cluster.peers.map(p => p.call('traceReset')))
+    row.settled = { waitMs, ...await samples() }
+    const r = row.settled
+    console.log(`${n} peers, placement stable 3 s (after ${(waitMs / 1000).toFixed(1)} s more): every peer started in p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(2)} ms; ${r.missing} peer-runs missing after 5 s`)
+    if (TRACE) r.trace = explain(await Promise.all(cluster.peers.map(p => p.call('trace'))), seen)
+  }
   await cluster.stop()
 }
 writeResult('fanout', { samples: SAMPLES, rows })

@@ -60,11 +60,14 @@ function sections () {
       out.push(`| submit + drain, tasks/s, Troupe with single enqueue() x 200 in flight on each peer | ${fmtSummary(t.troupeSingle.drain)} | ${t.bull ? fmtSummary(t.bull.drain) : 'skipped'} | ${xs(t.drainRatioSingle)} |`)
       out.push(`| enqueue, tasks/s, Troupe with single enqueue() (each awaits a replica ack) | ${fmtSummary(t.troupeSingle.enqueue)} | ${t.bull ? fmtSummary(t.bull.enqueue) : 'skipped'} | ${xs(t.enqueueRatioSingle)} |`)
     }
-    for (const [k, v] of Object.entries(t.latency)) out.push(`| ${k === 'troupe' ? 'Troupe' : 'BullMQ'} enqueue -> handler start, idle, ${v.n} single tasks | p50 ${ms(v.p50)}, p99 ${ms(v.p99)}${v.missing ? `; ${v.missing} not started within 5 s` : ''} | | |`)
+    for (const [k, v] of Object.entries(t.latency)) out.push(`| ${k === 'troupe' ? 'Troupe' : 'BullMQ'} enqueue -> handler start, idle, fresh cluster, ${v.n} single tasks | p50 ${ms(v.p50)}, p99 ${ms(v.p99)}${v.missing ? `; ${v.missing} not started within 5 s` : ''} | | |`)
+    for (const [k, v] of Object.entries(t.latencySettled ?? {})) out.push(`| ${k === 'troupe' ? 'Troupe' : 'BullMQ'} enqueue -> handler start, idle, placement stable 3 s, ${v.n} single tasks | p50 ${ms(v.p50)}, p99 ${ms(v.p99)}${v.missing ? `; ${v.missing} not started within 5 s` : ''} | | |`)
     out.push(`| double runs | ${t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)} | ${t.bull?.doubles ?? 'n/a'} | |`, '')
     if (t.drainRatio) targets.push(['tasks: drain >= 2x BullMQ', x(t.drainRatio.median), t.drainRatio.median >= 2])
     const { troupe: lt, bullmq: lb } = t.latency ?? {}
-    if (lt && lb) targets.push(['tasks: enqueue -> start p99 <= BullMQ\'s', `${ms(lt.p99)} vs ${ms(lb.p99)}`, lt.p99 <= lb.p99])
+    if (lt && lb) targets.push(['tasks: enqueue -> start p99 <= BullMQ\'s (fresh cluster)', `${ms(lt.p99)} vs ${ms(lb.p99)}`, lt.p99 <= lb.p99])
+    const { troupe: st, bullmq: sb } = t.latencySettled ?? {}
+    if (st && sb) targets.push(['tasks: enqueue -> start p99 <= BullMQ\'s (placement stable)', `${ms(st.p99)} vs ${ms(sb.p99)}`, st.p99 <= sb.p99])
     const doubles = t.troupe.doubles + (t.troupeSingle?.doubles ?? 0)
     targets.push(['tasks: double runs = 0', String(doubles), doubles === 0])
   }
@@ -75,9 +78,11 @@ function sections () {
     for (const r of f.rows) {
       if (r.error) { out.push(`| ${r.peers} | did not form: ${r.error} | | | | |`); continue }
       out.push(`| ${r.peers} | ${fmt(r.formedMs / 1000, 1)} s | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.missing} |`)
+      if (r.settled) out.push(`| ${r.peers}, placement stable 3 s (after ${fmt(r.settled.waitMs / 1000, 1)} s more) | | ${ms(r.settled.p50)} | ${ms(r.settled.p99)} | ${ms(r.settled.max)} | ${r.settled.missing} |`)
     }
     const big = f.rows.filter(r => !r.error).at(-1)
-    if (big) targets.push([`fan-out p99 <= 50 ms at 10 peers (measured at ${big.peers})`, ms(big.p99), big.peers >= 10 && big.p99 <= 50])
+    if (big) targets.push([`fan-out p99 <= 50 ms at 10 peers (measured at ${big.peers}, fresh cluster)`, ms(big.p99), big.peers >= 10 && big.p99 <= 50])
+    if (big?.settled) targets.push([`fan-out p99 <= 50 ms at 10 peers (measured at ${big.peers}, placement stable)`, ms(big.settled.p99), big.peers >= 10 && big.settled.p99 <= 50])
     out.push('')
   }
   const m = readResult('memory')

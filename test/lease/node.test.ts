@@ -2,7 +2,7 @@
 // mismatch, and single-node acquisition. Time is whatever we pass as `now`.
 
 import { describe, expect, it } from 'vitest'
-import { LeaseLostError, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
+import { hrwRank, LeaseLostError, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
 import { seededRandom } from '../../src/util/random.js'
 import { simParams } from './sim/params.js'
 
@@ -69,6 +69,28 @@ describe('LeaseNode', () => {
     const again = node('X', saved)
     const next = sent(again.step({ type: 'hint', alive: ['A', 'B', 'C'], leaving: [] }, 0)).filter((m) => m.t === 'prepare') as Array<{ es: Array<{ n: number }> }>
     expect(next[0]!.es.every((e) => e.n > saved.propN!)).toBe(true)
+  })
+
+  it('a worker probes its busy partitions again in one Prepare, not one per partition as their jittered retries come due', () => {
+    const x = node('X', { ...voters3, propN: 0 })
+    const first = sent(x.step({ type: 'hint', alive: ['A', 'B', 'C'], leaving: [] }, W)).filter((m) => m.t === 'prepare') as Array<{ es: Array<{ p: number, n: number }> }>
+    const wanted = first[0]!.es.map((e) => e.p)
+    expect(wanted.length).toBeGreaterThan(1)
+    // Every voter answers busy (a grant to someone else, 5 s left): each partition backs off busyRetryMaxMs plus its own jitter.
+    for (const from of ['A', 'B', 'C']) {
+      x.step({ type: 'message', from, body: msg({ t: 'promise', cfg: 1, rs: first[0]!.es.map((e) => ({ p: e.p, n: e.n, r: 'busy', ms: 5000 })) }) }, W + 1)
+    }
+    const rounds: Array<Array<{ p: number }>> = []
+    for (let t = W + 2; t <= W + 1 + 300 + 30 + 1; t++) {
+      const prepares = sent(x.step({ type: 'tick' }, t)).filter((m) => m.t === 'prepare') as Array<{ es: Array<{ p: number }> }>
+      // One Prepare per voter per round.
+      if (prepares.length > 0) rounds.push(prepares[0]!.es)
+    }
+    // The desired owner's partitions (rank 0) go out again as one round; its fallback ones wait out fallbackDelayMs.
+    const desired = wanted.filter((p) => hrwRank(['A', 'B', 'C', 'X'], p)[0] === 'X')
+    expect(desired.length).toBeGreaterThan(1)
+    expect(rounds).toHaveLength(1)
+    expect(rounds[0]!.map((e) => e.p).sort()).toEqual([...desired].sort())
   })
 
   it('a node restarted from disk tells its shell the config it has (status, leaving as a voter)', () => {

@@ -22,11 +22,14 @@ export const PARTITIONS = 64
 /** Fast placement knobs, so a cluster forms in seconds; shared by both timing sets below. */
 const FORMATION = { fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 500, configRetryMs: 300 }
 /**
+ * The speed pairs also keep the shipped fallback delay (3 s): with FORMATION's 800 ms, shorter than the 2 s renewal,
+ * every peer probed the partitions it ranks second for between two renewals of their holder (a Prepare to every
+ * voter each time, ~10 a second per peer at 10 peers), which a production peer does not.
  * The speed pairs run with the shipped lease term and renewal (6 s, every 2 s; src/lease/constants.ts) and the
  * shipped membership intervals: shorter ones cost idle CPU (10 peers on 2 cores) and make a starved peer lose
  * its leases, neither of which a production peer pays.
  */
-export const SPEED_LEASE = { partitions: PARTITIONS, leaseMs: 6_000, renewIntervalMs: 2_000, roundTimeoutMs: 1_000, tickMaxMs: 500, ...FORMATION }
+export const SPEED_LEASE = { partitions: PARTITIONS, leaseMs: 6_000, renewIntervalMs: 2_000, roundTimeoutMs: 1_000, tickMaxMs: 500, ...FORMATION, fallbackDelayMs: 3_000 }
 export const SPEED_MEMBERSHIP = {}
 /** The leases pair measures takeover, so it runs the fast term of the tests (1.5 s) and a fast failure detector. */
 export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, ...FORMATION }
@@ -79,4 +82,21 @@ export async function startCluster (n, { http = false, tasks = {}, lease = SPEED
   }
   cluster.formedMs = nowMs() - t0
   return cluster
+}
+
+/**
+ * Waits (bounded) until no partition has changed holder for `stableMs`: right after formation partitions still move
+ * to their desired owners (each move costs a release, an acquisition and a sync round with every peer), which a
+ * production cluster is past. Returns how long it waited (ms), or -1 if it gave up after `timeoutMs`.
+ */
+export async function waitStable (cluster, { stableMs = 3_000, timeoutMs = 60_000 } = {}) {
+  const t0 = nowMs()
+  let last = ''; let since = t0
+  while (nowMs() - t0 < timeoutMs) {
+    const held = (await Promise.all(cluster.peers.map(p => p.call('status')))).map(s => [...s.held].sort((a, b) => a - b).join(',')).join('|')
+    if (held !== last) { last = held; since = nowMs() }
+    if (nowMs() - since >= stableMs) return nowMs() - t0
+    await sleep(200)
+  }
+  return -1
 }

@@ -48,12 +48,40 @@ if (onPush !== undefined) {
     return onPush(from, body)
   })
 }
+/** Counters of the peer's metrics (summed over labels), to diff over the traced window. */
+async function counters () {
+  const out = {}
+  const m = peer.metrics
+  for (const [name, c] of Object.entries({ gossip: m.gossipMessages, gossipIgnored: m.gossipIgnored, gossipRejected: m.gossipRejected, syncRounds: m.syncRounds, syncRecords: m.syncRecords, leaseRounds: m.leaseRounds, leaseRoundEntries: m.leaseRoundEntries })) {
+    if (c === undefined) continue
+    for (const v of (await c.get()).values) out[`${name}${v.labels.direction ? ':' + v.labels.direction : v.labels.reason ? ':' + v.labels.reason : v.labels.outcome ? ':' + v.labels.outcome : ''}`] = (out[`${name}${v.labels.direction ? ':' + v.labels.direction : v.labels.reason ? ':' + v.labels.reason : v.labels.outcome ? ':' + v.labels.outcome : ''}`] ?? 0) + v.value
+  }
+  return out
+}
+// LAT trace ("any" tasks): put request sent / received / acked per task with a t0 input, keyed by id.
+const lat = { on: false, put: new Map() }
+const onPut = messenger.handlers?.requests?.get('tasks/put')
+if (onPut !== undefined) {
+  messenger.handlers.requests.set('tasks/put', (from, body, opts) => {
+    if (lat.on) { const t = nowMs(); for (const r of body?.records ?? []) if (r.input?.t0 !== undefined) (lat.put.get(r.id) ?? lat.put.set(r.id, {}).get(r.id)).recv ??= t }
+    return onPut(from, body, opts)
+  })
+}
 const gossipSent = () => peer.tasks?.gossip?.sent ?? 0
 for (const method of ['send', 'request']) {
   const original = messenger[method].bind(messenger)
   messenger[method] = (to, channel, ...rest) => {
     sent.set(channel, (sent.get(channel) ?? 0) + 1)
     const body = rest[0]
+    if (lat.on && channel === 'tasks/put') {
+      const t = nowMs(); const ids = (body?.records ?? []).filter(r => r.input?.t0 !== undefined).map(r => r.id)
+      // The first put of a task is its replica put (sync pages later use the same channel).
+      const first = ids.filter(id => lat.put.get(id)?.sent === undefined)
+      for (const id of first) (lat.put.get(id) ?? lat.put.set(id, {}).get(id)).sent = t
+      const p = original(to, channel, ...rest)
+      if (first.length) p.then(() => { const a = nowMs(); for (const id of first) lat.put.get(id).acked = a }, () => {})
+      return p
+    }
     if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) trace.sent.set(`${r.id}|${to}`, nowMs())
     if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
     // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
@@ -109,8 +137,13 @@ serve({
   enqueueTimed: async ({ name }) => {
     const t0 = nowMs()
     const id = await peer.tasks.enqueue(name, { t0 })
-    if (trace.on) trace.enq.set(id, { t0, resolved: nowMs() })
+    if (trace.on || lat.on) trace.enq.set(id, { t0, resolved: nowMs() })
     return id
+  },
+  latTrace: ({ on }) => {
+    const out = { id: peer.id, put: [...lat.put], enq: [...trace.enq] }
+    lat.on = on; lat.put.clear(); trace.enq.clear()
+    return out
   },
   traceReset: async () => {
     // FANOUT_PROF=<dir>: a CPU profile of this peer over the traced window only (written by `trace`).
@@ -120,6 +153,7 @@ serve({
     }
     trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
+    trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters()
     trace.eld.disable(); trace.eld.reset(); trace.eld.enable()
     return true
   },
@@ -135,6 +169,8 @@ serve({
       id: peer.id, wallMs: nowMs() - trace.t0, cpuMs: (cpu.user + cpu.system) / 1000, gossipSent: gossipSent() - trace.gossip0,
       eld: { p50: ms(trace.eld.percentile(50)), p99: ms(trace.eld.percentile(99)), max: ms(trace.eld.max) },
       sent: [...trace.sent], recv: [...trace.recv], enq: [...trace.enq],
+      channels: Object.fromEntries([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])].map(([k, v]) => [k, v - (trace.sent0?.get(k) ?? 0)]).filter(([, v]) => v > 0)),
+      counters: Object.fromEntries(Object.entries(await counters()).map(([k, v]) => [k, v - (trace.counters0?.[k] ?? 0)]).filter(([, v]) => v !== 0)),
     }
   },
   ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),

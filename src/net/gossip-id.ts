@@ -1,0 +1,25 @@
+// A local id for a gossipsub message, read from its raw fields before any
+// check, so a copy of a message already accepted is dropped as a duplicate
+// without verifying its signature again. gossipsub verifies the signature
+// before it looks at its seen cache unless given this function, and every
+// peer of a fully connected cluster receives each message once from its
+// author (flood publish) and again from most of its mesh peers: without it,
+// each message cost every receiver one ed25519 verification per copy.
+//
+// Safe under StrictSign: the id is the message's author and sequence number,
+// the same fields gossipsub's own id (msgIdFnStrictSign) is made of, and
+// gossipsub records a fast id only once the message it came with passed
+// validation (a forged copy that arrives first fails its signature check and
+// is not recorded; a later copy under a recorded id is dropped unread).
+import type { RPC } from '@chainsafe/libp2p-gossipsub/message'
+
+/** `author:seqno` in hex; '' for a message missing either (StrictSign rejects it, so '' is never recorded). */
+export function fastMessageId(msg: RPC.Message): string {
+  const { from, seqno } = msg
+  if (from === undefined || seqno === undefined) return ''
+  return `${hex(from)}:${hex(seqno)}`
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
