@@ -76,7 +76,8 @@ export function finishAttempt(r: TaskRecord, at: Actor, f: Finish): TaskRecord {
 /**
  * An "all" record is done (or failed) once every member has succeeded (or run
  * out of attempts). Called by each peer when it finishes and when others'
- * attempts arrive, so the last news settles it wherever it lands.
+ * attempts arrive, so the last news settles it wherever it lands; `at` is not
+ * used (the settled head is the same wherever it is computed).
  */
 export function settleAll(r: TaskRecord, at: Actor, retry: Required<RetryPolicy>, members: readonly string[]): TaskRecord {
   if (r.scope !== 'all' || isFinished(r)) return r
@@ -88,7 +89,13 @@ export function settleAll(r: TaskRecord, at: Actor, retry: Required<RetryPolicy>
     failed ||= status === 'failed'
   }
   const state = failed ? 'failed' : 'done'
-  return state === r.state ? r : { ...r, ...bump(r, at), state }
+  if (state === r.state) return r
+  // Every peer that sees the last outcome settles the task, each on its own: the settled head is the same on all of
+  // them (written in the creator's name, at the last attempt's end), so their copies are equal and merge into
+  // nothing new, instead of one competing version per peer, each written and gossiped by every other.
+  let last = r.updatedAt
+  for (const a of r.attempts) if (a.round === r.round && a.endedAt !== undefined && a.endedAt > last) last = a.endedAt
+  return { ...r, version: r.version + 1, writer: r.creator, updatedAt: last, state }
 }
 
 /** Where `peer` stands on an "all" task in the current round. */

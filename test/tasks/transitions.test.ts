@@ -67,6 +67,9 @@ describe('record transitions', () => {
     }
     expect(r.state).toBe('pending')
     expect(settleAll(r, { self: 'a', now: 3 }, one, ['a', 'b'])).toMatchObject({ state: 'done' })
+    // Whoever settles it, whenever: the same record, so peers' copies merge into nothing new.
+    expect(settleAll(r, { self: 'b', now: 9 }, one, ['a', 'b'])).toEqual(settleAll(r, { self: 'a', now: 3 }, one, ['a', 'b']))
+    expect(settleAll(r, { self: 'b', now: 9 }, one, ['a', 'b'])).toMatchObject({ writer: r.creator, updatedAt: 2, version: r.version + 1 })
     const s = startAttempt(r, { self: 'c', now: 4 }, undefined)
     r = finishAttempt(s.record, { self: 'c', now: 5 }, { key: s.attempt.key, outcome: 'error', retry: one, members: ['a', 'b', 'c'], owner: true })
     expect(r.state).toBe('failed')
