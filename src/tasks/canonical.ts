@@ -95,6 +95,8 @@ export function hashCanonical(value: unknown): number {
 function hashInto(h: number, value: unknown): number {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') return hashString(h, value)
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return hashInteger(h, value)
+    if (typeof value === 'boolean') return hashText(h, value ? 'true' : 'false')
     return hashText(h, value === undefined ? 'null' : JSON.stringify(value) ?? 'null')
   }
   if (Array.isArray(value)) {
@@ -134,6 +136,22 @@ function hashString(h: number, s: string): number {
   h = hashByte(h, 0x22)
   for (let i = 0; i < s.length; i++) h = hashByte(h, s.charCodeAt(i))
   return hashByte(h, 0x22)
+}
+
+/** JSON.stringify(n) hashed for a safe integer, digit by digit (no string: records hold a dozen integers). */
+function hashInteger(h: number, n: number): number {
+  if (n < 0) {
+    h = hashByte(h, 0x2d) // -
+    n = -n
+  }
+  let div = 1
+  while (div * 10 <= n) div *= 10
+  for (; div >= 1; div /= 10) {
+    const d = Math.floor(n / div)
+    h = hashByte(h, 0x30 + d)
+    n -= d * div
+  }
+  return h
 }
 
 /** Continues FNV-1a over the UTF-8 bytes of `text`. */
