@@ -3,11 +3,7 @@
 
 import { isTroupeError } from '../errors.js'
 import { VERSION } from '../version.js'
-import { enqueueCommand, ENQUEUE_HELP } from './enqueue.js'
-import { newCommand, NEW_HELP } from './new.js'
 import { START_HELP } from './start-help.js'
-import { statusCommand, STATUS_HELP } from './status.js'
-import { tasksCommand, tasksHelp } from './tasks.js'
 import { CommandError, UsageError } from './usage.js'
 import { applyV8Flags } from './v8-flags.js'
 
@@ -32,14 +28,14 @@ Options:
 /** `help` is a function of the arguments for commands with subcommands. */
 interface Command { help: string | ((argv: string[]) => string), run: (argv: string[]) => Promise<number> }
 
-const COMMANDS = new Map<string, Command>([
-  // Loaded on use: it brings libp2p, which the other commands do not need.
-  // The V8 flags go first, so the heap the peer's modules fill is shaped by them; the startup ones end once it has started.
-  ['start', { help: START_HELP, run: async argv => { const flags = applyV8Flags(); return (await import('./start.js')).startCommand(argv, { onStarted: flags.endStartup }) } }],
-  ['status', { help: STATUS_HELP, run: statusCommand }],
-  ['enqueue', { help: ENQUEUE_HELP, run: enqueueCommand }],
-  ['tasks', { help: tasksHelp, run: tasksCommand }],
-  ['new', { help: NEW_HELP, run: newCommand }],
+// Each command's module is loaded on use: a peer (`start`) never runs the others, and each would stay in its heap.
+const COMMANDS = new Map<string, () => Promise<Command>>([
+  // `start` brings libp2p. The V8 flags go first, so the heap the peer's modules fill is shaped by them; the startup ones end once it has started.
+  ['start', async () => ({ help: START_HELP, run: async argv => { const flags = applyV8Flags(); return (await import('./start.js')).startCommand(argv, { onStarted: flags.endStartup }) } })],
+  ['status', async () => { const m = await import('./status.js'); return { help: m.STATUS_HELP, run: m.statusCommand } }],
+  ['enqueue', async () => { const m = await import('./enqueue.js'); return { help: m.ENQUEUE_HELP, run: m.enqueueCommand } }],
+  ['tasks', async () => { const m = await import('./tasks.js'); return { help: m.tasksHelp, run: m.tasksCommand } }],
+  ['new', async () => { const m = await import('./new.js'); return { help: m.NEW_HELP, run: m.newCommand } }],
 ])
 
 export async function main(argv: string[]): Promise<number> {
@@ -56,8 +52,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${VERSION}\n`)
         return 0
       default: {
-        const found = COMMANDS.get(command)
-        if (found === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; try troupe --help`)
+        const load = COMMANDS.get(command)
+        if (load === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}; try troupe --help`)
+        const found = await load()
         if (rest.includes('--help') || rest.includes('-h')) {
           process.stdout.write(typeof found.help === 'string' ? found.help : found.help(rest))
           return 0

@@ -6,7 +6,7 @@ import { getPath } from 'hono/utils/url'
 import type { Action } from '../app/action.js'
 import type { ActionMiddleware } from '../app/compose.js'
 import type { ActionContextBase } from '../app/context.js'
-import { describeAction } from '../app/describe.js'
+import { describeAction, type ActionDescription } from '../app/describe.js'
 import { consoleLogger, type Logger } from '../app/logger.js'
 import { UnavailableError } from '../errors.js'
 import { actionRoute } from './action-route.js'
@@ -89,8 +89,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     return c.json(body, body.ok === true ? 200 : 503)
   })
   app.get('/status', async (c) => c.json(await options.status()))
-  const listing = options.actions.map(describeAction)
-  app.get('/api', (c) => c.json({ version: options.version, actions: listing }))
+  // Described at the first request (JSON Schema of each input): an idle peer never holds it.
+  let listing: ActionDescription[] | undefined
+  app.get('/api', (c) => c.json({ version: options.version, actions: (listing ??= options.actions.map(describeAction)) }))
   // Computed at the first answer, once every route is in: only routes registered before the
   // action route can run before it.
   let plain: boolean | undefined

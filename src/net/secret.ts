@@ -4,7 +4,6 @@
 // comes from a file or the environment, never from a command-line argument
 // (those show in `ps`).
 
-import { preSharedKey } from '@libp2p/pnet'
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { ConfigError } from '../errors.js'
@@ -22,7 +21,9 @@ export function swarmKeyFromSecret(secret: string): Uint8Array {
   return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${hex}`)
 }
 
-export function connectionProtector(secret: string): NonNullable<Libp2pOptions['connectionProtector']> {
+export async function connectionProtector(secret: string): Promise<NonNullable<Libp2pOptions['connectionProtector']>> {
+  // Loaded only for a private cluster: its cipher's buffers would otherwise sit in every open peer.
+  const { preSharedKey } = await import('@libp2p/pnet')
   return preSharedKey({ psk: swarmKeyFromSecret(secret) })
 }
 

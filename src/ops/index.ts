@@ -5,7 +5,7 @@
 
 import type { Env, Hono } from 'hono'
 import type { Action } from '../app/action.js'
-import { buildOpenApi, openApiRoutes } from '../http/openapi.js'
+import { buildOpenApi, openApiRoutes, type OpenApiDocument } from '../http/openapi.js'
 import { observeRequests } from '../http/observe.js'
 import { metricsObserver, metricsRoute } from './http-metrics.js'
 import type { Metrics } from './metrics.js'
@@ -27,8 +27,9 @@ export function registerOps<E extends Env>(app: Hono<E>, init: OpsInit): Hono<E>
     metricsRoute(app, init.metrics)
   }
   if (init.docs !== false) {
-    const doc = buildOpenApi({ actions: init.actions, version: init.version, title: init.title })
-    openApiRoutes(app, () => doc)
+    // Built at the first request: the JSON Schemas of every action's input are work and memory an idle peer never needs.
+    let doc: OpenApiDocument | undefined
+    openApiRoutes(app, () => (doc ??= buildOpenApi({ actions: init.actions, version: init.version, title: init.title })))
   }
   return app
 }

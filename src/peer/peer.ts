@@ -61,7 +61,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
       privateKey,
       listen: config.listen,
       announce: config.announce,
-      connectionProtector: init.secret === undefined ? undefined : connectionProtector(init.secret),
+      connectionProtector: init.secret === undefined ? undefined : await connectionProtector(init.secret),
     })
     cleanup.push(async () => { await node.stop() })
     faults?.attach(node)
