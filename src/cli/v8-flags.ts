@@ -9,13 +9,14 @@
 //   memory-saving `--optimize-for-size` doubles the CPU per task, so keeping it
 //   on is the operator's choice.
 // - TROUPE_V8_STARTUP_FLAGS, only while the modules load and the peer starts,
-//   then switched back off. Default `--optimize-for-size --no-turbofan`:
-//   loading ~800 modules otherwise grows V8's young generation to its 2 x 16 MB
-//   maximum, which an idle peer keeps for up to a minute (idle RSS ~105 -> ~88
-//   MB), and has TurboFan optimize code that is hot only while modules load,
-//   on worker threads whose malloc arenas keep the memory (~88 -> ~82 MB). Once
-//   they are off the young generation grows again under load and hot code is
-//   optimized as it would have been, so the CPU per task is that of no flag.
+//   then switched back off. Default `--no-turbofan`: otherwise TurboFan
+//   optimizes code that is hot only while modules load, on worker threads
+//   whose malloc arenas keep the memory (~3-5 MB of idle RSS); once it is on
+//   again, code hot under load is optimized as before.
+//   `--optimize-for-size` here would save ~20 MB more (the young generation
+//   that loading grows), but it is NOT a default: even switched off after
+//   start it halved the peer's HTTP throughput (actions at 50 connections,
+//   ~0.8x -> ~0.5x of bare Hono; docs/limits.md).
 import { setFlagsFromString } from 'node:v8'
 import { UsageError } from './usage.js'
 
@@ -25,7 +26,7 @@ export const DEFAULT_V8_FLAGS = ''
 export const V8_FLAGS_ENV = 'TROUPE_V8_FLAGS'
 
 /** Applied while the peer starts unless TROUPE_V8_STARTUP_FLAGS says otherwise. */
-export const DEFAULT_STARTUP_V8_FLAGS = '--optimize-for-size --no-turbofan'
+export const DEFAULT_STARTUP_V8_FLAGS = '--no-turbofan'
 
 export const STARTUP_V8_FLAGS_ENV = 'TROUPE_V8_STARTUP_FLAGS'
 

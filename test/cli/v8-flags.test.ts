@@ -11,15 +11,15 @@ describe('V8 flags of troupe start', () => {
     expect(v8FlagsFrom({ [V8_FLAGS_ENV]: ' --optimize-for-size ' })).toBe('--optimize-for-size')
   })
 
-  it('sets --optimize-for-size --no-turbofan while the peer starts and their opposites after, unless TROUPE_V8_STARTUP_FLAGS says otherwise', () => {
-    expect(DEFAULT_STARTUP_V8_FLAGS).toBe('--optimize-for-size --no-turbofan')
-    expect(startupV8FlagsFrom({})).toEqual({ on: '--optimize-for-size --no-turbofan', off: '--no-optimize-for-size --turbofan' })
+  it('sets --no-turbofan while the peer starts and its opposite after, unless TROUPE_V8_STARTUP_FLAGS says otherwise', () => {
+    expect(DEFAULT_STARTUP_V8_FLAGS).toBe('--no-turbofan')
+    expect(startupV8FlagsFrom({})).toEqual({ on: '--no-turbofan', off: '--turbofan' })
     expect(startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: '' })).toEqual({ on: '', off: '' })
     expect(startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: ' --optimize-for-size  --no-lazy ' })).toEqual({ on: '--optimize-for-size --no-lazy', off: '--no-optimize-for-size --lazy' })
   })
 
   it('keeps a startup flag that TROUPE_V8_FLAGS also sets on for good', () => {
-    expect(startupV8FlagsFrom({ [V8_FLAGS_ENV]: '--optimize-for-size' })).toEqual({ on: '--no-turbofan', off: '--turbofan' })
+    expect(startupV8FlagsFrom({ [V8_FLAGS_ENV]: '--optimize-for-size', [STARTUP_V8_FLAGS_ENV]: '--optimize-for-size --no-turbofan' })).toEqual({ on: '--no-turbofan', off: '--turbofan' })
   })
 
   it('refuses a startup flag with a value: it could not be switched back off', () => {
