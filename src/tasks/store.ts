@@ -42,7 +42,7 @@ export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: numbe
 export interface TaskStoreOptions {
   /** How old a write must be to enter the digest (ms; default 0: at once). */
   settleMs?: number
-  /** Monotonic ms; default performance.now. */
+  /** Monotonic ms; required with a settle window. */
   now?: () => number
 }
 
@@ -68,7 +68,9 @@ export class TaskStore {
 
   constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number, options: TaskStoreOptions = {}) {
     this.settleMs = options.settleMs ?? 0
-    this.mono = options.now ?? (() => performance.now())
+    if (this.settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
+    // Without a settle window every write enters the digest at its next read, whatever the time.
+    this.mono = options.now ?? (() => 0)
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
     this.digestState = new Digest(partitions)
     this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
