@@ -5,6 +5,7 @@
 // that this peer still holds the partition with the same fence and an
 // unexpired lease; if not, the turn's state change is discarded and the
 // activation closes as 'moved'.
+import { isThenable } from '../util/thenable.js'
 import { validateInput } from '../app/validate.js'
 import { TimeoutError } from '../errors.js'
 import type { Clock, TimerHandle, Timers } from '../util/clock.js'
@@ -348,9 +349,6 @@ export class Activation {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
 
 /** Where a turn's ctx keeps its TurnSignal. */
 const TURN = Symbol('turn')

@@ -1,4 +1,5 @@
 // `GET|POST /api/<name>`: find the action, read its input, run it.
+import { isThenable } from '../util/thenable.js'
 import { Hono, type Context, type Handler } from 'hono'
 import type { Action } from '../app/action.js'
 import type { HttpEnv } from './app.js'
@@ -6,7 +7,7 @@ import { readJsonBody, type BodyLimits } from './body.js'
 import { REQUEST_ID_HEADER, VERSION_HEADER } from './constants.js'
 import { MethodNotAllowedError, NotFoundError } from './errors.js'
 import { queryInput } from './query.js'
-import { actionRunner, isThenable, type ActionCall, type ActionRunner, type RunnerOptions } from './run.js'
+import { actionRunner, type ActionCall, type ActionRunner, type RunnerOptions } from './run.js'
 
 export interface ActionRouteOptions extends RunnerOptions, BodyLimits {
   actions: readonly Action[]

@@ -1,4 +1,5 @@
 // Runs one action call: context, middleware chain, validation, deadline.
+import { isThenable } from '../util/thenable.js'
 import type { Action } from '../app/action.js'
 import { compose, type ActionMiddleware } from '../app/compose.js'
 import type { ActionContext, ActionContextBase, ReadonlyHeaders } from '../app/context.js'
@@ -93,9 +94,6 @@ async function race(running: PromiseLike<unknown>, state: CallState, ctx: CallCo
   }
 }
 
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function'
-}
 
 function expire(state: CallState, message: string): void {
   state.expire(new TimeoutError(message))

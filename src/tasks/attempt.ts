@@ -2,6 +2,7 @@
 // handler against its signal (timeout, cancellation, partition loss, stop).
 // The runner decides what the outcome means for the record.
 
+import { isThenable } from '../util/thenable.js'
 import { validateNow } from '../app/validate.js'
 import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Timers } from '../util/clock.js'
@@ -83,9 +84,6 @@ function failed(signal: AbortSignal, err: unknown): { outcome: AttemptOutcome, e
   return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
 }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function'
-}
 
 function outcomeOf(reason: unknown): AttemptOutcome {
   if (reason instanceof TimeoutError) return 'timeout'

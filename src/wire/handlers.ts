@@ -2,6 +2,7 @@
 // running handlers: a request handler's result or thrown error becomes the
 // reply frame; a message handler's error is logged, never sent back.
 
+import { isThenable } from '../util/thenable.js'
 import { toErrorShape, TroupeError } from '../errors.js'
 import type { MessageHandler, PeerName, RequestHandler } from './messenger.js'
 import { NoHandlerError } from './errors.js'
@@ -69,9 +70,6 @@ export class HandlerTable {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
-}
 
 /** Encodes a reply; a reply that cannot be encoded (too large, unencodable) becomes an error reply instead. */
 function encodeReply(reply: Frame, frameBytesMax: number): Uint8Array {
