@@ -98,17 +98,10 @@ export class GossipOut {
    */
   supersede(arrived: readonly TaskRecord[]): void {
     if (this.queue.size === 0 && this.deferred.size === 0) return
+    const covers = (r: TaskRecord, mine: TaskRecord | undefined): boolean => mine !== undefined && !changes(r, mine)
     for (const r of arrived) {
-      const waiting = this.deferred.get(r.id)
-      if (waiting !== undefined && !changes(r, waiting.record)) {
-        this.deferred.delete(r.id)
-        this.superseded++
-      }
-      const queued = this.queue.get(r.id)
-      if (queued !== undefined && !changes(r, queued)) {
-        this.queue.delete(r.id)
-        this.superseded++
-      }
+      if (covers(r, this.deferred.get(r.id)?.record) && this.deferred.delete(r.id)) this.superseded++
+      if (covers(r, this.queue.get(r.id)) && this.queue.delete(r.id)) this.superseded++
     }
   }
 

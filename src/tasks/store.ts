@@ -161,7 +161,7 @@ export class TaskStore {
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
   latest(id: string): TaskRecord | undefined {
-    return this.activeMap.get(id) ?? this.get(id)
+    return this.get(id)
   }
 
   activeRecords(): IterableIterator<TaskRecord> {
