@@ -58,7 +58,10 @@ function sameFields(a: Record<string, unknown>, b: Record<string, unknown>): boo
     const v = a[k]
     if (v === undefined) continue
     n++
-    if (!Object.hasOwn(b, k) || !sameValue(v, b[k])) return false
+    // An undefined field is absent (canonical drops it), even though
+    // sameValue(null, undefined) holds for array slots.
+    const w = b[k]
+    if (w === undefined || !Object.hasOwn(b, k) || !sameValue(v, w)) return false
   }
   for (const k in b) if (b[k] !== undefined) n--
   return n === 0

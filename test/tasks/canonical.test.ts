@@ -20,6 +20,8 @@ describe('sameValue', () => {
     expect(sameValue({ a: 1, b: undefined, c: [1, { d: 2 }] }, { c: [1, { d: 2 }], a: 1 })).toBe(true)
     expect(sameValue({ a: 1 }, { a: 1, b: null })).toBe(false)
     expect(sameValue([undefined], [null])).toBe(true)
+    expect(sameValue({ a: null }, { a: undefined, c: [] })).toBe(false)
+    expect(sameValue({ a: undefined, c: [] }, { a: null })).toBe(false)
     expect(sameValue(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false)
     fc.assert(fc.property(recordArb, recordArb, (a, b) => sameValue(a, b) === (canonical(a) === canonical(b))), { numRuns: 1000 })
     fc.assert(fc.property(recordArb, r => sameValue(r, structuredClone(r))))
