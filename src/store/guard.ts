@@ -9,11 +9,23 @@ const WRITES = new Set<PropertyKey>([
   'ifVersion', 'ifNoExists', 'batch', 'clearAsync', 'clearSync', 'drop', 'dropSync',
 ])
 
+const CHECK = Symbol('troupe.store.check')
+
+/**
+ * Throws as a guarded write would (StoreFullError below the reserve), without writing: for callers that change
+ * their own state before the write they queue. A database without a guard is always writable.
+ */
+export function assertWritable(db: object): void {
+  const check = (db as { [CHECK]?: () => void })[CHECK]
+  if (check !== undefined) check()
+}
+
 export function guardWrites<T extends object>(db: T, check: () => void): T {
   // Per property: the method last seen there and its wrapper (lmdb may replace methods on the object).
   const wrapped = new Map<PropertyKey, { method: unknown, fn: unknown }>()
   return new Proxy(db, {
     get(target, prop) {
+      if (prop === CHECK) return check
       const value: unknown = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
       const known = wrapped.get(prop)

@@ -1,10 +1,17 @@
 // Task records in lmdb, keyed [partition, id] so sync pages a partition in
-// key order. Every write is a read-merge-write inside one lmdb transaction,
-// so concurrent writers (gossip, sync, the runner, control calls) never lose
-// each other's changes. The store also keeps in memory the per-partition
-// digest and the records that may still run ("active"), both updated in the
-// same transaction callback as the write they reflect.
+// key order. Every write is a read-merge-write against the store's newest
+// state, done at once on the event loop, so concurrent writers (gossip, sync,
+// the runner, control calls) never lose each other's changes. The newest
+// state is lmdb's committed one overlaid with the writes not yet committed,
+// which are kept in memory, one value per record: every write of an event-loop
+// turn, and every write made while the previous commit runs, goes to disk in
+// one transaction, so a record written twice meanwhile (a task put here and
+// then finished) is encoded and written once. A write resolves once its
+// transaction has committed. The store also keeps in memory the per-partition
+// digest and the records that may still run ("active"), both updated with
+// the write they reflect.
 import type { Database } from 'lmdb'
+import { assertWritable } from '../store/guard.js'
 import type { Store } from '../store/store.js'
 import { SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
@@ -39,6 +46,17 @@ export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: numbe
   return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
 
+interface Pending {
+  partition: number
+  value: TaskRecord | undefined
+}
+
+interface Batch {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 export interface TaskStoreOptions {
   /** How old a write must be to enter the digest (ms; default 0: at once). */
   settleMs?: number
@@ -62,6 +80,13 @@ export class TaskStore {
   private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined, at: number }>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private loaded = false
+  /** Writes not yet in a transaction, newest value per id (undefined: removed). */
+  private queued = new Map<string, Pending>()
+  /** Writes in the transaction being committed. */
+  private committing = new Map<string, Pending>()
+  /** Settles when the queued writes have committed; undefined while none are queued. */
+  private next: Batch | undefined
+  private flushing = false
 
   private readonly settleMs: number
   private readonly mono: () => number
@@ -136,7 +161,10 @@ export class TaskStore {
     this.loaded = true
     const now = this.wall()
     // What was on disk is settled: it enters the digest on its first read.
-    for (const { value } of this.db.getRange()) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
+    for (const { value } of this.db.getRange()) {
+      // A write made before the load is newer than the disk.
+      if (!this.queued.has(value.id) && !this.committing.has(value.id)) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
+    }
   }
 
   /**
@@ -148,7 +176,10 @@ export class TaskStore {
     const active = this.activeMap.get(id)
     if (active !== undefined) return active
     const p = partition ?? this.partitionOf(id)
-    return this.holds(p, id) ? this.db.get([p, id]) : undefined
+    if (!this.holds(p, id)) return undefined
+    // Not committed yet: the newest value is in memory (lmdb still has the one before, or none).
+    const pending = this.queued.get(id) ?? this.committing.get(id)
+    return pending !== undefined ? pending.value : this.db.get([p, id])
   }
 
   /** Whether a record of `id` is stored (or being written): every write marks it in `unhashed`, and the digest's read moves it into its cell. */
@@ -189,25 +220,15 @@ export class TaskStore {
 
   /** Merges records from anywhere; resolves with the changes once committed. Collectable records not held here are refused. */
   async merge(records: readonly TaskRecord[], retentionMs = Number.POSITIVE_INFINITY): Promise<Change[]> {
-    // Many arrivals are copies already held (the push and the gossip of one record, sync, duplicates). The merge is a
-    // join and records only move up its order (every write is a join or a later version), so a copy that does not change the committed record changes
-    // no later one either (a collected record refuses it anyway): it is dropped here, and a batch of nothing new costs
-    // no write transaction.
-    const fresh: Array<{ incoming: TaskRecord, before: TaskRecord | undefined, after: TaskRecord }> = []
-    for (const incoming of records) {
-      if (incoming.partition !== this.partitionOf(incoming.id)) continue
-      const before = this.get(incoming.id, incoming.partition)
-      const after = mergeChange(before, incoming)
-      if (after !== undefined) fresh.push({ incoming, before, after })
-    }
-    if (fresh.length === 0) return []
+    // Many arrivals are copies already held (the push and the gossip of one record, sync, duplicates): a copy that
+    // does not change the stored record is dropped, and a batch of nothing new writes nothing.
     return this.write(() => {
       const now = this.wall()
       const out: Change[] = []
-      for (const seen of fresh) {
-        // Unchanged since the look above (the usual case): its merge stands.
-        const before = this.get(seen.incoming.id, seen.incoming.partition)
-        const after = before === seen.before ? seen.after : mergeChange(before, seen.incoming)
+      for (const incoming of records) {
+        if (incoming.partition !== this.partitionOf(incoming.id)) continue
+        const before = this.get(incoming.id, incoming.partition)
+        const after = mergeChange(before, incoming)
         if (after === undefined) continue
         if (before === undefined && isCollectable(after, now, retentionMs)) continue
         this.putNow(before, after, now)
@@ -255,7 +276,7 @@ export class TaskStore {
       for (const r of doomed) {
         const before = this.get(r.id)
         if (before === undefined || !isCollectable(before, now, retentionMs)) continue
-        void this.db.remove([before.partition, before.id])
+        this.queue(before.partition, before.id, undefined)
         this.track(before, undefined, now)
         out.push({ before, after: undefined })
       }
@@ -277,15 +298,67 @@ export class TaskStore {
     return out.sort((a, b) => (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : 1))
   }
 
+  /**
+   * Runs `fn` now against the newest state; its puts join the next transaction. Resolves with its changes once that
+   * has committed (listeners hear of them then). A disk below its reserve refuses the write before `fn` runs.
+   */
   private async write(fn: () => Change[]): Promise<Change[]> {
-    const out = await this.db.transaction(fn)
-    if (out.length > 0) for (const l of [...this.listeners]) l(out)
+    assertWritable(this.db)
+    const out = fn()
+    if (out.length === 0) return out
+    await this.committed()
+    for (const l of [...this.listeners]) l(out)
     return out
   }
 
   private putNow(before: TaskRecord | undefined, after: TaskRecord, now: number): void {
-    void this.db.put([after.partition, after.id], after)
+    this.queue(after.partition, after.id, after)
     this.track(before, after, now)
+  }
+
+  private queue(partition: number, id: string, value: TaskRecord | undefined): void {
+    this.queued.set(id, { partition, value })
+  }
+
+  /** The batch the queued writes will commit in; its transaction starts at the end of this turn, or when the one committing ends. */
+  private committed(): Promise<void> {
+    if (this.next !== undefined) return this.next.promise
+    let resolve!: () => void
+    let reject!: (err: unknown) => void
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+    this.next = { promise, resolve, reject }
+    if (!this.flushing) setImmediate(() => { this.flush() })
+    return promise
+  }
+
+  /** Commits the queued writes in one transaction (one put per record however often it changed), then the next batch. */
+  private flush(): void {
+    const batch = this.next
+    if (batch === undefined || this.flushing) return
+    this.next = undefined
+    this.flushing = true
+    const writes = this.committing = this.queued
+    this.queued = new Map()
+    const done = (err?: unknown): void => {
+      this.committing = new Map()
+      this.flushing = false
+      if (err === undefined) batch.resolve()
+      else batch.reject(err)
+      if (this.next !== undefined) this.flush()
+    }
+    let txn: Promise<unknown>
+    try {
+      txn = this.db.transaction(() => {
+        for (const [id, { partition, value }] of writes) {
+          if (value === undefined) void this.db.remove([partition, id])
+          else void this.db.put([partition, id], value)
+        }
+      })
+    } catch (err) {
+      done(err)
+      return
+    }
+    txn.then(() => done(), done)
   }
 
   private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number, at = this.mono()): void {

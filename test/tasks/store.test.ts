@@ -33,6 +33,25 @@ describe('TaskStore', () => {
     expect(r.attempts.map(a => a.key).sort()).toEqual(['b#0.1', 'z#0.1'])
   })
 
+  it('reads its newest writes before they commit, tells listeners in write order, and stores the last of them', async () => {
+    const s = open()
+    await s.merge([rec('x')], 1000)
+    const heard: string[] = []
+    s.onChange(changes => { for (const c of changes) heard.push(`${c.before?.state}>${c.after?.state}`) })
+    const started = startAttempt(s.get('x')!, { self: 'b', now: 2000 }, 'f').record
+    const writes = [s.merge([started], 1000), s.update('x', cur => cancelRecord(cur!, { self: 'c', now: 2001 }))]
+    // Not committed yet, and already the store's answer (a finished record is no longer active: this is the pending write).
+    expect(s.get('x')!.state).toBe('cancelled')
+    expect(s.active('x')).toBeUndefined()
+    await Promise.all(writes)
+    expect(heard).toEqual(['pending>running', 'running>cancelled'])
+    // A store opened afresh on the same files reads what was committed.
+    const again = open()
+    again.load()
+    expect(again.get('x')!.state).toBe('cancelled')
+    expect(again.get('x')!.attempts.map(a => a.key)).toEqual(['b#0.1'])
+  })
+
   it('rebuilds the digest and active set from disk', async () => {
     const s = open()
     await s.merge(['a', 'b', 'c'].map(rec), 1000)
