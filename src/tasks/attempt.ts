@@ -6,6 +6,7 @@ import { isThenable } from '../util/thenable.js'
 import { validateNow } from '../app/validate.js'
 import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Timers } from '../util/clock.js'
+import type { LazyAbortController } from '../util/abort.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskContext, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError } from './errors.js'
@@ -24,7 +25,7 @@ export interface AttemptRun {
   def: TaskDefinition
   record: TaskRecord
   attempt: Attempt
-  controller: AbortController
+  controller: LazyAbortController
   deps: AttemptDeps
 }
 
@@ -34,32 +35,35 @@ export interface AttemptRun {
  */
 export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
   const { timers, logger, self } = deps
-  const signal = controller.signal
-  // The peer's extensions (actor and task senders) arrive through deps.context.
+  // The peer's extensions (actor and task senders) arrive through deps.context. The signal and the child logger are
+  // made when the handler first reads them.
+  let childLogger: Logger | undefined
   const ctx = {
     ...deps.context?.(),
-    taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self }, signal,
+    taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self },
+    get signal() { return controller.signal },
     attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
-    logger: logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }),
+    get logger() { return childLogger ??= logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }) },
   } as TaskContext
   let pending: Promise<unknown>
   try {
     const checked = validateNow(def.input, record.input)
     // Never call the handler with a signal that already fired (the partition may go while the attempt is being written).
     if (!(checked instanceof Promise)) {
-      if (signal.aborted) throw signal.reason
+      if (controller.aborted) throw controller.reason
       const out: unknown = def.run(ctx, checked)
       if (!isThenable(out)) return { outcome: 'ok' }
       pending = Promise.resolve(out)
     } else {
       pending = checked.then((value) => {
-        if (signal.aborted) throw signal.reason
+        if (controller.aborted) throw controller.reason
         return def.run(ctx, value)
       })
     }
   } catch (err) {
-    return failed(signal, err)
+    return failed(controller, err)
   }
+  const signal = controller.signal
   const timeoutMs = record.timeoutMs ?? def.timeoutMs ?? deps.taskTimeoutMs
   const timer = timers.setTimeout(() => controller.abort(new TimeoutError(`task ${record.id} timed out after ${timeoutMs} ms`)), timeoutMs)
   pending.catch((err: unknown) => { if (signal.aborted) logger.debug('an aborted task handler ended', { id: record.id, err: String(err) }) })
@@ -80,7 +84,7 @@ export async function runAttempt({ def, record, attempt, controller, deps }: Att
   }
 }
 
-function failed(signal: AbortSignal, err: unknown): { outcome: AttemptOutcome, error: ErrorShape } {
+function failed(signal: { aborted: boolean, reason: unknown }, err: unknown): { outcome: AttemptOutcome, error: ErrorShape } {
   return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
 }
 

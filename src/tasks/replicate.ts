@@ -29,14 +29,25 @@ export interface PutBody {
   records: TaskRecord[]
 }
 
+/** One caller's records for one peer: settled when every request carrying a part of them has. */
 interface Waiter {
-  record: TaskRecord
-  /** Estimated encoded size. */
+  records: readonly TaskRecord[]
+  /** Estimated encoded size of each record (one number for all). */
   bytes: number
   /** Monotonic ms after which the caller no longer waits. */
   deadline: number
+  /** Requests carrying some of the records and not answered yet. */
+  left: number
+  failed: boolean
   resolve: () => void
   reject: (err: unknown) => void
+}
+
+/** Part of a waiter's records in one request. */
+interface Part {
+  waiter: Waiter
+  from: number
+  to: number
 }
 
 /** Runs `fn` once the current event-loop turn is over (its microtasks and the I/O callbacks of its poll phase included). */
@@ -54,9 +65,15 @@ export class PutBatcher {
 
   /** Resolves when `peer` has stored the record durably; the request gives up at the latest deadline of its batch. */
   put(peer: string, record: TaskRecord, deadline: number, bytes = RECORD_OVERHEAD_BYTES): Promise<void> {
+    return this.putMany(peer, [record], deadline, bytes)
+  }
+
+  /** Resolves when `peer` has stored all the records durably (`bytes`: the estimated size of each). */
+  putMany(peer: string, records: readonly TaskRecord[], deadline: number, bytes = RECORD_OVERHEAD_BYTES): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (records.length === 0) return resolve()
       const q = this.queues.get(peer) ?? []
-      q.push({ record, bytes, deadline, resolve, reject })
+      q.push({ records, bytes, deadline, left: 0, failed: false, resolve, reject })
       this.queues.set(peer, q)
       if (!this.armed) {
         this.armed = true
@@ -70,27 +87,47 @@ export class PutBatcher {
     const queues = [...this.queues]
     this.queues.clear()
     for (const [peer, waiters] of queues) {
-      let batch: Waiter[] = []
+      let parts: Part[] = []
+      let count = 0
       let bytes = 0
-      for (const w of waiters) {
-        if (batch.length > 0 && (batch.length >= PUT_BATCH_RECORDS || bytes + w.bytes > PUT_BATCH_BYTES)) {
-          this.send(peer, batch)
-          batch = []
-          bytes = 0
+      for (const waiter of waiters) {
+        let from = 0
+        for (let i = 0; i < waiter.records.length; i++) {
+          if (count > 0 && (count >= PUT_BATCH_RECORDS || bytes + waiter.bytes > PUT_BATCH_BYTES)) {
+            if (i > from) parts.push({ waiter, from, to: i })
+            from = i
+            this.send(peer, parts)
+            parts = []
+            count = 0
+            bytes = 0
+          }
+          count++
+          bytes += waiter.bytes
         }
-        batch.push(w)
-        bytes += w.bytes
+        parts.push({ waiter, from, to: waiter.records.length })
       }
-      if (batch.length > 0) this.send(peer, batch)
+      if (parts.length > 0) this.send(peer, parts)
     }
   }
 
-  private send(peer: string, waiters: Waiter[]): void {
-    const body: PutBody = { v: WIRE_VERSION, records: waiters.map(w => w.record) }
-    const timeoutMs = Math.max(1, Math.max(...waiters.map(w => w.deadline)) - this.now())
-    this.messenger.request(peer, CHANNEL_PUT, body, { timeoutMs }).then(
-      () => { for (const w of waiters) w.resolve() },
-      (err: unknown) => { for (const w of waiters) w.reject(err) },
+  private send(peer: string, parts: Part[]): void {
+    const records: TaskRecord[] = []
+    let deadline = 0
+    for (const { waiter, from, to } of parts) {
+      waiter.left++
+      for (let i = from; i < to; i++) records.push(waiter.records[i] as TaskRecord)
+      deadline = Math.max(deadline, waiter.deadline)
+    }
+    const body: PutBody = { v: WIRE_VERSION, records }
+    this.messenger.request(peer, CHANNEL_PUT, body, { timeoutMs: Math.max(1, deadline - this.now()) }).then(
+      () => { for (const { waiter } of parts) if (--waiter.left === 0 && !waiter.failed) waiter.resolve() },
+      (err: unknown) => {
+        for (const { waiter } of parts) {
+          if (waiter.failed) continue
+          waiter.failed = true
+          waiter.reject(err)
+        }
+      },
     )
   }
 }
@@ -115,9 +152,8 @@ export interface ReplicateInit extends AbortOptions {
  * rejects with NotReplicatedError. Peers are tried in an order ranked by the
  * record id, so replicas spread over the cluster.
  */
-export async function replicate(batcher: PutBatcher, record: TaskRecord, init: ReplicateInit): Promise<string[]> {
-  const acked = new Set<string>()
-  const failed = new Map<string, string>()
+export async function replicate(batcher: PutBatcher, record: TaskRecord, init: ReplicateInit, seen: Seen = { acked: new Set(), failed: new Map() }): Promise<string[]> {
+  const { acked, failed } = seen
   for (;;) {
     const others = init.members().filter(p => p !== init.self)
     const need = Math.min(init.replicas, others.length)
@@ -135,6 +171,65 @@ export async function replicate(batcher: PutBatcher, record: TaskRecord, init: R
   }
   const reasons = [...failed].map(([p, m]) => `${p}: ${m}`).join('; ')
   throw new NotReplicatedError(`task ${record.id} is stored on this peer but only ${acked.size} of the required replicas acked before the deadline${reasons === '' ? '' : ` (${reasons})`}`, { details: { id: record.id, acked: [...acked] } })
+}
+
+/** Peers that acked a record, and peers that failed to, with the reason. */
+interface Seen {
+  acked: Set<string>
+  failed: Map<string, string>
+}
+
+export interface ReplicateItem {
+  record: TaskRecord
+  /** As ReplicateInit's, for this record. */
+  prefer?: string
+  bytes?: number
+}
+
+/**
+ * `replicate` for many records at once, with the same outcome per record (settled results in item order). The
+ * first wave goes out as one request per peer for all the records bound there (a bulk enqueue's records mostly
+ * share a holder), with no per-record bookkeeping; only the records that wave left short go on one by one.
+ */
+export async function replicateMany(batcher: PutBatcher, items: readonly ReplicateItem[], init: Omit<ReplicateInit, 'prefer' | 'bytes'>): Promise<Array<PromiseSettledResult<string[]>>> {
+  const others = init.members().filter(p => p !== init.self)
+  const need = Math.min(init.replicas, others.length)
+  const none: ReadonlySet<string> = new Set()
+  const noFailures: ReadonlyMap<string, string> = new Map()
+  const groups = new Map<string, { indices: number[], records: TaskRecord[], bytes: number }>()
+  const waves: string[][] = []
+  items.forEach((item, i) => {
+    const wave = need === 0 ? [] : nextWave(others, none, noFailures, need, item.record.id, item.prefer)
+    waves.push(wave)
+    for (const p of wave) {
+      let g = groups.get(p)
+      if (g === undefined) groups.set(p, g = { indices: [], records: [], bytes: 0 })
+      g.indices.push(i)
+      g.records.push(item.record)
+      g.bytes = Math.max(g.bytes, item.bytes ?? RECORD_OVERHEAD_BYTES)
+    }
+  })
+  const failures = new Map<string, string>()
+  const acks = Promise.all([...groups].map(([p, g]) => batcher.putMany(p, g.records, init.deadline, g.bytes).then(
+    () => {},
+    (err: unknown) => { failures.set(p, (err as Error).message) },
+  )))
+  try {
+    await untilAborted(acks, init.signal)
+  } catch (err) {
+    return items.map(() => ({ status: 'rejected', reason: err }))
+  }
+  return Promise.allSettled(items.map(async (item, i) => {
+    const wave = waves[i] as string[]
+    const seen: Seen = { acked: new Set(), failed: new Map() }
+    for (const p of wave) {
+      const reason = failures.get(p)
+      if (reason === undefined) seen.acked.add(p)
+      else seen.failed.set(p, reason)
+    }
+    if (seen.acked.size >= need) return [...seen.acked]
+    return replicate(batcher, item.record, { ...init, prefer: item.prefer, bytes: item.bytes }, seen)
+  }))
 }
 
 /** The next `count` peers to ask: the preferred one alone when it is the one needed (the usual case, no ranking), else by rank. */

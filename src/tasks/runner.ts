@@ -3,6 +3,7 @@
 // Each attempt is written (and spread) before the handler starts and after
 // it ends; the handler's signal fires on timeout, cancellation, partition
 // loss and stop, and the attempt ends at once even if the handler ignores it.
+import { LazyAbortController } from '../util/abort.js'
 import type { Clock, TimerHandle, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { PartitionClaims } from './claims.js'
@@ -61,7 +62,7 @@ export interface RunnerStatus {
 interface Running {
   record: TaskRecord
   round: number
-  controller: AbortController
+  controller: LazyAbortController
   /** The handler is over and its outcome is being written: the slot is free, the id still taken. */
   finishing: boolean
   done: Promise<void>
@@ -280,7 +281,7 @@ export class Runner {
   }
 
   private launch(r: TaskRecord): void {
-    const entry: Running = { record: r, round: r.round, controller: new AbortController(), finishing: false, done: Promise.resolve(), startedMono: 0, started: undefined }
+    const entry: Running = { record: r, round: r.round, controller: new LazyAbortController(), finishing: false, done: Promise.resolve(), startedMono: 0, started: undefined }
     this.running.set(r.id, entry)
     entry.done = this.execute(entry)
       .then((started) => {
@@ -346,7 +347,7 @@ export class Runner {
     const cur = entry.record
     const id = cur.id
     const def = definitions.get(cur.name)
-    if (this.stopping || entry.controller.signal.aborted || def === undefined) return false
+    if (this.stopping || entry.controller.aborted || def === undefined) return false
     const fence = cur.scope === 'any' ? claims.held(cur.partition)?.fence : undefined
     const { record, attempt } = startAttempt(cur, { self, now: clock.wallNow() }, fence)
     entry.record = record

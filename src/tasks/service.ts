@@ -23,7 +23,7 @@ import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushDeps } from './push.js'
-import { PutBatcher, replicate } from './replicate.js'
+import { PutBatcher, replicateMany } from './replicate.js'
 import { TaskStore, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
@@ -232,13 +232,12 @@ export class TaskService {
     // The replica puts leave before the local commit ends (the call still waits for both): one commit less before the task can start on its holder.
     // A task known already (an idempotent repeat) replicates what is stored.
     const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs)
-    const settled = Promise.allSettled([...fresh.values()].map(f => {
+    const settled = replicateMany(this.batcher, [...fresh.values()].map((f) => {
       const record = this.tasks.get(f.record.id) ?? f.record
-      return replicate(this.batcher, record, {
-        self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(),
-        deadline, signal: options.signal, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes,
-      })
-    }))
+      return { record, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes }
+    }), {
+      self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(), deadline, signal: options.signal,
+    })
     const records = [...fresh.values()].map(f => f.record)
     const creating = this.tasks.create(records)
     // Both start before the local commit (the call is not acked until the tasks are durable anyway): an "any" task of

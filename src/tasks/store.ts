@@ -46,6 +46,26 @@ export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: numbe
   return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
 
+/**
+ * A write not yet in the digest. An active record is kept as it is (the active map holds it anyway); a finished
+ * one only by its fingerprint, so that it can be collected young: holding every finished record for the settle
+ * window had each one copied by the young-generation GC and promoted, the largest part of the task plane's GC time.
+ */
+interface Unhashed {
+  partition: number
+  /** Monotonic ms of the last write. */
+  at: number
+  /** Undefined: removed. */
+  record: TaskRecord | undefined
+  /** The record's fingerprint when it is not kept. */
+  fp: number | undefined
+}
+
+/** The fingerprint of the record as written, or undefined if it was removed. */
+function fingerprintAt(u: Unhashed): number | undefined {
+  return u.fp ?? (u.record === undefined ? undefined : fingerprint(u.record))
+}
+
 interface Pending {
   partition: number
   value: TaskRecord | undefined
@@ -77,7 +97,7 @@ export class TaskStore {
    * the digest when the digest is read at least settleMs after its last write, its fingerprint computed then (one per
    * record however often it changed).
    */
-  private readonly unhashed = new Map<string, { partition: number, record: TaskRecord | undefined, at: number }>()
+  private readonly unhashed = new Map<string, Unhashed>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private loaded = false
   /** Writes not yet in a transaction, newest value per id (undefined: removed). */
@@ -108,15 +128,15 @@ export class TaskStore {
    */
   get digest(): Digest {
     const cutoff = this.mono() - this.settleMs
-    for (const [id, { partition, record, at }] of this.unhashed) {
-      if (at > cutoff) break
+    for (const [id, u] of this.unhashed) {
+      if (u.at > cutoff) break
       this.unhashed.delete(id)
       const b = bucketOf(id)
-      const c = partition * SYNC_BUCKETS + b
+      const c = u.partition * SYNC_BUCKETS + b
       const cell = this.cells[c] ?? (this.cells[c] = new Map())
       const old = cell.get(id)
-      const next = record === undefined ? undefined : fingerprint(record)
-      this.digestState.update(partition, b, old, next)
+      const next = fingerprintAt(u)
+      this.digestState.update(u.partition, b, old, next)
       if (next === undefined) cell.delete(id)
       else cell.set(id, next)
     }
@@ -127,7 +147,7 @@ export class TaskStore {
   fingerprintOf(id: string, fresh = false): number | undefined {
     void this.digest
     const marked = fresh ? this.unhashed.get(id) : undefined
-    if (marked !== undefined) return marked.record === undefined ? undefined : fingerprint(marked.record)
+    if (marked !== undefined) return fingerprintAt(marked)
     return this.cells[this.partitionOf(id) * SYNC_BUCKETS + bucketOf(id)]?.get(id)
   }
 
@@ -141,10 +161,11 @@ export class TaskStore {
     for (const b of buckets) for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) all.set(id, fp)
     if (fresh && this.unhashed.size > 0) {
       const wanted = new Set(buckets)
-      for (const [id, { partition, record }] of this.unhashed) {
-        if (partition !== p || !wanted.has(bucketOf(id))) continue
-        if (record === undefined) all.delete(id)
-        else all.set(id, fingerprint(record))
+      for (const [id, u] of this.unhashed) {
+        if (u.partition !== p || !wanted.has(bucketOf(id))) continue
+        const fp = fingerprintAt(u)
+        if (fp === undefined) all.delete(id)
+        else all.set(id, fp)
       }
     }
     return { ids: [...all.keys()], fps: [...all.values()] }
@@ -186,7 +207,7 @@ export class TaskStore {
   private holds(p: number, id: string): boolean {
     if (!this.loaded) return true
     const marked = this.unhashed.get(id)
-    if (marked !== undefined) return marked.record !== undefined
+    if (marked !== undefined) return marked.record !== undefined || marked.fp !== undefined
     return this.cells[p * SYNC_BUCKETS + bucketOf(id)]?.has(id) === true
   }
 
@@ -366,8 +387,9 @@ export class TaskStore {
     if (r === undefined) return
     // Moved to the end: the map stays in the order of last writes, so the digest's read stops at the first young one.
     this.unhashed.delete(r.id)
-    this.unhashed.set(r.id, { partition: r.partition, record: after, at })
-    if (after !== undefined && isActive(after, now)) {
+    const active = after !== undefined && isActive(after, now)
+    this.unhashed.set(r.id, { partition: r.partition, at, record: active ? after : undefined, fp: active || after === undefined ? undefined : fingerprint(after) })
+    if (active) {
       this.activeMap.set(r.id, after)
       if (after.scope === 'all') this.activeAll.set(r.id, after)
     } else {

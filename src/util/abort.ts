@@ -52,3 +52,36 @@ export function scopeController(): AbortController {
   setMaxListeners(SCOPE_LISTENERS_MAX, controller.signal)
   return controller
 }
+
+/**
+ * An AbortController whose signal is made when first read: most task attempts end without anyone reading it, and
+ * an AbortSignal (an EventTarget) is among the costlier objects to make. Aborting before the first read is kept
+ * and shown by the signal when it is made.
+ */
+export class LazyAbortController {
+  private controller: AbortController | undefined
+  private abortedWith: { reason: unknown } | undefined
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.abortedWith !== undefined) this.controller.abort(this.abortedWith.reason)
+    }
+    return this.controller.signal
+  }
+
+  get aborted(): boolean {
+    return this.abortedWith !== undefined
+  }
+
+  /** The abort reason, undefined until aborted. */
+  get reason(): unknown {
+    return this.abortedWith?.reason
+  }
+
+  abort(reason?: unknown): void {
+    if (this.abortedWith !== undefined) return
+    this.abortedWith = { reason: reason ?? new DOMException('This operation was aborted', 'AbortError') }
+    this.controller?.abort(this.abortedWith.reason)
+  }
+}

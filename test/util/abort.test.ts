@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { scopeController } from '../../src/util/abort.js'
+import { LazyAbortController, scopeController } from '../../src/util/abort.js'
 
 describe('scopeController', () => {
   it('lets many concurrent operations listen without a MaxListenersExceededWarning', async () => {
@@ -17,5 +17,29 @@ describe('scopeController', () => {
     } finally {
       process.off('warning', onWarning)
     }
+  })
+})
+
+describe('LazyAbortController', () => {
+  it('shows an abort made before the signal was read, with its reason, and only the first one', () => {
+    const c = new LazyAbortController()
+    expect(c.aborted).toBe(false)
+    c.abort(new Error('first'))
+    c.abort(new Error('second'))
+    expect(c.aborted).toBe(true)
+    expect(c.signal.aborted).toBe(true)
+    expect((c.signal.reason as Error).message).toBe('first')
+  })
+
+  it('fires the listeners of a signal read before the abort', () => {
+    const c = new LazyAbortController()
+    const heard: unknown[] = []
+    c.signal.addEventListener('abort', () => heard.push(c.signal.reason))
+    c.abort('stop')
+    expect(heard).toEqual(['stop'])
+    expect(c.reason).toBe('stop')
+    const plain = new LazyAbortController()
+    plain.abort()
+    expect((plain.signal.reason as Error).name).toBe('AbortError')
   })
 })
