@@ -352,7 +352,7 @@ export class TaskStore {
     return promise
   }
 
-  /** Commits the queued writes in one transaction (one put per record however often it changed), then the next batch. */
+  /** Commits the queued writes (one put per record however often it changed), then the next batch. */
   private flush(): void {
     const batch = this.next
     if (batch === undefined || this.flushing) return
@@ -367,19 +367,18 @@ export class TaskStore {
       else batch.reject(err)
       if (this.next !== undefined) this.flush()
     }
-    let txn: Promise<unknown>
+    // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
+    // thread in between, and the writes of one commit share one promise. Commits are in order, so the last write's
+    // promise settles after all of them.
+    let last: Promise<unknown> | undefined
     try {
-      txn = this.db.transaction(() => {
-        for (const [id, { partition, value }] of writes) {
-          if (value === undefined) void this.db.remove([partition, id])
-          else void this.db.put([partition, id], value)
-        }
-      })
+      for (const [id, { partition, value }] of writes) last = value === undefined ? this.db.remove([partition, id]) : this.db.put([partition, id], value)
     } catch (err) {
       done(err)
       return
     }
-    txn.then(() => done(), done)
+    if (last === undefined) done()
+    else last.then(() => done(), done)
   }
 
   private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number, at = this.mono()): void {
