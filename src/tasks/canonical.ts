@@ -112,7 +112,7 @@ function hashInto(h: number, value: unknown): number {
   }
   if (value instanceof Uint8Array) return hashText(h, `b"${Buffer.from(value).toString('base64')}"`)
   const o = value as Record<string, unknown>
-  const keys = Object.keys(o).sort()
+  const keys = sortedKeys(o)
   h = hashByte(h, 0x7b) // {
   let first = true
   for (const k of keys) {
@@ -130,16 +130,40 @@ function hashByte(h: number, byte: number): number {
   return Math.imul(h ^ byte, FNV_PRIME)
 }
 
-/** JSON.stringify(s) hashed; strings that need no escaping (nearly all) are hashed in place. */
+/**
+ * The keys of `o` sorted. Objects of one kind (records, attempts) list their keys in the same order, so the sorted
+ * order of the last few key lists seen is kept and reused when the next object lists the same keys (compared one
+ * by one: property names are interned, so each comparison is by reference).
+ */
+const SORTED_KEYS_CACHE = 8
+const keyLists: Array<{ keys: string[], sorted: string[] }> = []
+let keyListNext = 0
+
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o)
+  search: for (const known of keyLists) {
+    if (known.keys.length !== keys.length) continue
+    for (let i = 0; i < keys.length; i++) if (known.keys[i] !== keys[i]) continue search
+    return known.sorted
+  }
+  const sorted = [...keys].sort()
+  keyLists[keyListNext] = { keys, sorted }
+  keyListNext = (keyListNext + 1) % SORTED_KEYS_CACHE
+  return sorted
+}
+
+/** JSON.stringify(s) hashed; strings that need no escaping (nearly all) are hashed in place, in one pass. */
 function hashString(h: number, s: string): number {
+  let x = hashByte(h, 0x22)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) return hashText(h, JSON.stringify(s))
+    x = Math.imul(x ^ c, FNV_PRIME)
   }
-  h = hashByte(h, 0x22)
-  for (let i = 0; i < s.length; i++) h = hashByte(h, s.charCodeAt(i))
-  return hashByte(h, 0x22)
+  return hashByte(x, 0x22)
 }
+
+const DIGITS = new Uint8Array(16)
 
 /** JSON.stringify(n) hashed for a safe integer, digit by digit (no string: records hold a dozen integers). */
 function hashInteger(h: number, n: number): number {
@@ -147,13 +171,22 @@ function hashInteger(h: number, n: number): number {
     h = hashByte(h, 0x2d) // -
     n = -n
   }
-  let div = 1
-  while (div * 10 <= n) div *= 10
-  for (; div >= 1; div /= 10) {
-    const d = Math.floor(n / div)
-    h = hashByte(h, 0x30 + d)
-    n -= d * div
+  // Digits from the last: eight at a time with one float division while the number is large, then in int32 math.
+  let len = 0
+  while (n >= 1e8) {
+    const q = Math.floor(n / 1e8)
+    let r = n - q * 1e8
+    for (let i = 0; i < 8; i++) {
+      DIGITS[len++] = r % 10
+      r = (r / 10) | 0
+    }
+    n = q
   }
+  do {
+    DIGITS[len++] = n % 10
+    n = (n / 10) | 0
+  } while (n > 0)
+  for (let i = len - 1; i >= 0; i--) h = hashByte(h, 0x30 + (DIGITS[i] as number))
   return h
 }
 
