@@ -192,6 +192,8 @@ export interface ReplicateItem {
  * share a holder), with no per-record bookkeeping; only the records that wave left short go on one by one.
  */
 export async function replicateMany(batcher: PutBatcher, items: readonly ReplicateItem[], init: Omit<ReplicateInit, 'prefer' | 'bytes'>): Promise<Array<PromiseSettledResult<string[]>>> {
+  const [single] = items
+  if (items.length === 1 && single !== undefined) return Promise.allSettled([replicate(batcher, single.record, { ...init, prefer: single.prefer, bytes: single.bytes })])
   const others = init.members().filter(p => p !== init.self)
   const need = Math.min(init.replicas, others.length)
   const none: ReadonlySet<string> = new Set()
