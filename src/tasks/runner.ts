@@ -17,7 +17,7 @@ import { START_RECORD_DELAY_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt } from './attempt.js'
 import type { Change, TaskStore } from './store.js'
-import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
+import { attemptEvent, finishAttempt, peerStatus, settleAll, startAttempt } from './transitions.js'
 
 /**
  * Longest sleep between looks at the due tasks. runAt is wall time and timers
@@ -85,6 +85,12 @@ export class Runner {
   /** "any" tasks that might start here, instead of a scan of every open record per look. */
   private readonly index = new DueIndex()
   private indexed = false
+  /**
+   * The "all" records this peer may still run (now or at a retry time): not those it has run to an end, nor
+   * cancelled, deleted, expired or unknown ones. "All" records stay active on every peer until they expire (for
+   * late peers), so a look at all of them on every pick cost each pick as much as the "all" tasks of the last hour.
+   */
+  private readonly openAll = new Map<string, TaskRecord>()
   /** "any" attempts running whose start is not written yet; one timer writes those that outlive startRecordDelayMs, in one batch. */
   private readonly unwritten = new Set<Running>()
   private sweep: TimerHandle | undefined
@@ -159,8 +165,10 @@ export class Runner {
         if (before !== undefined) this.index.forget(before.id)
         continue
       }
-      if (after.scope === 'all') this.settle(after)
-      else if (this.indexed && !this.running.has(after.id)) this.index.put(after)
+      if (after.scope === 'all') {
+        this.settle(after)
+        if (this.indexed) this.trackAll(after)
+      } else if (this.indexed && !this.running.has(after.id)) this.index.put(after)
       const entry = this.running.get(after.id)
       if (entry === undefined) continue
       if (after.deleted || after.state === 'cancelled' || after.round !== entry.round) entry.controller.abort(new TaskCancelledError(after.id))
@@ -237,11 +245,13 @@ export class Runner {
     const { store, clock, definitions } = this.deps
     if (!this.indexed) {
       this.indexed = true
-      for (const r of store.activeRecords()) if (!this.running.has(r.id)) this.index.put(r)
+      for (const r of store.activeRecords()) if (r.scope === 'any' && !this.running.has(r.id)) this.index.put(r)
+      for (const r of store.activeAllRecords()) this.trackAll(r)
     }
     const ctx = this.pickContext()
     const slots = this.deps.concurrency - this.active
-    const all = pickRunnable(store.activeAllRecords(), ctx, slots)
+    for (const [id, r] of this.openAll) if ((r.expiresAt ?? Number.POSITIVE_INFINITY) <= ctx.now) this.openAll.delete(id)
+    const all = pickRunnable(this.openAll.values(), ctx, slots)
     const any = slots <= 0 ? [] : this.index.take({
       now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
       current: (r) => {
@@ -296,6 +306,15 @@ export class Runner {
         this.deps.logger.error('task attempt failed to record', { id: r.id, err: (err as Error).message })
         this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       })
+  }
+
+  /** Keeps `openAll` to the "all" records this peer may still run, as `r` (the newest copy) stands. */
+  private trackAll(r: TaskRecord): void {
+    const retry = this.deps.definitions.get(r.name)?.retry
+    const open = retry !== undefined && !r.deleted && r.state !== 'cancelled' && (r.expiresAt ?? Number.POSITIVE_INFINITY) > this.deps.clock.wallNow()
+      && peerStatus(r, this.deps.self, retry) === 'open'
+    if (open) this.openAll.set(r.id, r)
+    else this.openAll.delete(r.id)
   }
 
   /** An attempt ended: its task may run again (a retry), so it goes back into the index as the store now has it. */
@@ -365,11 +384,13 @@ export class Runner {
     entry.finishing = true
     const written = !this.unwritten.delete(entry)
     this.pump()
-    await entry.started
     const owner = record.scope === 'all' || claims.held(record.partition)?.fence === fence
-    // An unwritten start joins the stored record here, so start and end are one write.
-    const finished = await store.update(id, now => now === undefined ? undefined
+    // An unwritten start joins the stored record here, so start and end are one write. A written one is already in
+    // the store's view (writes apply at once and commit in order), so the end need not wait for its commit: both
+    // often go to disk in one put. A start that failed to record still fails the attempt's record.
+    const finishing = store.update(id, now => now === undefined ? undefined
       : finishAttempt(written ? now : mergeRecords(now, record), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
+    const [, finished] = await Promise.all([entry.started, finishing])
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)
     if (event !== undefined) this.meter.task(cur.name, event)
