@@ -46,6 +46,31 @@ describe('a cluster of three task services', () => {
     expect(record.attempts.map(a => [a.peer, a.outcome]).sort()).toEqual([['a', 'ok'], ['b', 'ok'], ['c', 'ok']])
   })
 
+  it('retries a failed "all" attempt on its own peer at its retry time, among many "all" tasks already run there', async () => {
+    const ran: string[] = []
+    cluster = await Cluster.start({
+      definitions: (peer) => [
+        defineTask({ name: 'flush', scope: 'all', input: z.object({}), run: () => {} }),
+        defineTask({
+          name: 'shaky', scope: 'all', input: z.object({}), retry: { attempts: 2, backoffMs: 100, backoffFactor: 1 },
+          run: () => {
+            ran.push(peer)
+            if (ran.filter(p => p === peer).length === 1) throw new Error(`first try on ${peer} fails`)
+          },
+        }),
+      ],
+    })
+    const c = cluster
+    // Settled "all" tasks stay active for an hour; the runner must still find the one that is due again.
+    const done = await Promise.all(Array.from({ length: 20 }, () => c.service('a').enqueue('flush', {})))
+    await waitFor('20 done everywhere', () => done.every(id => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'done')))
+    const id = await c.service('c').enqueue('shaky', {})
+    await waitFor('done everywhere after retries', () => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'done'), 10_000)
+    expect(ran.sort()).toEqual(['a', 'a', 'b', 'b', 'c', 'c'])
+    const outcomes = c.service('b').get(id)!.attempts.map(a => `${a.peer}:${a.outcome}`).sort()
+    expect(outcomes).toEqual(['a:error', 'a:ok', 'b:error', 'b:ok', 'c:error', 'c:ok'])
+  })
+
   it('gives the same id for the same idempotency key on any peer, and runs the task once', async () => {
     let runs = 0
     cluster = await Cluster.start({
