@@ -190,6 +190,8 @@ export class TaskService {
     await this.gossip.stop()
     for (const f of this.cleanups.splice(0)) f()
     await this.background.settled()
+    // Writes still queued (a settle, a late merge) commit before the store can close; later ones are refused.
+    await this.tasks.close()
   }
 
   /**

@@ -11,6 +11,7 @@
 // digest and the records that may still run ("active"), both updated with
 // the write they reflect.
 import type { Database } from 'lmdb'
+import { UnavailableError } from '../errors.js'
 import { assertWritable } from '../store/guard.js'
 import type { Store } from '../store/store.js'
 import { SYNC_BUCKETS } from './constants.js'
@@ -107,6 +108,10 @@ export class TaskStore {
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
   private flushing = false
+  /** Set by close(): writes are refused from then on. */
+  private closed = false
+  /** Called when the last batch has committed and none is queued. */
+  private idleWaiters: Array<() => void> = []
 
   private readonly settleMs: number
   private readonly mono: () => number
@@ -229,6 +234,16 @@ export class TaskStore {
     return this.activeAll.values()
   }
 
+  /**
+   * Refuses writes from now on (UnavailableError) and resolves once those already made have committed: the lmdb
+   * environment may close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.next === undefined && !this.flushing) return
+    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
+  }
+
   /** Resolves when every write so far is flushed to disk (commits resolve earlier, when visible: lmdb's overlappingSync). */
   async flushed(): Promise<void> {
     await this.db.flushed
@@ -324,6 +339,7 @@ export class TaskStore {
    * has committed (listeners hear of them then). A disk below its reserve refuses the write before `fn` runs.
    */
   private async write(fn: () => Change[]): Promise<Change[]> {
+    if (this.closed) throw new UnavailableError('the task store is closed')
     assertWritable(this.db)
     const out = fn()
     if (out.length === 0) return out
@@ -366,6 +382,7 @@ export class TaskStore {
       if (err === undefined) batch.resolve()
       else batch.reject(err)
       if (this.next !== undefined) this.flush()
+      else for (const wake of this.idleWaiters.splice(0)) wake()
     }
     // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
     // thread in between, and the writes of one commit share one promise. Commits are in order, so the last write's

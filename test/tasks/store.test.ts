@@ -52,6 +52,17 @@ describe('TaskStore', () => {
     expect(again.get('x')!.attempts.map(a => a.key)).toEqual(['b#0.1'])
   })
 
+  it('closes once its queued writes have committed, and refuses writes after that', async () => {
+    const s = open()
+    const pending = s.merge(['a', 'b'].map(rec), 1000)
+    await s.close()
+    expect(await pending).toHaveLength(2)
+    await expect(s.merge([rec('c')], 1000)).rejects.toThrow(/closed/)
+    const again = open()
+    again.load()
+    expect(['a', 'b', 'c'].map(id => again.get(id)?.id)).toEqual(['a', 'b', undefined])
+  })
+
   it('rebuilds the digest and active set from disk', async () => {
     const s = open()
     await s.merge(['a', 'b', 'c'].map(rec), 1000)
