@@ -21,6 +21,14 @@ export const STARTUP_GC_DELAY_MS = 1_000
 /** Event-loop utilization (0..1) over STARTUP_GC_DELAY_MS above which the peer counts as busy and it is skipped. */
 export const STARTUP_GC_BUSY_MAX = 0.5
 
+/** `0` turns the collection off (e.g. where the first second of load after start must not pause); default on. */
+export const STARTUP_GC_ENV = 'TROUPE_STARTUP_GC'
+
+/** Whether TROUPE_STARTUP_GC leaves the collection on (anything but `0`). */
+export function startupGcEnabled(env: NodeJS.ProcessEnv): boolean {
+  return env[STARTUP_GC_ENV]?.trim() !== '0'
+}
+
 /** Full, memory-reducing garbage collection of this isolate; false if this node has no inspector. */
 export async function collectGarbageReducingMemory(): Promise<boolean> {
   let InspectorSession: typeof Session

@@ -1,6 +1,6 @@
 import { getHeapSpaceStatistics } from 'node:v8'
 import { describe, expect, it } from 'vitest'
-import { collectGarbageReducingMemory, scheduleStartupGc, STARTUP_GC_BUSY_MAX, STARTUP_GC_DELAY_MS } from '../../src/cli/startup-gc.js'
+import { collectGarbageReducingMemory, scheduleStartupGc, STARTUP_GC_BUSY_MAX, STARTUP_GC_DELAY_MS, STARTUP_GC_ENV, startupGcEnabled } from '../../src/cli/startup-gc.js'
 
 const youngMb = (): number => (getHeapSpaceStatistics().find(s => s.space_name === 'new_space')?.space_size ?? 0) / 1048576
 
@@ -25,6 +25,13 @@ describe('the memory-reducing GC after troupe start', () => {
     expect(await collectGarbageReducingMemory()).toBe(true)
     expect(grown).toBeGreaterThan(4)
     expect(youngMb()).toBeLessThanOrEqual(2)
+  })
+
+  it('is on unless TROUPE_STARTUP_GC is 0', () => {
+    expect(STARTUP_GC_ENV).toBe('TROUPE_STARTUP_GC')
+    expect(startupGcEnabled({})).toBe(true)
+    expect(startupGcEnabled({ [STARTUP_GC_ENV]: '1' })).toBe(true)
+    expect(startupGcEnabled({ [STARTUP_GC_ENV]: ' 0 ' })).toBe(false)
   })
 
   it('collects once the delay has passed if the event loop was idle, unref\'d', async () => {

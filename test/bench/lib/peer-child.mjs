@@ -27,9 +27,10 @@ const peer = await createPeer({
   tasks: init.tasks,
 })
 startup?.endStartup()
-// And the one memory-reducing GC a second after start if the peer is idle then (src/cli/startup-gc.ts).
-// BENCH_STARTUP_GC=0 leaves it out (to measure what it costs).
-if (process.env.BENCH_STARTUP_GC !== '0') (await import('../../../dist/cli/startup-gc.js').catch(() => undefined))?.scheduleStartupGc?.()
+// And the one memory-reducing GC a second after start if the peer is idle then (src/cli/startup-gc.ts;
+// TROUPE_STARTUP_GC=0 leaves it out, as for troupe start).
+const GC = await import('../../../dist/cli/startup-gc.js').catch(() => undefined)
+if (GC?.startupGcEnabled?.(process.env)) GC.scheduleStartupGc()
 
 // Counts one-way messages and requests this peer sends, by channel. The
 // messenger is private to the peer; the bench wraps the instance, not the source.
