@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve } from './proc.mjs'
 import { closedLoop, nowMs } from './stats.mjs'
 
-// As `troupe start` does (src/cli/v8-flags.ts): the startup V8 flags (TROUPE_V8_STARTUP_FLAGS) are on while the
+// As `troupe start` does (src/cli/v8-flags.ts, src/cli/startup-gc.ts): the startup V8 flags (TROUPE_V8_STARTUP_FLAGS) are on while the
 // peer's modules load and it starts, then off; the lasting ones (TROUPE_V8_FLAGS) are also on this process's command line.
 const V8 = await import('../../../dist/cli/v8-flags.js').catch(() => undefined)
 const startup = V8?.applyV8Flags?.(process.env)
@@ -27,6 +27,10 @@ const peer = await createPeer({
   tasks: init.tasks,
 })
 startup?.endStartup()
+// And the one memory-reducing GC a second after start if the peer is idle then (src/cli/startup-gc.ts;
+// TROUPE_STARTUP_GC=0 leaves it out, as for troupe start).
+const GC = await import('../../../dist/cli/startup-gc.js').catch(() => undefined)
+if (GC?.startupGcEnabled?.(process.env)) GC.scheduleStartupGc()
 
 // Counts one-way messages and requests this peer sends, by channel. The
 // messenger is private to the peer; the bench wraps the instance, not the source.
