@@ -343,6 +343,9 @@ export class Runner {
     for (const e of entries) this.unwritten.delete(e)
     const records = entries.map(e => e.record)
     const started = this.deps.store.merge(records)
+    // Awaited when each attempt ends (a failed start fails its record then); handled now, so a refusal (a full disk)
+    // while a long handler still runs is not an unhandled rejection.
+    started.catch(() => {})
     for (const e of entries) e.started = started
     this.deps.spread(records)
   }
