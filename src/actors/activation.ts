@@ -72,6 +72,8 @@ export class Activation {
   private saved: Promise<void> = Promise.resolve()
   /** The same, never rejecting (the failure is logged and closes the activation). */
   private durable: Promise<void> = Promise.resolve()
+  /** `saved` has fulfilled: an answer waiting for it can be given at once, without a promise step. */
+  private savedDone = true
   /** Ids of messages that changed the state, with their encoded results; saved with the state. */
   private readonly applied: AppliedIds
   /** The prototype of every turn's ctx (see context). */
@@ -245,11 +247,14 @@ export class Activation {
    */
   private answer(env: Envelope, saved: Promise<void>, result: unknown, recorded: boolean): void {
     const { reply } = env
-    saved.then(() => {
+    const settle = (): void => {
       if (!this.deps.holds()) return this.bounce(env)
       if (recorded) this.applied.answered(env.id)
       reply?.resolve(result)
-    }, (err: unknown) => {
+    }
+    // The usual read-only turn: the last save is already durable, so the reply leaves in this step.
+    if (saved === this.saved && this.savedDone) return settle()
+    saved.then(settle, (err: unknown) => {
       if (reply !== undefined) reply.reject(err)
       else this.deps.logger.error('tell not saved', { address: this.deps.target.address, handler: env.handler, err: (err as Error)?.message })
     })
@@ -271,7 +276,9 @@ export class Activation {
     const version = ++this.version
     const saved = saver.save({ v: version, f: fence, s: bytes, d: this.applied.list() })
     this.saved = saved
-    this.durable = saved.catch((err: unknown) => {
+    this.savedDone = false
+    // Registered before any answer waits on `saved`, so savedDone is set before those answers run.
+    this.durable = saved.then(() => { if (this.saved === saved) this.savedDone = true }, (err: unknown) => {
       logger.error('actor state not saved', { address: target.address, version, err: (err as Error)?.message })
       this.close('moved')
     })

@@ -181,10 +181,23 @@ export class ActorSystem implements Actors {
       return { ok: 1 }
     }
     env.deadline = this.c.clock.now() + waitMs
-    // The reply body is built where the result arrives: no extra promise step per ask.
-    const result = new Promise<DeliverReply>((resolve, reject) => { env.reply = { resolve: r => resolve({ r }), reject } })
+    // The reply body is built where the result arrives. A turn that answers
+    // within deliver (a plain handler result, the last save durable) is
+    // returned as is: the reply frame is written from the read loop, with no
+    // promise step.
+    let early: { r: DeliverReply } | { err: unknown } | undefined
+    let later: { resolve: (r: DeliverReply) => void, reject: (err: unknown) => void } | undefined
+    env.reply = {
+      resolve: (r) => { if (later === undefined) early = { r: { r } }; else later.resolve({ r }) },
+      reject: (err) => { if (later === undefined) early = { err }; else later.reject(err) },
+    }
     this.host.deliver(target, act, env)
-    return result
+    const answered = early as { r: DeliverReply } | { err: unknown } | undefined
+    if (answered !== undefined) {
+      if ('err' in answered) throw answered.err
+      return answered.r
+    }
+    return new Promise<DeliverReply>((resolve, reject) => { later = { resolve, reject } })
   }
 
   private sendersFor(address: string): ActorSenders {

@@ -7,7 +7,11 @@
 // one shared deadline); those join `queue`, which is ordered by deadline,
 // and a single sweep timer is armed for the earliest of them. A request whose
 // deadline is earlier than the last queued one gets a timer of its own, so
-// every request still times out at its own deadline, never later.
+// every request still times out at its own deadline, never later. When the
+// queue runs empty the sweep stays armed (it fires once more and finds
+// nothing): at one request in flight, a timer set and cleared per request
+// would cost more than that one late wake-up. A new request due before the
+// armed sweep re-arms it.
 
 import { AbortedError, TimeoutError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
@@ -42,6 +46,8 @@ export class PendingRequests {
   private queueTail = -Infinity
   /** Armed for the earliest deadline in `queue` (or an earlier one: it then re-arms). */
   private sweepTimer: TimerHandle | undefined
+  /** Clock ms at which the armed sweep fires. */
+  private sweepAt = Infinity
   private nextId = 1
 
   constructor(private readonly timers: Timers = systemTimers, private readonly clock: Clock = systemClock) {}
@@ -68,6 +74,10 @@ export class PendingRequests {
         this.queueTail = deadline
         this.queue.set(id, entry)
         if (this.sweepTimer === undefined) this.armSweep(init.timeoutMs)
+        else if (deadline < this.sweepAt) {
+          this.timers.clearTimeout(this.sweepTimer)
+          this.armSweep(init.timeoutMs)
+        }
       } else {
         entry.timer = this.timers.setTimeout(() => { this.timeOut(entry) }, init.timeoutMs)
       }
@@ -95,6 +105,10 @@ export class PendingRequests {
   /** Rejects every pending request at once (the link closed). */
   rejectAll(err: Error): void {
     for (const id of [...this.table.keys()]) this.reject(id, err)
+    if (this.sweepTimer !== undefined) {
+      this.timers.clearTimeout(this.sweepTimer)
+      this.sweepTimer = undefined
+    }
   }
 
   private timeOut(entry: Entry): void {
@@ -103,12 +117,14 @@ export class PendingRequests {
   }
 
   private armSweep(ms: number): void {
+    this.sweepAt = this.clock.now() + ms
     this.sweepTimer = this.timers.setTimeout(() => { this.sweep() }, Math.max(0, ms))
   }
 
   /** Times out every queued request whose deadline has passed, then waits for the next one. */
   private sweep(): void {
     this.sweepTimer = undefined
+    this.sweepAt = Infinity
     const now = this.clock.now()
     for (const entry of this.queue.values()) {
       // A timer may fire a little before the clock reaches its deadline: the entry waits for the next sweep.
@@ -121,13 +137,8 @@ export class PendingRequests {
     const entry = this.table.get(id)
     if (entry === undefined) return undefined
     this.table.delete(id)
-    if (entry.timer !== undefined) {
-      this.timers.clearTimeout(entry.timer)
-    } else if (this.queue.delete(id) && this.queue.size === 0 && this.sweepTimer !== undefined) {
-      // Nothing left to time: drop the sweep rather than wake up for nothing.
-      this.timers.clearTimeout(this.sweepTimer)
-      this.sweepTimer = undefined
-    }
+    if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
+    else this.queue.delete(id)
     if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort)
     return entry
   }

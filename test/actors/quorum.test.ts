@@ -20,6 +20,24 @@ function cutFrom(name: string, others: string[]): void {
 }
 
 describe('state changes and the voters\' majority', () => {
+  it('a read that follows a change not yet held by a majority is not answered before it is (a read of a durable state answers at once)', async () => {
+    await start(['a', 'b', 'c', 'd', 'e'])
+    const address = cluster.addressOn('a', 'counter')
+    const a = cluster.peer('a').system
+    expect(await cluster.peer('b').system.ask(address, 'add', 1)).toBe(1)
+    expect(await cluster.peer('b').system.ask(address, 'get')).toBe(1)
+    // a and b hold the next change: 2 of 5 voters. The host is the sender: its router re-sends after the failed save.
+    cutFrom('a', ['c', 'd', 'e'])
+    const answered: string[] = []
+    const add = a.ask<number>(address, 'add', 1, { timeoutMs: 5_000 }).then((n) => { answered.push('add'); return n })
+    const get = a.ask<number>(address, 'get', undefined, { timeoutMs: 5_000 }).then((n) => { answered.push('get'); return n })
+    await new Promise(r => setTimeout(r, 300))
+    expect(answered).toEqual([])
+    cluster.net.heal()
+    expect(await add).toBe(2)
+    expect(await get).toBe(2)
+  })
+
   it('a change that reached no majority is never acknowledged, not even to the re-send of its message', async () => {
     await start(['a', 'b', 'c'])
     const address = cluster.addressOn('a', 'counter')

@@ -1,7 +1,9 @@
 import { pushable } from 'it-pushable'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { describe, expect, it } from 'vitest'
-import { holdWindowUpdates, pureCredit } from '../../src/net/window-updates.js'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { defaultLogger } from '@libp2p/logger'
+import { holdAtPush, holdWindowUpdates, pureCredit, withHeldWindowUpdates } from '../../src/net/window-updates.js'
 
 /** A yamux header: version 0, type, flags, stream id, length (the credit for a WindowUpdate). */
 function header(type: number, flags: number, stream: number, length: number): Uint8Array {
@@ -117,5 +119,74 @@ describe('holdWindowUpdates', () => {
     expect(bytes((await out.next()).value!)).toEqual(credit(1, 10))
     expect((await out.next()).done).toBe(true)
     expect(turn.pending()).toBe(0)
+  })
+})
+
+describe('holdAtPush (the hold inside the muxer source\'s push, as yamux is wrapped)', () => {
+  it('queues held credits in front of the next frame, in order, as one chunk; other frames pass as they are', async () => {
+    const source = pushable<Uint8Array | Uint8ArrayList>()
+    const hold = holdAtPush(source, { defer: turns().defer })
+    source.push(credit(1, 100))
+    source.push(credit(3, 50))
+    expect(hold.heldFrames).toBe(2)
+    source.push(data(1, [9, 8]))
+    expect(hold.heldFrames).toBe(0)
+    expect(bytes((await source.next()).value!)).toEqual(Uint8Array.from([...credit(1, 100), ...credit(3, 50), ...bytes(data(1, [9, 8]))]))
+    const d = data(5, [1])
+    source.push(d)
+    expect((await source.next()).value).toBe(d)
+  })
+
+  it('queues lone credits at the end of the event-loop turn, once', async () => {
+    const turn = turns()
+    const source = pushable<Uint8Array | Uint8ArrayList>()
+    holdAtPush(source, { defer: turn.defer })
+    source.push(credit(1, 100))
+    source.push(credit(1, 20))
+    expect(source.readableLength).toBe(0)
+    expect(turn.pending()).toBe(1)
+    turn.end()
+    expect(bytes((await source.next()).value!)).toEqual(Uint8Array.from([...credit(1, 100), ...credit(1, 20)]))
+  })
+
+  it('queues credits at once past holdBytes or holdFramesMax, and never holds flagged frames', async () => {
+    const source = pushable<Uint8Array | Uint8ArrayList>()
+    holdAtPush(source, { defer: turns().defer, holdBytes: 1000, holdFramesMax: 2 })
+    source.push(credit(1, 600))
+    source.push(credit(1, 600))
+    expect(bytes((await source.next()).value!).byteLength).toBe(24)
+    source.push(credit(1, 1))
+    source.push(credit(1, 1))
+    source.push(credit(1, 1))
+    expect(bytes((await source.next()).value!).byteLength).toBe(36)
+    source.push(credit(1, 1))
+    const fin = header(1, 4, 1, 0)
+    source.push(fin)
+    expect(bytes((await source.next()).value!)).toEqual(Uint8Array.from([...credit(1, 1), ...fin]))
+  })
+
+  it('queues what is held before the source ends, and cancels its deferral', async () => {
+    const turn = turns()
+    const source = pushable<Uint8Array | Uint8ArrayList>()
+    holdAtPush(source, { defer: turn.defer })
+    source.push(credit(1, 10))
+    source.end()
+    expect(turn.pending()).toBe(0)
+    expect(bytes((await source.next()).value!)).toEqual(credit(1, 10))
+    expect((await source.next()).done).toBe(true)
+  })
+})
+
+describe('withHeldWindowUpdates over the real yamux', () => {
+  it('holds at push time: a credit queued by the muxer waits, the next frame takes it along', async () => {
+    const factory = withHeldWindowUpdates(yamux())({ logger: defaultLogger() })
+    const muxer = factory.createStreamMuxer({ direction: 'outbound' })
+    const source = muxer.source as unknown as { readableLength: number, push: (c: Uint8Array) => void }
+    const before = source.readableLength
+    source.push(credit(1, 100))
+    expect(source.readableLength).toBe(before)
+    source.push(header(2, 1, 0, 7))
+    expect(source.readableLength).toBe(before + 24) // bytes: the credit and the ping, queued together
+    muxer.abort(new Error('test over'))
   })
 })

@@ -107,19 +107,46 @@ describe('PendingRequests deadlines', () => {
     expect(b.state).toBe('rejected')
   })
 
-  it('drops the sweep timer when nothing is left to time, and settles each request once', async () => {
+  it('keeps the sweep armed when nothing is left to time (one late wake-up), and settles each request once', async () => {
     const time = new FakeTime()
     const pending = new PendingRequests(time, time)
     const id = pending.allocateId()
     const controller = new AbortController()
     const a = outcome(pending.add(id, { timeoutMs: 100, label: 'a', signal: controller.signal }))
     expect(pending.resolve(id, 1)).toBe(true)
-    expect(time.armed.size).toBe(0)
+    expect(time.armed.size).toBe(1)
     controller.abort()
     expect(pending.reject(id, new Error('late'))).toBe(false)
     time.advance(200)
     await flush()
     expect(a).toEqual({ state: 'resolved', value: 1 })
+    expect(time.armed.size).toBe(0)
+  })
+
+  it('re-arms a kept sweep for a new request due before it, so that request is not late', async () => {
+    const time = new FakeTime()
+    const pending = new PendingRequests(time, time)
+    const first = pending.allocateId()
+    pending.add(first, { timeoutMs: 1_000, label: 'long' }).catch(() => {})
+    expect(pending.resolve(first, 'ok')).toBe(true)
+    const short = outcome(pending.add(pending.allocateId(), { timeoutMs: 50, label: 'short' }))
+    expect(time.armed.size).toBe(1)
+    time.advance(49)
+    await flush()
+    expect(short.state).toBe('pending')
+    time.advance(1)
+    await flush()
+    expect(short.state).toBe('rejected')
+  })
+
+  it('rejectAll drops the sweep', async () => {
+    const time = new FakeTime()
+    const pending = new PendingRequests(time, time)
+    const a = outcome(pending.add(pending.allocateId(), { timeoutMs: 100, label: 'a' }))
+    pending.rejectAll(new Error('closed'))
+    await flush()
+    expect(a.state).toBe('rejected')
+    expect(time.armed.size).toBe(0)
   })
 
   it('rejects on abort and on rejectAll', async () => {
