@@ -5,9 +5,9 @@
 // state is lmdb's committed one overlaid with the writes not yet committed,
 // which are kept in memory, one value per record: every write of an event-loop
 // turn, and every write made while the previous commit runs, goes to disk in
-// one transaction, so a record written twice meanwhile (a task put here and
-// then finished) is encoded and written once. A write resolves once its
-// transaction has committed. The store also keeps in memory the per-partition
+// one commit, so a record written twice meanwhile (a task put here and then
+// finished) is encoded and written once. A write resolves once its commit is
+// done. The store also keeps in memory the per-partition
 // digest and the records that may still run ("active"), both updated with
 // the write they reflect.
 import type { Database } from 'lmdb'
@@ -95,15 +95,15 @@ export class TaskStore {
   private readonly cells: Array<Map<string, number> | undefined>
   /**
    * Records written and not yet in the digest, in the order of their last write (monotonic ms `at`): a record enters
-   * the digest when the digest is read at least settleMs after its last write, its fingerprint computed then (one per
-   * record however often it changed).
+   * the digest when the digest is read at least settleMs after its last write (an active record's fingerprint is
+   * computed then, one however often it changed; a finished record's when it is written, see Unhashed).
    */
   private readonly unhashed = new Map<string, Unhashed>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private loaded = false
-  /** Writes not yet in a transaction, newest value per id (undefined: removed). */
+  /** Writes not yet sent to lmdb, newest value per id (undefined: removed). */
   private queued = new Map<string, Pending>()
-  /** Writes in the transaction being committed. */
+  /** Writes in the commit under way. */
   private committing = new Map<string, Pending>()
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
@@ -274,7 +274,7 @@ export class TaskStore {
     })
   }
 
-  /** Stores new records in one transaction; a record whose id is already known (an idempotent repeat) is left as it is. */
+  /** Stores new records in one commit; a record whose id is already known (an idempotent repeat) is left as it is. */
   async create(records: readonly TaskRecord[]): Promise<Change[]> {
     return this.write(() => {
       const now = this.wall()
@@ -335,7 +335,7 @@ export class TaskStore {
   }
 
   /**
-   * Runs `fn` now against the newest state; its puts join the next transaction. Resolves with its changes once that
+   * Runs `fn` now against the newest state; its puts join the next commit. Resolves with its changes once that
    * has committed (listeners hear of them then). A disk below its reserve refuses the write before `fn` runs.
    */
   private async write(fn: () => Change[]): Promise<Change[]> {
@@ -357,7 +357,7 @@ export class TaskStore {
     this.queued.set(id, { partition, value })
   }
 
-  /** The batch the queued writes will commit in; its transaction starts at the end of this turn, or when the one committing ends. */
+  /** The batch the queued writes will commit in; its commit starts at the end of this turn, or when the one committing ends. */
   private committed(): Promise<void> {
     if (this.next !== undefined) return this.next.promise
     let resolve!: () => void

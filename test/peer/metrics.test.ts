@@ -67,9 +67,15 @@ describe('/metrics on a 3-peer cluster', () => {
     const doomedId = await peers[2]!.tasks.enqueue('doomed', {})
     await waitFor('every task finished', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done')
       && peers[1]!.tasks.get(flakyId)?.state === 'done' && peers[2]!.tasks.get(doomedId)?.state === 'failed', 20_000)
-    // The finishing peer counts before it spreads the record, so the counts are in once the state is seen.
-    const s = await scrapeAll()
-    const tasks = (event: string, task: string): number => total(s, `troupe_tasks_${event}_total{task="${task}"}`)
+    // The finishing peer counts an outcome once its write has committed; its own view shows the new state a little
+    // earlier (writes apply in memory at once), so the counts are awaited, then checked exactly.
+    let s: Samples[] = []
+    const count = (event: string, task: string): number => total(s, `troupe_tasks_${event}_total{task="${task}"}`)
+    await waitFor('every outcome counted', async () => {
+      s = await scrapeAll()
+      return count('completed', 'ok') >= 3 && count('completed', 'flaky') >= 1 && count('failed', 'doomed') >= 1
+    }, 10_000)
+    const tasks = count
     expect(tasks('enqueued', 'ok')).toBe(3)
     expect(tasks('completed', 'ok')).toBe(3)
     expect(tasks('claimed', 'ok')).toBeGreaterThanOrEqual(3)
