@@ -1,19 +1,14 @@
 // Task records in lmdb, keyed [partition, id] so sync pages a partition in
 // key order. Every write is a read-merge-write against the store's newest
 // state, done at once on the event loop, so concurrent writers (gossip, sync,
-// the runner, control calls) never lose each other's changes. The newest
-// state is lmdb's committed one overlaid with the writes not yet committed,
-// which are kept in memory, one value per record: every write of an event-loop
-// turn, and every write made while the previous commit runs, goes to disk in
-// one commit, so a record written twice meanwhile (a task put here and then
-// finished) is encoded and written once. A write resolves once its commit is
-// done. The store also keeps in memory the per-partition
-// digest and the records that may still run ("active"), both updated with
-// the write they reflect.
+// the runner, control calls) never lose each other's changes; the writes go
+// to disk by group commit (commit.ts) and resolve once committed. The store
+// also keeps in memory the per-partition digest and the records that may
+// still run ("active"), both updated with the write they reflect.
 import type { Database } from 'lmdb'
-import { UnavailableError } from '../errors.js'
 import { assertWritable } from '../store/guard.js'
 import type { Store } from '../store/store.js'
+import { GroupCommit } from './commit.js'
 import { SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
 import { mergeChange } from './merge.js'
@@ -67,17 +62,6 @@ function fingerprintAt(u: Unhashed): number | undefined {
   return u.fp ?? (u.record === undefined ? undefined : fingerprint(u.record))
 }
 
-interface Pending {
-  partition: number
-  value: TaskRecord | undefined
-}
-
-interface Batch {
-  promise: Promise<void>
-  resolve: () => void
-  reject: (err: unknown) => void
-}
-
 export interface TaskStoreOptions {
   /** How old a write must be to enter the digest (ms; default 0: at once). */
   settleMs?: number
@@ -101,17 +85,7 @@ export class TaskStore {
   private readonly unhashed = new Map<string, Unhashed>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private loaded = false
-  /** Writes not yet sent to lmdb, newest value per id (undefined: removed). */
-  private queued = new Map<string, Pending>()
-  /** Writes in the commit under way. */
-  private committing = new Map<string, Pending>()
-  /** Settles when the queued writes have committed; undefined while none are queued. */
-  private next: Batch | undefined
-  private flushing = false
-  /** Set by close(): writes are refused from then on. */
-  private closed = false
-  /** Called when the last batch has committed and none is queued. */
-  private idleWaiters: Array<() => void> = []
+  private readonly commits: GroupCommit<TaskRecord>
 
   private readonly settleMs: number
   private readonly mono: () => number
@@ -122,6 +96,7 @@ export class TaskStore {
     // Without a settle window every write enters the digest at its next read, whatever the time.
     this.mono = options.now ?? (() => 0)
     this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
+    this.commits = new GroupCommit(this.db)
     this.digestState = new Digest(partitions)
     this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
@@ -189,7 +164,7 @@ export class TaskStore {
     // What was on disk is settled: it enters the digest on its first read.
     for (const { value } of this.db.getRange()) {
       // A write made before the load is newer than the disk.
-      if (!this.queued.has(value.id) && !this.committing.has(value.id)) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
+      if (!this.commits.has(value.id)) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
     }
   }
 
@@ -204,8 +179,7 @@ export class TaskStore {
     const p = partition ?? this.partitionOf(id)
     if (!this.holds(p, id)) return undefined
     // Not committed yet: the newest value is in memory (lmdb still has the one before, or none).
-    const pending = this.queued.get(id) ?? this.committing.get(id)
-    return pending !== undefined ? pending.value : this.db.get([p, id])
+    return this.commits.has(id) ? this.commits.pending(id) : this.db.get([p, id])
   }
 
   /** Whether a record of `id` is stored (or being written): every write marks it in `unhashed`, and the digest's read moves it into its cell. */
@@ -239,9 +213,7 @@ export class TaskStore {
    * environment may close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
    */
   async close(): Promise<void> {
-    this.closed = true
-    if (this.next === undefined && !this.flushing) return
-    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
+    await this.commits.close()
   }
 
   /** Resolves when every write so far is flushed to disk (commits resolve earlier, when visible: lmdb's overlappingSync). */
@@ -312,7 +284,7 @@ export class TaskStore {
       for (const r of doomed) {
         const before = this.get(r.id)
         if (before === undefined || !isCollectable(before, now, retentionMs)) continue
-        this.queue(before.partition, before.id, undefined)
+        this.commits.queue([before.partition, before.id], undefined)
         this.track(before, undefined, now)
         out.push({ before, after: undefined })
       }
@@ -339,63 +311,18 @@ export class TaskStore {
    * has committed (listeners hear of them then). A disk below its reserve refuses the write before `fn` runs.
    */
   private async write(fn: () => Change[]): Promise<Change[]> {
-    if (this.closed) throw new UnavailableError('the task store is closed')
+    this.commits.check()
     assertWritable(this.db)
     const out = fn()
     if (out.length === 0) return out
-    await this.committed()
+    await this.commits.committed()
     for (const l of [...this.listeners]) l(out)
     return out
   }
 
   private putNow(before: TaskRecord | undefined, after: TaskRecord, now: number): void {
-    this.queue(after.partition, after.id, after)
+    this.commits.queue([after.partition, after.id], after)
     this.track(before, after, now)
-  }
-
-  private queue(partition: number, id: string, value: TaskRecord | undefined): void {
-    this.queued.set(id, { partition, value })
-  }
-
-  /** The batch the queued writes will commit in; its commit starts at the end of this turn, or when the one committing ends. */
-  private committed(): Promise<void> {
-    if (this.next !== undefined) return this.next.promise
-    let resolve!: () => void
-    let reject!: (err: unknown) => void
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-    this.next = { promise, resolve, reject }
-    if (!this.flushing) setImmediate(() => { this.flush() })
-    return promise
-  }
-
-  /** Commits the queued writes (one put per record however often it changed), then the next batch. */
-  private flush(): void {
-    const batch = this.next
-    if (batch === undefined || this.flushing) return
-    this.next = undefined
-    this.flushing = true
-    const writes = this.committing = this.queued
-    this.queued = new Map()
-    const done = (err?: unknown): void => {
-      this.committing = new Map()
-      this.flushing = false
-      if (err === undefined) batch.resolve()
-      else batch.reject(err)
-      if (this.next !== undefined) this.flush()
-      else for (const wake of this.idleWaiters.splice(0)) wake()
-    }
-    // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
-    // thread in between, and the writes of one commit share one promise. Commits are in order, so the last write's
-    // promise settles after all of them.
-    let last: Promise<unknown> | undefined
-    try {
-      for (const [id, { partition, value }] of writes) last = value === undefined ? this.db.remove([partition, id]) : this.db.put([partition, id], value)
-    } catch (err) {
-      done(err)
-      return
-    }
-    if (last === undefined) done()
-    else last.then(() => done(), done)
   }
 
   private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number, at = this.mono()): void {

@@ -1,0 +1,101 @@
+// Group commit of the task store's writes. A write is queued under its key,
+// newest value wins; the queue goes to lmdb at the end of the event-loop turn,
+// or, while a commit runs, as soon as it ends: one commit at a time, and every
+// write made meanwhile in the next, one put per key however often it changed.
+// Until then the queued and committing values are the newest state, which the
+// store reads before lmdb's.
+import type { Database } from 'lmdb'
+import { UnavailableError } from '../errors.js'
+
+interface Batch {
+  promise: Promise<void>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
+/** Key of a task record in lmdb: [partition, id]. */
+export type RecordKey = [number, string]
+
+export class GroupCommit<V> {
+  /** Writes not yet sent to lmdb, newest value per id (undefined: removed). */
+  private queued = new Map<string, { key: RecordKey, value: V | undefined }>()
+  /** Writes in the commit under way. */
+  private committing = new Map<string, { key: RecordKey, value: V | undefined }>()
+  /** Settles when the queued writes have committed; undefined while none are queued. */
+  private next: Batch | undefined
+  private flushing = false
+  private closed = false
+  /** Called when the last batch has committed and none is queued. */
+  private idleWaiters: Array<() => void> = []
+
+  constructor(private readonly db: Database<V, RecordKey>) {}
+
+  /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
+  has(id: string): boolean {
+    return this.queued.has(id) || this.committing.has(id)
+  }
+
+  pending(id: string): V | undefined {
+    return (this.queued.get(id) ?? this.committing.get(id))?.value
+  }
+
+  /** Throws UnavailableError once closed: check before changing anything a refused write would leave changed. */
+  check(): void {
+    if (this.closed) throw new UnavailableError('the task store is closed')
+  }
+
+  /** Queues the write of `value` (undefined: remove) under `id`. */
+  queue(key: RecordKey, value: V | undefined): void {
+    this.queued.set(key[1], { key, value })
+  }
+
+  /** The commit the queued writes will be in; it starts at the end of this turn, or when the one under way ends. */
+  committed(): Promise<void> {
+    if (this.next !== undefined) return this.next.promise
+    let resolve!: () => void
+    let reject!: (err: unknown) => void
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+    this.next = { promise, resolve, reject }
+    if (!this.flushing) setImmediate(() => { this.flush() })
+    return promise
+  }
+
+  /**
+   * Refuses writes from now on and resolves once those already queued have committed: the lmdb environment may
+   * close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.next === undefined && !this.flushing) return
+    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
+  }
+
+  private flush(): void {
+    const batch = this.next
+    if (batch === undefined || this.flushing) return
+    this.next = undefined
+    this.flushing = true
+    const writes = this.committing = this.queued
+    this.queued = new Map()
+    const done = (err?: unknown): void => {
+      this.committing = new Map()
+      this.flushing = false
+      if (err === undefined) batch.resolve()
+      else batch.reject(err)
+      if (this.next !== undefined) this.flush()
+      else for (const wake of this.idleWaiters.splice(0)) wake()
+    }
+    // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
+    // thread in between, and the writes of one commit share one promise. Commits are in order, so the last write's
+    // promise settles after all of them.
+    let last: Promise<unknown> | undefined
+    try {
+      for (const { key, value } of writes.values()) last = value === undefined ? this.db.remove(key) : this.db.put(key, value)
+    } catch (err) {
+      done(err)
+      return
+    }
+    if (last === undefined) done()
+    else last.then(() => done(), done)
+  }
+}
