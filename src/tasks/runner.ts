@@ -69,7 +69,7 @@ interface Running {
   /** Monotonic ms at which the handler started. */
   startedMono: number
   /** The commit of the start record, once it has been written (at start, or by the sweep of longer runs). */
-  started: Promise<unknown> | undefined
+  started: Promise<void> | undefined
 }
 
 export class Runner {
@@ -342,10 +342,11 @@ export class Runner {
   private writeStarts(entries: Running[]): void {
     for (const e of entries) this.unwritten.delete(e)
     const records = entries.map(e => e.record)
-    const started = this.deps.store.merge(records)
-    // Awaited when each attempt ends (a failed start fails its record then); handled now, so a refusal (a full disk)
-    // while a long handler still runs is not an unhandled rejection.
-    started.catch(() => {})
+    // Never rejects (a rejection could go unhandled while a long handler runs): a refused start (a full disk) is
+    // logged; the attempt's end is written with its start either way, and that write's failure fails the attempt.
+    const started = this.deps.store.merge(records).then(() => {}, (err: unknown) => {
+      this.deps.logger.warn('could not record the start of task attempts', { ids: records.map(r => r.id), err: (err as Error).message })
+    })
     for (const e of entries) e.started = started
     this.deps.spread(records)
   }
@@ -385,14 +386,15 @@ export class Runner {
     const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.deps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     entry.finishing = true
-    const written = !this.unwritten.delete(entry)
+    this.unwritten.delete(entry)
     this.pump()
     const owner = record.scope === 'all' || claims.held(record.partition)?.fence === fence
-    // An unwritten start joins the stored record here, so start and end are one write. A written one is already in
-    // the store's view (writes apply at once and commit in order), so the end need not wait for its commit: both
-    // often go to disk in one put. A start that failed to record still fails the attempt's record.
+    // The end is written with the start: an unwritten start (a short "any" attempt) or one refused (a full disk)
+    // joins the stored record here, so start and end are one write. A written one is already in the store's view
+    // (writes apply at once and commit in order), so the end need not wait for its commit: both often go to disk in
+    // one put.
     const finishing = store.update(id, now => now === undefined ? undefined
-      : finishAttempt(written ? now : mergeRecords(now, record), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
+      : finishAttempt(now.attempts.some(a => a.key === attempt.key) ? now : mergeRecords(now, record), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
     const [, finished] = await Promise.all([entry.started, finishing])
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)
