@@ -5,6 +5,7 @@
 import { pack, unpack } from 'msgpackr'
 import { ProtocolError } from '../errors.js'
 import { TASK_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
+import { compactRecords, fromTuple, toStored, type CompactRecords } from './compact.js'
 import type { Attempt, TaskRecord } from './record.js'
 
 const STATES = new Set(['pending', 'running', 'done', 'failed', 'cancelled'])
@@ -34,20 +35,28 @@ export function isTaskRecord(v: unknown, partitions: number): v is TaskRecord {
     && Array.isArray(r.attempts) && r.attempts.every(isAttempt)
 }
 
-/** Valid records of a list from the wire, and how many were dropped. */
-export function checkRecords(list: unknown, partitions: number): { records: TaskRecord[], dropped: number } {
-  if (!Array.isArray(list)) return { records: [], dropped: 1 }
-  const records = list.filter((r): r is TaskRecord => isTaskRecord(r, partitions))
+/**
+ * Valid records of a body's compact list (`{ peers, records }`, see compact.ts), and how many were dropped: a
+ * tuple of another layout, or one whose record does not check, is dropped alone; a body without the list drops one.
+ */
+export function checkRecords(body: unknown, partitions: number): { records: TaskRecord[], dropped: number } {
+  const { peers, records: list } = (typeof body === 'object' && body !== null ? body : {}) as Partial<Record<'peers' | 'records', unknown>>
+  if (!Array.isArray(list) || !Array.isArray(peers)) return { records: [], dropped: 1 }
+  const records: TaskRecord[] = []
+  for (const t of list) {
+    const r = fromTuple(t, peers)
+    if (r !== undefined && isTaskRecord(r, partitions)) records.push(r)
+  }
   return { records, dropped: list.length - records.length }
 }
 
-export interface GossipBody {
+/** A gossip message: `v`, then the compact records. */
+export interface GossipBody extends CompactRecords {
   v: number
-  records: unknown[]
 }
 
 export function encodeGossip(records: readonly TaskRecord[]): Uint8Array {
-  return pack({ v: WIRE_VERSION, records: [...records] } satisfies GossipBody)
+  return pack({ v: WIRE_VERSION, ...compactRecords(records) } satisfies GossipBody)
 }
 
 /** The body of a gossip message, or undefined for another shape or version; bytes that are not msgpack throw ProtocolError. */
@@ -59,31 +68,30 @@ export function decodeGossip(data: Uint8Array): GossipBody | undefined {
     throw new ProtocolError(`undecodable gossip message: ${(err as Error)?.message ?? String(err)}`, { cause: err })
   }
   if (typeof body !== 'object' || body === null) return undefined
-  const { v, records } = body as Record<string, unknown>
-  return v === WIRE_VERSION && Array.isArray(records) ? { v, records } : undefined
+  const { v, peers, records } = body as Record<string, unknown>
+  return v === WIRE_VERSION && Array.isArray(records) && Array.isArray(peers) ? { v, peers: peers as string[], records: records as unknown[][] } : undefined
 }
 
-/** The encoded size of one record, for packing gossip messages under their byte cap. */
+/** The encoded size of one record alone (its own peer table included), for packing requests under their byte caps. */
 export function recordBytes(r: TaskRecord): number {
-  return pack(r).length
+  return pack(toStored(r)).length
 }
-
-/** msgpack of `{ v: WIRE_VERSION, records: [` up to the array header. */
-const GOSSIP_PREFIX = pack({ v: WIRE_VERSION, records: [] }).subarray(0, -1)
 
 /**
- * The same message as encodeGossip, from records packed one by one (as the
- * outbound queue packs them to measure them): each record is encoded once.
+ * A gossip message from tuples packed one by one against one peer table (as the outbound queue packs them, to
+ * measure them): each record is encoded once. The same bytes as encodeGossip of those records.
  */
-export function encodeGossipPacked(packed: readonly Uint8Array[]): Uint8Array {
+export function encodeGossipPacked(peers: readonly string[], packed: readonly Uint8Array[]): Uint8Array {
+  // msgpack of `{ v, peers, records: [] }` ends with the empty array's one byte (0x90): the header of the real one goes there.
+  const prefix = pack({ v: WIRE_VERSION, peers, records: [] }).subarray(0, -1)
   const n = packed.length
   const header = n < 16 ? [0x90 | n] : n < 0x10000 ? [0xdc, n >> 8, n & 0xff] : [0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
-  let size = GOSSIP_PREFIX.length + header.length
+  let size = prefix.length + header.length
   for (const p of packed) size += p.length
   const out = new Uint8Array(size)
-  out.set(GOSSIP_PREFIX, 0)
-  out.set(header, GOSSIP_PREFIX.length)
-  let at = GOSSIP_PREFIX.length + header.length
+  out.set(prefix, 0)
+  out.set(header, prefix.length)
+  let at = prefix.length + header.length
   for (const p of packed) {
     out.set(p, at)
     at += p.length

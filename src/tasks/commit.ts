@@ -28,7 +28,8 @@ export class GroupCommit<V> {
   /** Called when the last batch has committed and none is queued. */
   private idleWaiters: Array<() => void> = []
 
-  constructor(private readonly db: Database<V, RecordKey>) {}
+  /** `stored`: the value lmdb gets for a queued one (its encoding's shape). */
+  constructor(private readonly db: Database<unknown, RecordKey>, private readonly stored: (value: V) => unknown) {}
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
   has(id: string): boolean {
@@ -90,7 +91,7 @@ export class GroupCommit<V> {
     // promise settles after all of them.
     let last: Promise<unknown> | undefined
     try {
-      for (const { key, value } of writes.values()) last = value === undefined ? this.db.remove(key) : this.db.put(key, value)
+      for (const { key, value } of writes.values()) last = value === undefined ? this.db.remove(key) : this.db.put(key, this.stored(value))
     } catch (err) {
       done(err)
       return

@@ -12,8 +12,8 @@ export const CHANNEL_PULL = 'tasks/pull'
 /** One-way: a new "all" task, sent straight to every live member (src/tasks/push.ts). */
 export const CHANNEL_PUSH = 'tasks/push'
 
-/** Version of the gossip and sync bodies; a peer drops bodies of another version (sync repairs). */
-export const WIRE_VERSION = 1
+/** Version of the gossip, push and sync bodies; a peer drops bodies of another version. 2: records in the compact encoding (compact.ts). */
+export const WIRE_VERSION = 2
 
 /** Task names share the action alphabet: they appear in ids, logs and URLs. */
 export const TASK_NAME_PATTERN = /^[a-zA-Z0-9_.:-]+$/

@@ -32,11 +32,11 @@ export function judgeGossip(data: Uint8Array, author: string, via: string, ctx: 
     return { verdict: 'reject', reason: 'malformed' }
   }
   if (typeof body !== 'object' || body === null) return { verdict: 'reject', reason: 'malformed' }
-  const { v, records: list } = body as Record<string, unknown>
+  const { v, peers, records: list } = body as Record<string, unknown>
   if (!Number.isInteger(v)) return { verdict: 'reject', reason: 'malformed' }
   if (v !== WIRE_VERSION) return { verdict: 'ignore', reason: 'version' }
-  if (!Array.isArray(list)) return { verdict: 'reject', reason: 'malformed' }
-  const { records, dropped } = checkRecords(list, ctx.partitions)
+  if (!Array.isArray(list) || !Array.isArray(peers)) return { verdict: 'reject', reason: 'malformed' }
+  const { records, dropped } = checkRecords(body, ctx.partitions)
   if (dropped > 0) return { verdict: 'reject', reason: 'invalid-record' }
   const live = ctx.members()
   if (!live.includes(author) || !live.includes(via)) return { verdict: 'ignore', reason: 'not-member' }

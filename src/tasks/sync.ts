@@ -17,9 +17,11 @@
 // finished is not run again.
 // Run with every peer at start, with one random peer every syncIntervalMs,
 // and with every peer when this peer acquires partitions.
+import { ProtocolError } from '../errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords, recordBytes } from './codec.js'
+import { compactRecords, type CompactRecords } from './compact.js'
 import {
   CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, CHANNEL_SUMMARY, SYNC_BUCKETS, SYNC_PAGES_MAX, SYNC_REQUEST_BYTES, SYNC_SUMMARY_IDS,
   TASK_ID_LENGTH_MAX, WIRE_VERSION,
@@ -55,8 +57,7 @@ export interface PullBody {
   ids: string[]
 }
 
-export interface PullReply {
-  records: TaskRecord[]
+export interface PullReply extends CompactRecords {
   /** Ids asked for and held, left out to keep the reply under SYNC_REQUEST_BYTES: ask again. */
   rest?: string[]
 }
@@ -144,7 +145,7 @@ async function pull(deps: SyncDeps, peer: string, p: number, ids: string[], opts
   let changed = 0
   for (let ask = ids, requests = 0; ask.length > 0 && requests < SYNC_PAGES_MAX; requests++) {
     const reply = await deps.messenger.request(peer, CHANNEL_PULL, { v: WIRE_VERSION, partition: p, ids: ask } satisfies PullBody, opts) as Partial<PullReply> | undefined
-    const { records, dropped } = checkRecords(reply?.records, deps.partitions)
+    const { records, dropped } = checkRecords(reply, deps.partitions)
     if (dropped > 0) deps.logger.warn('dropped malformed records from a sync pull', { from: peer, dropped })
     changed += (await deps.store.merge(records, deps.retentionMs)).length
     // What was left out must be a strict subset of what was asked, so every request makes progress.
@@ -160,7 +161,7 @@ async function push(deps: SyncDeps, peer: string, records: readonly TaskRecord[]
   let batch: TaskRecord[] = []
   let bytes = 0
   const send = async (): Promise<void> => {
-    await deps.messenger.request(peer, CHANNEL_PUT, { v: WIRE_VERSION, records: batch } satisfies PutBody, opts)
+    await deps.messenger.request(peer, CHANNEL_PUT, { v: WIRE_VERSION, ...compactRecords(batch) } satisfies PutBody, opts)
     batch = []
     bytes = 0
   }
@@ -216,8 +217,9 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
     return { buckets, ...deps.store.summary(partition, buckets, all), ...(next === undefined ? {} : { next }) }
   })
   messenger.handle(CHANNEL_PULL, (_from, body): PullReply => {
-    const { partition, ids } = (body ?? {}) as Partial<PullBody>
-    if (!isPartition(partition) || !Array.isArray(ids)) return { records: [] }
+    const { v, partition, ids } = (body ?? {}) as Partial<PullBody>
+    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/pull of wire version ${String(v)}; this peer speaks ${WIRE_VERSION}`)
+    if (!isPartition(partition) || !Array.isArray(ids)) return { peers: [], records: [] }
     const records: TaskRecord[] = []
     const rest: string[] = []
     let bytes = 0
@@ -233,10 +235,13 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
         bytes += size
       }
     }
-    return rest.length === 0 ? { records } : { records, rest }
+    return rest.length === 0 ? compactRecords(records) : { ...compactRecords(records), rest }
   })
   messenger.handle(CHANNEL_PUT, async (from, body) => {
-    const { records, dropped } = checkRecords((body as Partial<PutBody>)?.records, deps.partitions)
+    // A put of another version is refused, not acked as stored: its sender must not count this peer as a replica.
+    const v = (body as Partial<PutBody> | undefined)?.v
+    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/put of wire version ${String(v)}; this peer speaks ${WIRE_VERSION}`)
+    const { records, dropped } = checkRecords(body, deps.partitions)
     if (dropped > 0) deps.logger.warn('dropped malformed records from a put', { from, dropped })
     await onPut(records, from)
     return { stored: records.length }

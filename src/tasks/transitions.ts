@@ -6,7 +6,7 @@
 import type { ErrorShape } from '../errors.js'
 import { BACKOFF_MAX_MS } from './constants.js'
 import type { RetryPolicy } from './define.js'
-import { attemptsOf, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import { attemptsOf, endAttempt, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 
 export interface Actor {
   self: string
@@ -27,7 +27,7 @@ export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined
   const attempt: Attempt = { key: `${at.self}#${r.round}.${n}`, peer: at.self, round: r.round, n, startedAt: at.now }
   if (fence !== undefined) attempt.fence = fence
   // "any": the caller holds the partition, so every unended attempt is dead. "all": only our own (we crashed mid-run).
-  const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? { ...a, endedAt: at.now, outcome: 'lost' as const } : a)
+  const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? endAttempt(a, at.now, 'lost') : a)
   attempts.push(attempt)
   if (r.scope === 'all') return { record: { ...r, attempts }, attempt }
   return { record: { ...r, version: r.version + 1, writer: at.self, updatedAt: at.now, state: 'running', attempts }, attempt }
@@ -52,9 +52,7 @@ export function finishAttempt(r: TaskRecord, at: Actor, f: Finish): TaskRecord {
   // Failures count only when this one does (the common success path scans nothing).
   const failures = counted ? countFailures(r, old.peer, old.round) + 1 : 0
   const again = counted && failures < f.retry.attempts
-  const ended: Attempt = { ...old, endedAt: at.now, outcome: f.outcome }
-  if (f.error !== undefined) ended.error = f.error
-  if (r.scope === 'all' && again) ended.retryAt = at.now + retryDelayMs(f.retry, failures)
+  const ended = endAttempt(old, at.now, f.outcome, f.error, r.scope === 'all' && again ? at.now + retryDelayMs(f.retry, failures) : undefined)
   const attempts = r.attempts.slice()
   attempts[i] = ended
   if (isFinished(r) || old.round !== r.round) return { ...r, attempts }

@@ -4,6 +4,8 @@ import fc from 'fast-check'
 import { pack } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
 import { encodeGossip } from '../../src/tasks/codec.js'
+import { compactRecords } from '../../src/tasks/compact.js'
+import { WIRE_VERSION } from '../../src/tasks/constants.js'
 import { judgeGossip } from '../../src/tasks/gossip-in.js'
 import { newRecord } from '../../src/tasks/record.js'
 
@@ -19,8 +21,13 @@ describe('judgeGossip', () => {
     expect(judgeGossip(new Uint8Array([0xc1]), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
     expect(judgeGossip(pack('hello'), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
     expect(judgeGossip(pack({ v: 'one', records: [] }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
-    expect(judgeGossip(pack({ v: 1, records: 'x' }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
-    expect(judgeGossip(pack({ v: 1, records: [record, { id: 'half' }] }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'invalid-record' })
+    expect(judgeGossip(pack({ v: WIRE_VERSION, peers: [], records: 'x' }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
+    expect(judgeGossip(pack({ v: WIRE_VERSION, records: [] }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'malformed' })
+    const good = compactRecords([record])
+    expect(judgeGossip(pack({ v: WIRE_VERSION, peers: good.peers, records: [...good.records, ['half']] }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'invalid-record' })
+    // A tuple naming a peer the table lacks, or a record as a plain map (the encoding of wire version 1).
+    expect(judgeGossip(pack({ v: WIRE_VERSION, peers: [], records: good.records }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'invalid-record' })
+    expect(judgeGossip(pack({ v: WIRE_VERSION, peers: good.peers, records: [record] }), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'invalid-record' })
     expect(judgeGossip(encodeGossip([{ ...record, partition: 8 }]), 'a', 'a', ctx)).toEqual({ verdict: 'reject', reason: 'invalid-record' })
   })
 
@@ -31,7 +38,8 @@ describe('judgeGossip', () => {
   })
 
   it('ignores a body of another wire version (a rolling upgrade), whatever it holds', () => {
-    expect(judgeGossip(pack({ v: 2, records: 'a new shape' }), 'a', 'a', ctx)).toEqual({ verdict: 'ignore', reason: 'version' })
+    expect(judgeGossip(pack({ v: WIRE_VERSION + 1, records: 'a new shape' }), 'a', 'a', ctx)).toEqual({ verdict: 'ignore', reason: 'version' })
+    expect(judgeGossip(pack({ v: WIRE_VERSION - 1, records: [record] }), 'a', 'a', ctx)).toEqual({ verdict: 'ignore', reason: 'version' })
   })
 
   it('never throws, whatever the bytes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeGossip } from '../../src/tasks/codec.js'
+import { checkRecords, decodeGossip } from '../../src/tasks/codec.js'
 import { GossipOut } from '../../src/tasks/gossip.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import type { TaskPubSub } from '../../src/tasks/bus.js'
@@ -14,7 +14,7 @@ function recorder(): { pubsub: TaskPubSub, messages: TaskRecord[][] } {
   const messages: TaskRecord[][] = []
   const pubsub: TaskPubSub = {
     subscribe: () => {}, unsubscribe: () => {}, onMessage: () => () => {},
-    publish: async (_t, data) => { messages.push(decodeGossip(data)!.records as TaskRecord[]) },
+    publish: async (_t, data) => { messages.push(checkRecords(decodeGossip(data), 1).records) },
   }
   return { pubsub, messages }
 }

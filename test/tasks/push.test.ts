@@ -4,6 +4,7 @@
 // gossip, a late duplicate) never run it twice on one peer.
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { compactRecords } from '../../src/tasks/compact.js'
 import { CHANNEL_PUSH, WIRE_VERSION } from '../../src/tasks/constants.js'
 import { defineTask } from '../../src/tasks/define.js'
 import type { TaskRecord } from '../../src/tasks/record.js'
@@ -94,12 +95,14 @@ describe('direct push of "all" tasks', () => {
     const id = await c.service('a').enqueue('later', {}, { delayMs: 3_600_000 })
     const record = c.service('a').get(id)!
     const send = (body: unknown): Promise<void> => c.peer('a').messenger.send('b', CHANNEL_PUSH, body)
-    await send({ v: WIRE_VERSION + 1, records: [record] })
-    await send({ v: WIRE_VERSION, records: [{ ...record, partition: 'x' }] })
+    await send({ v: WIRE_VERSION + 1, ...compactRecords([record]) })
+    await send({ v: WIRE_VERSION - 1, records: [record] })
+    await send({ v: WIRE_VERSION, records: [record] })
+    await send({ v: WIRE_VERSION, ...compactRecords([{ ...record, partition: 'x' as unknown as number }]) })
     await send('garbage')
     await new Promise(r => setTimeout(r, 100))
     expect(c.service('b').get(id)).toBeUndefined()
-    await send({ v: WIRE_VERSION, records: [record] })
+    await send({ v: WIRE_VERSION, ...compactRecords([record]) })
     await waitFor('b holds the record', () => c.service('b').get(id) !== undefined)
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { UnavailableError } from '../../src/errors.js'
+import { checkRecords } from '../../src/tasks/codec.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { PUT_BATCH_BYTES, PUT_BATCH_RECORDS, PutBatcher, replicateMany, type PutBody } from '../../src/tasks/replicate.js'
 import { systemTimers } from '../../src/util/clock.js'
@@ -12,7 +13,7 @@ function putMessenger(down: Set<string>): { messenger: Messenger, seen: Array<{ 
   const seen: Array<{ to: string, ids: string[] }> = []
   const messenger = {
     request: async (to: string, _channel: string, body: unknown) => {
-      seen.push({ to, ids: (body as PutBody).records.map(r => r.id) })
+      seen.push({ to, ids: checkRecords(body as PutBody, 1).records.map(r => r.id) })
       if (down.has(to)) throw new UnavailableError(`${to} is down`)
       return { ok: true }
     },

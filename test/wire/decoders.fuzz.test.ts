@@ -24,7 +24,8 @@ import { parseRecord as parseMemberRecord, type MemberRecord } from '../../src/m
 import { Membership, SYNC_CHANNEL } from '../../src/membership/service.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { checkRecords, decodeGossip, isTaskRecord } from '../../src/tasks/codec.js'
-import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, CHANNEL_SUMMARY, RETENTION_MS, SYNC_BUCKETS } from '../../src/tasks/constants.js'
+import { compactRecords } from '../../src/tasks/compact.js'
+import { CHANNEL_DIGEST, CHANNEL_PULL, CHANNEL_PUT, CHANNEL_SUMMARY, RETENTION_MS, SYNC_BUCKETS, WIRE_VERSION as TASKS_WIRE_VERSION } from '../../src/tasks/constants.js'
 import { isDigestBody } from '../../src/tasks/digest.js'
 import { judgeGossip } from '../../src/tasks/gossip-in.js'
 import { TaskStore } from '../../src/tasks/store.js'
@@ -267,6 +268,8 @@ const memberRecord: fc.Arbitrary<MemberRecord> = fc.record({
   hosts: fc.record({ actors: fc.array(shortName, { maxLength: 3 }), tasks: fc.array(shortName, { maxLength: 3 }) }), version: fc.string({ maxLength: 20 }),
 })
 const taskRecords = fc.array(recordArb, { maxLength: 3 })
+/** Records as bodies carry them (compact.ts), with the body's version. */
+const taskBody = taskRecords.map(rs => ({ v: TASKS_WIRE_VERSION, ...compactRecords(rs) }))
 const digest = fc.record({ counts: fc.array(fc.nat(), { minLength: P, maxLength: P }), hashes: fc.array(fc.nat({ max: 0xffffffff }), { minLength: P, maxLength: P }) })
 
 // ---- the decoders of bodies ----------------------------------------------------------------------------------------
@@ -305,7 +308,7 @@ const bodyDecoders: BodyDecoder[] = [
     reason: (v) => (v as ReturnType<typeof validateMessage>).ok ? undefined : (v as { reason: string }).reason,
   },
   {
-    name: 'tasks checkRecords (put body, sync page, gossip)', refusals: [], decode: (b) => checkRecords(b, P), valid: taskRecords,
+    name: 'tasks checkRecords (put body, sync page, gossip)', refusals: [], decode: (b) => checkRecords(b, P), valid: taskBody,
     reason: (v) => (v as ReturnType<typeof checkRecords>).dropped > 0 ? `${(v as { dropped: number }).dropped} records dropped` : undefined,
   },
   { name: 'tasks isDigestBody', refusals: [], decode: (b) => isDigestBody(b, P), valid: digest, reason: (v) => v === true ? undefined : 'not a digest' },
@@ -374,9 +377,9 @@ const verdictReason = (v: unknown): string | undefined => {
 const byteDecoders: ByteDecoder[] = [
   { name: 'wire decodeValue', refusals: [ProtocolError], decode: decodeValue, valid: plainValue },
   { name: 'wire decodeFrame', refusals: [ProtocolError], decode: decodeFrame, valid: bodyDecoders.find((d) => d.name === 'wire parseFrame')!.valid },
-  { name: 'tasks judgeGossip', refusals: [], decode: (b) => judgeGossip(b, 'a', 'b', members), valid: fc.record({ v: fc.constant(1), records: taskRecords }), reason: verdictReason },
+  { name: 'tasks judgeGossip', refusals: [], decode: (b) => judgeGossip(b, 'a', 'b', members), valid: taskBody, reason: verdictReason },
   {
-    name: 'tasks decodeGossip', refusals: [ProtocolError], decode: decodeGossip, valid: fc.record({ v: fc.constant(1), records: taskRecords }),
+    name: 'tasks decodeGossip', refusals: [ProtocolError], decode: decodeGossip, valid: taskBody,
     reason: (v) => v === undefined ? 'not a gossip body' : undefined,
   },
 ]
@@ -571,15 +574,23 @@ describe('handlers of a running peer', () => {
     const channel = fc.constantFrom(CHANNEL_DIGEST, CHANNEL_SUMMARY, CHANNEL_PULL, CHANNEL_PUT)
     const buckets = fc.record({ counts: fc.array(fc.nat(), { minLength: SYNC_BUCKETS, maxLength: SYNC_BUCKETS }), hashes: fc.array(fc.nat({ max: 0xffffffff }), { minLength: SYNC_BUCKETS, maxLength: SYNC_BUCKETS }) })
     const ids = fc.array(fc.oneof(fc.string(), fc.constantFrom(LONG_ID, 'x'.repeat(70_000)), fc.integer()), { maxLength: 60 })
-    const body = wireable(fc.oneof(weird, mutated(fc.record({ v: fc.constant(1), records: taskRecords }), 'wire'), mutated(fc.record({ v: fc.constant(1), digest }), 'wire'),
-      mutated(fc.record({ v: fc.constant(1), partition: fc.nat({ max: P - 1 }), ids }, { requiredKeys: ['v', 'partition'] }), 'wire'),
-      mutated(buckets.chain(b => fc.record({ v: fc.constant(1), partition: fc.nat({ max: P }), counts: fc.constant(b.counts), hashes: fc.constant(b.hashes), from: fc.integer({ min: -1, max: SYNC_BUCKETS }) })), 'wire'),
-      fc.record({ v: fc.constant(1), records: fc.array(recordArb.map((r) => ({ ...r, id: LONG_ID })), { maxLength: 2 }) }),
-      fc.record({ v: fc.constant(1), partition: fc.constant(0), ids: fc.constant([LONG_ID, 'x'.repeat(70_000)]) })))
+    const V = TASKS_WIRE_VERSION
+    const body = wireable(fc.oneof(weird, mutated(taskBody, 'wire'), mutated(fc.record({ v: fc.constant(V), digest }), 'wire'),
+      mutated(fc.record({ v: fc.constant(V), partition: fc.nat({ max: P - 1 }), ids }, { requiredKeys: ['v', 'partition'] }), 'wire'),
+      mutated(buckets.chain(b => fc.record({ v: fc.constant(V), partition: fc.nat({ max: P }), counts: fc.constant(b.counts), hashes: fc.constant(b.hashes), from: fc.integer({ min: -1, max: SYNC_BUCKETS }) })), 'wire'),
+      fc.array(recordArb.map((r) => ({ ...r, id: LONG_ID })), { maxLength: 2 }).map(rs => ({ v: V, ...compactRecords(rs) })),
+      fc.record({ v: fc.constant(V), partition: fc.constant(0), ids: fc.constant([LONG_ID, 'x'.repeat(70_000)]) })))
     await fc.assert(fc.asyncProperty(channel, body, async (c, b) => {
       const before = lines.length
       const puts = put.length
-      const reply = await sender.request('b', c, b, { timeoutMs: 2_000 })
+      const reply = await sender.request('b', c, b, { timeoutMs: 2_000 }).catch((err: unknown) => err)
+      const received = decodeValue(encodeValue(b)) as { v?: unknown, records?: unknown } | null
+      // A pull or put of another version is refused (a put must not be acked as stored), nothing is stored.
+      if ((c === CHANNEL_PULL || c === CHANNEL_PUT) && received?.v !== V) {
+        expect(reply).toMatchObject({ code: 'ERR_PROTOCOL' })
+        expect(put.length).toBe(puts)
+        return
+      }
       if (c === CHANNEL_DIGEST) {
         const partitions = (reply as { partitions: unknown[] }).partitions
         expect(partitions.every((p) => Number.isInteger(p) && (p as number) >= 0 && (p as number) < P)).toBe(true)
@@ -590,7 +601,7 @@ describe('handlers of a running peer', () => {
         expect(r.buckets.every(x => Number.isInteger(x) && x >= 0 && x < SYNC_BUCKETS)).toBe(true)
       }
       else {
-        const { records, dropped } = checkRecords((decodeValue(encodeValue(b)) as { records?: unknown } | null)?.records, P)
+        const { records, dropped } = checkRecords(received, P)
         expect(reply).toEqual({ stored: records.length })
         expect(put.length).toBe(puts + 1)
         expect(warned(before, /dropped malformed records/)).toHaveLength(dropped > 0 ? 1 : 0)
