@@ -8,7 +8,7 @@ import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Timers } from '../util/clock.js'
 import type { LazyAbortController } from '../util/abort.js'
 import type { Logger } from '../util/logger.js'
-import type { TaskContext, TaskDefinition } from './define.js'
+import type { TaskContext, TaskContextBase, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError } from './errors.js'
 import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 
@@ -35,16 +35,10 @@ export interface AttemptRun {
  */
 export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
   const { timers, logger, self } = deps
-  // The peer's extensions (actor and task senders) arrive through deps.context. The signal and the child logger are
-  // made when the handler first reads them.
-  let childLogger: Logger | undefined
-  const ctx = {
-    ...deps.context?.(),
-    taskId: record.id, name: record.name, fence: attempt.fence, partition: record.partition, peer: { id: self },
-    get signal() { return controller.signal },
-    attempt: record.scope === 'any' ? attemptsOf(record).length : attempt.n,
-    get logger() { return childLogger ??= logger.child({ task: record.name, taskId: record.id, attempt: attempt.n }) },
-  } as TaskContext
+  // The peer's extensions (actor and task senders) arrive through deps.context.
+  const base = new AttemptContext(record, attempt, self, controller, logger)
+  const extensions = deps.context?.()
+  const ctx = (extensions === undefined ? base : Object.assign(base, extensions)) as unknown as TaskContext
   let pending: Promise<unknown>
   try {
     const checked = validateNow(def.input, record.input)
@@ -81,6 +75,43 @@ export async function runAttempt({ def, record, attempt, controller, deps }: Att
   } finally {
     timers.clearTimeout(timer)
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/**
+ * A handler's ctx. A class, not an object literal with getters (a new pair of accessor closures per attempt): the
+ * signal and the child logger are made when the handler first reads them.
+ */
+class AttemptContext implements TaskContextBase {
+  readonly taskId: string
+  readonly name: string
+  readonly fence: string | undefined
+  readonly partition: number
+  readonly peer: { readonly id: string }
+  readonly attempt: number
+  readonly #controller: LazyAbortController
+  readonly #logger: Logger
+  readonly #n: number
+  #child: Logger | undefined
+
+  constructor(record: TaskRecord, attempt: Attempt, self: string, controller: LazyAbortController, logger: Logger) {
+    this.taskId = record.id
+    this.name = record.name
+    this.fence = attempt.fence
+    this.partition = record.partition
+    this.peer = { id: self }
+    this.attempt = record.scope === 'any' ? attemptsOf(record).length : attempt.n
+    this.#controller = controller
+    this.#logger = logger
+    this.#n = attempt.n
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  get logger(): Logger {
+    return this.#child ??= this.#logger.child({ task: this.name, taskId: this.taskId, attempt: this.#n })
   }
 }
 

@@ -95,6 +95,24 @@ export function hashCanonical(value: unknown): number {
   return mix32(hashInto(FNV_OFFSET, value) >>> 0)
 }
 
+/** The state a streamed hash starts from (hashValue, hashWord, hashByte continue it; hashFinish ends it). */
+export const HASH_START = FNV_OFFSET
+
+/** Continues a streamed hash over canonical(value). */
+export function hashValue(h: number, value: unknown): number {
+  return hashInto(h, value)
+}
+
+/** Continues a streamed hash over the four bytes of a 32-bit word. */
+export function hashWord(h: number, w: number): number {
+  return hashByte(hashByte(hashByte(hashByte(h, w & 0xff), (w >>> 8) & 0xff), (w >>> 16) & 0xff), w >>> 24)
+}
+
+/** Ends a streamed hash: a well-mixed unsigned 32-bit value. */
+export function hashFinish(h: number): number {
+  return mix32(h >>> 0)
+}
+
 function hashInto(h: number, value: unknown): number {
   if (value === null || typeof value !== 'object') {
     if (typeof value === 'string') return hashString(h, value)
@@ -126,7 +144,7 @@ function hashInto(h: number, value: unknown): number {
   return hashByte(h, 0x7d) // }
 }
 
-function hashByte(h: number, byte: number): number {
+export function hashByte(h: number, byte: number): number {
   return Math.imul(h ^ byte, FNV_PRIME)
 }
 

@@ -6,7 +6,7 @@
 // with a digest of their own, so two peers whose partition differs by a few
 // records exchange the ids of a few buckets, not of the whole partition.
 import { fnv1a32, mix32 } from '../lease/hash.js'
-import { hashCanonical } from './canonical.js'
+import { HASH_START, hashByte, hashFinish, hashValue, hashWord } from './canonical.js'
 import { SYNC_BUCKETS } from './constants.js'
 import type { TaskRecord } from './record.js'
 
@@ -16,9 +16,71 @@ export interface DigestBody {
   hashes: number[]
 }
 
-/** hash32(canonical(r)), computed without building the text. */
+/** Strings hashed once and remembered: the few that repeat in every record (peer ids, task names, states). */
+const STRING_HASHES_MAX = 4096
+const stringHashes = new Map<string, number>()
+
+function stringHash(s: string): number {
+  let x = stringHashes.get(s)
+  if (x === undefined) {
+    if (stringHashes.size >= STRING_HASHES_MAX) stringHashes.clear()
+    x = fnv1a32(s)
+    stringHashes.set(s, x)
+  }
+  return x
+}
+
+/** A number as two 32-bit words when it is a safe integer (timestamps, counters), else as its canonical text. */
+function hashNumber(h: number, n: unknown): number {
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return hashWord(hashWord(hashByte(h, 1), n >>> 0), Math.floor(n / 0x1_0000_0000) | 0)
+  return hashValue(hashByte(h, 2), n)
+}
+
+/** An optional field: a marker when absent, else the value as hashValue has it. */
+function hashOptional(h: number, v: unknown): number {
+  return v === undefined ? hashByte(h, 0) : hashValue(hashByte(h, 3), v)
+}
+
+/**
+ * The record's fingerprint: a 32-bit hash of every field, in a fixed order, with field names left out (the order
+ * names them) and the strings that repeat in every record (peers, name, state) hashed once each and remembered.
+ * Equal records have equal fingerprints whatever order their fields were written in; the user's `input` and error
+ * shapes are hashed in canonical form (keys sorted). Every peer of a wire version computes it the same way.
+ */
 export function fingerprint(r: TaskRecord): number {
-  return hashCanonical(r)
+  let h = hashValue(HASH_START, r.id)
+  h = hashWord(h, stringHash(r.name))
+  h = hashWord(h, stringHash(r.scope))
+  h = hashNumber(h, r.partition)
+  h = hashValue(h, r.input)
+  h = hashNumber(h, r.priority)
+  h = hashOptional(h, r.idempotencyKey)
+  h = hashOptional(h, r.timeoutMs)
+  h = hashOptional(h, r.expiresAt)
+  h = hashNumber(h, r.createdAt)
+  h = hashWord(h, stringHash(r.creator))
+  h = hashWord(h, stringHash(r.state))
+  h = hashNumber(h, r.round)
+  h = hashNumber(h, r.runAt)
+  h = hashNumber(h, r.version)
+  h = hashWord(h, stringHash(r.writer))
+  h = hashNumber(h, r.updatedAt)
+  h = hashByte(h, r.deleted ? 1 : 0)
+  h = hashOptional(h, r.error)
+  h = hashNumber(h, r.attempts.length)
+  for (const a of r.attempts) {
+    // The key is peer#round.n: hashing those covers it.
+    h = hashWord(h, stringHash(a.peer))
+    h = hashNumber(h, a.round)
+    h = hashNumber(h, a.n)
+    h = hashOptional(h, a.fence)
+    h = hashNumber(h, a.startedAt)
+    h = hashOptional(h, a.endedAt)
+    h = a.outcome === undefined ? hashByte(h, 0) : hashWord(h, stringHash(a.outcome))
+    h = hashOptional(h, a.error)
+    h = hashOptional(h, a.retryAt)
+  }
+  return hashFinish(h)
 }
 
 /** Seeds the bucket hash apart from the partition hash (both hash the id), so the buckets of a partition fill evenly. */

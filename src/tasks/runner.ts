@@ -393,8 +393,10 @@ export class Runner {
     // joins the stored record here, so start and end are one write. A written one is already in the store's view
     // (writes apply at once and commit in order), so the end need not wait for its commit: both often go to disk in
     // one put.
+    // The store's copy still the one picked (the common case: nothing arrived meanwhile): the started record is their merge.
+    const withStart = (now: TaskRecord): TaskRecord => now.attempts.some(a => a.key === attempt.key) ? now : now === cur ? record : mergeRecords(now, record)
     const finishing = store.update(id, now => now === undefined ? undefined
-      : finishAttempt(now.attempts.some(a => a.key === attempt.key) ? now : mergeRecords(now, record), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
+      : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
     const [, finished] = await Promise.all([entry.started, finishing])
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)

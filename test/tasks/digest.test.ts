@@ -5,6 +5,7 @@ import { checkRecords, decodeGossip, encodeGossip, isTaskRecord } from '../../sr
 import { compactRecords } from '../../src/tasks/compact.js'
 import { SYNC_BUCKETS, WIRE_VERSION } from '../../src/tasks/constants.js'
 import { bucketOf, Digest, diffDigests, fingerprint, isDigestBody } from '../../src/tasks/digest.js'
+import { sameValue } from '../../src/tasks/canonical.js'
 import { newRecord } from '../../src/tasks/record.js'
 import { recordArb } from './arbitraries.js'
 
@@ -49,6 +50,17 @@ describe('digests', () => {
     const r = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: { a: 1, b: 2 }, priority: 0, runAt: 0, now: 0, self: 'a' })
     const shuffled = Object.fromEntries(Object.entries({ ...r, input: { b: 2, a: 1 } }).reverse()) as unknown as typeof r
     expect(fingerprint(shuffled)).toBe(fingerprint(r))
+  })
+
+  it('fingerprints tell records apart exactly when their canonical forms differ', () => {
+    fc.assert(fc.property(recordArb, recordArb, (a, b) => {
+      expect(fingerprint(a) === fingerprint(b)).toBe(sameValue(a, b))
+    }), { numRuns: 2_000 })
+    const r = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: { a: 1 }, priority: 0, runAt: 0, now: 0, self: 'a' })
+    // Each field counts, optional ones included, and an absent field is not its zero.
+    for (const other of [{ ...r, input: { a: 2 } }, { ...r, timeoutMs: 0 }, { ...r, priority: 0.5 }, { ...r, error: { name: 'E', message: '', code: 'X', retryable: false } }, { ...r, deleted: true }]) {
+      expect(fingerprint(other)).not.toBe(fingerprint(r))
+    }
   })
 })
 
