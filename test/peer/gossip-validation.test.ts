@@ -20,7 +20,9 @@ import { createPeer, defineApp, type Peer } from '../../src/index.js'
 import { SCORE_THRESHOLDS } from '../../src/net/gossip-score.js'
 import type { TroupeNode } from '../../src/net/node.js'
 import { defineTask, TASKS_TOPIC, WIRE_VERSION } from '../../src/tasks/index.js'
-import { newRecord } from '../../src/tasks/record.js'
+import { encodeGossip } from '../../src/tasks/codec.js'
+import { compactRecords } from '../../src/tasks/compact.js'
+import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { scrape, total } from '../ops/prom-text.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -83,7 +85,7 @@ describe('gossip validation and scoring', () => {
   })
 
   it('ignores well-formed records from a peer that is not a member, without penalty', async () => {
-    await publish(pack({ v: WIRE_VERSION, records: [record('from-a-stranger')] }))
+    await publish(encodeGossip([record('from-a-stranger')]))
     await waitFor('the message to be ignored', async () => await ignored('not-member') === 1)
     expect(peer.tasks.get('from-a-stranger')).toBeUndefined()
     expect(await rejected('malformed') + await rejected('invalid-record')).toBe(0)
@@ -95,8 +97,8 @@ describe('gossip validation and scoring', () => {
     await waitFor('garbage to be rejected', async () => await rejected('malformed') === 1)
     await waitFor('the score to go negative', () => rogueScore() < 0, 5_000)
     const evil = { ...record('evil'), state: 'done', partition: 10_000 }
-    await publish(pack({ v: WIRE_VERSION, records: [evil] }))
-    await publish(pack({ v: WIRE_VERSION, records: [{ id: 'half', name: 'x' }, 42] }))
+    await publish(pack({ v: WIRE_VERSION, ...compactRecords([evil as TaskRecord]) }))
+    await publish(pack({ v: WIRE_VERSION, peers: [], records: [['half', 'x'], 42] }))
     await waitFor('invalid records to be rejected', async () => await rejected('invalid-record') === 2)
     expect(peer.tasks.get('evil')).toBeUndefined()
     expect(peer.tasks.get('half')).toBeUndefined()
