@@ -3,6 +3,7 @@ import { pack } from 'msgpackr'
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { hashPartition } from '../../src/tasks/claims.js'
+import { WIRE_VERSION } from '../../src/tasks/constants.js'
 import { defineTask } from '../../src/tasks/define.js'
 import { NotReplicatedError } from '../../src/tasks/errors.js'
 import { waitFor } from '../helpers/wait.js'
@@ -217,7 +218,8 @@ describe('task plane under faults', () => {
     const c = cluster
     const rogue = c.bus.attach('rogue')
     await rogue.publish('troupe/tasks/1', new Uint8Array([0xc1, 0xff, 0x00]))
-    await rogue.publish('troupe/tasks/1', pack({ v: 1, records: [{ id: 'evil', state: 'done' }, 42] }))
+    await rogue.publish('troupe/tasks/1', pack({ v: WIRE_VERSION, peers: ['rogue'], records: [['evil', 'x', 0, 0, {}, 0, 0, 0, 2], 42] }))
+    await rogue.publish('troupe/tasks/1', pack({ v: WIRE_VERSION - 1, records: [{ id: 'evil', state: 'done' }] }))
     await new Promise(r => setTimeout(r, 50))
     expect(c.service('a').list()).toEqual([])
     await c.service('a').enqueue('x', { n: 1 })
