@@ -3,7 +3,7 @@
 // limits of a batch. Pure apart from running the input schemas.
 import { pack } from 'msgpackr'
 import { ValidationError, type FieldIssue } from '../app/errors.js'
-import { validateInput } from '../app/validate.js'
+import { validateNow } from '../app/validate.js'
 import type { AbortOptions } from '../util/abort.js'
 import type { Random } from '../util/random.js'
 import { ENQUEUE_MANY_BYTES_MAX, ENQUEUE_MANY_ITEMS_MAX, IDEMPOTENCY_KEY_LENGTH_MAX } from './constants.js'
@@ -60,7 +60,7 @@ export interface Checked {
 export async function checkOne(definitions: ReadonlyMap<string, TaskDefinition>, name: string, input: unknown, options: TaskOptions): Promise<Checked> {
   const def = definitions.get(name)
   if (def === undefined) throw new UnknownTaskError(name)
-  const found = await inspect(def, input, options)
+  const found = await inspectNow(def, input, options)
   const issues = [...found.input, ...(found.tooLarge === undefined ? [] : [{ path: ['input'], message: found.tooLarge }]), ...found.options]
   if (issues.length > 0) throw new ValidationError(issues)
   return { def, input, options, inputBytes: found.inputBytes }
@@ -75,19 +75,27 @@ export async function checkMany(definitions: ReadonlyMap<string, TaskDefinition>
   if (!Array.isArray(items)) throw new ValidationError([{ path: [], message: 'expected an array of { name, input, options? }' }])
   if (items.length > ENQUEUE_MANY_ITEMS_MAX) throw new ValidationError([{ path: [], message: `a batch holds at most ${ENQUEUE_MANY_ITEMS_MAX} tasks (ENQUEUE_MANY_ITEMS_MAX), got ${items.length}` }])
   const issues: FieldIssue[] = []
-  const checked = await Promise.all(items.map(async (item: unknown, i): Promise<Checked | undefined> => {
+  // Synchronous for schemas that are (zod without async refinements): no promise per item; async ones are awaited together.
+  const checked: Array<Checked | undefined> = new Array(items.length)
+  const later: Array<Promise<void>> = []
+  items.forEach((item: unknown, i) => {
     const bad = (path: Array<string | number>, message: string): undefined => { issues.push({ path: [i, ...path], message }) }
     if (typeof item !== 'object' || item === null) return bad([], 'expected an object { name, input, options? }')
     const { name, input, options = {} } = item as Partial<EnqueueItem>
     if (typeof options !== 'object' || options === null) return bad(['options'], 'must be an object')
     const def = typeof name === 'string' ? definitions.get(name) : undefined
     if (def === undefined) return bad(['name'], typeof name === 'string' ? `no task is defined with the name ${JSON.stringify(name)}` : 'must be a task name')
-    const found = await inspect(def, input, options)
-    for (const f of found.input) bad(['input', ...f.path], f.message)
-    if (found.tooLarge !== undefined) bad(['input'], found.tooLarge)
-    for (const f of found.options) bad(['options', ...f.path], f.message)
-    return { def, input, options, inputBytes: found.inputBytes }
-  }))
+    const take = (found: Inspection): void => {
+      for (const f of found.input) bad(['input', ...f.path], f.message)
+      if (found.tooLarge !== undefined) bad(['input'], found.tooLarge)
+      for (const f of found.options) bad(['options', ...f.path], f.message)
+      checked[i] = { def, input, options, inputBytes: found.inputBytes }
+    }
+    const found = inspectNow(def, input, options)
+    if (found instanceof Promise) later.push(found.then(take))
+    else take(found)
+  })
+  if (later.length > 0) await Promise.all(later)
   if (issues.length > 0) throw new ValidationError(issues.sort((a, b) => Number(a.path[0]) - Number(b.path[0])))
   const ok = checked as Checked[]
   const bytes = ok.reduce((n, c) => n + c.inputBytes, 0)
@@ -95,18 +103,31 @@ export async function checkMany(definitions: ReadonlyMap<string, TaskDefinition>
   return ok
 }
 
-/** Issues of the input (paths relative to it) and of the options (by name), and the input's encoded size. */
-async function inspect(def: TaskDefinition, input: unknown, options: TaskOptions): Promise<{ input: FieldIssue[], options: FieldIssue[], tooLarge?: string, inputBytes: number }> {
-  let inputIssues: FieldIssue[] = []
-  try {
-    await validateInput(def.input, input)
-  } catch (err) {
-    if (!(err instanceof ValidationError)) throw err
-    inputIssues = err.fields
+interface Inspection {
+  input: FieldIssue[]
+  options: FieldIssue[]
+  tooLarge?: string
+  inputBytes: number
+}
+
+/** Issues of the input (paths relative to it) and of the options (by name), and the input's encoded size; a promise only when the schema is async. */
+function inspectNow(def: TaskDefinition, input: unknown, options: TaskOptions): Inspection | Promise<Inspection> {
+  const found = (inputIssues: FieldIssue[]): Inspection => {
+    const inputBytes = pack(input).length
+    const tooLarge = inputBytes > INPUT_BYTES_MAX ? `is larger than ${INPUT_BYTES_MAX} bytes encoded` : undefined
+    return { input: inputIssues, options: optionIssues(options), tooLarge, inputBytes }
   }
-  const inputBytes = pack(input).length
-  const tooLarge = inputBytes > INPUT_BYTES_MAX ? `is larger than ${INPUT_BYTES_MAX} bytes encoded` : undefined
-  return { input: inputIssues, options: optionIssues(options), tooLarge, inputBytes }
+  const issuesOf = (err: unknown): FieldIssue[] => {
+    if (!(err instanceof ValidationError)) throw err
+    return err.fields
+  }
+  let checked: unknown
+  try {
+    checked = validateNow(def.input, input)
+  } catch (err) {
+    return found(issuesOf(err))
+  }
+  return checked instanceof Promise ? checked.then(() => found([]), (err: unknown) => found(issuesOf(err))) : found([])
 }
 
 function optionIssues(o: TaskOptions): FieldIssue[] {

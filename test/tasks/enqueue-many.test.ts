@@ -20,6 +20,8 @@ async function start(init = {}): Promise<Cluster> {
     definitions: (peer) => [
       defineTask({ name: 'work', scope: 'any', input: z.object({ n: z.number() }), run: (_ctx, { n }) => { runs.set(n, [...(runs.get(n) ?? []), peer]) } }),
       defineTask({ name: 'blob', scope: 'any', input: z.object({ s: z.string() }), run: () => {} }),
+      // An async refinement: checked with a promise, beside the synchronous schemas of the same batch.
+      defineTask({ name: 'slow', scope: 'any', input: z.object({ n: z.number() }).refine(async ({ n }) => { await new Promise(r => setTimeout(r, 1)); return n >= 0 }, 'n must be >= 0'), run: () => {} }),
     ],
     init: { concurrency: 8, ...init },
   })
@@ -33,6 +35,18 @@ async function rejection(p: Promise<unknown>): Promise<ValidationError> {
 }
 
 describe('enqueueMany', () => {
+  it('checks async and sync schemas of one batch together, naming each bad item', async () => {
+    const c = await start()
+    const err = await rejection(c.service('a').enqueueMany([
+      { name: 'slow', input: { n: 1 } }, { name: 'slow', input: { n: -1 } }, { name: 'work', input: { n: 'x' } }, { name: 'slow', input: {} },
+    ]))
+    expect(err.fields.map(f => f.path.join('.'))).toEqual(['1.input', '2.input.n', '3.input.n'])
+    expect(c.service('a').list()).toEqual([])
+    const ids = await c.service('a').enqueueMany([{ name: 'slow', input: { n: 2 } }, { name: 'work', input: { n: 3 } }])
+    expect(ids).toHaveLength(2)
+    await expect(c.service('a').enqueue('slow', { n: -5 })).rejects.toBeInstanceOf(ValidationError)
+  })
+
   it('stores a batch, answers the ids in item order, and every task runs once', async () => {
     const c = await start()
     const items = Array.from({ length: 300 }, (_, n) => ({ name: 'work', input: { n } }))
