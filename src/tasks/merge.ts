@@ -27,6 +27,10 @@ export function mergeChange(current: TaskRecord | undefined, incoming: TaskRecor
   if (current === undefined) return incoming
   // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
   if (sameValue(current, incoming)) return undefined
+  // The common news, a copy that has moved on from ours (our pending record, its holder's finished one): when ours
+  // has no attempts, the same body and a head that loses, the merge is the incoming copy itself (canonically equal),
+  // provided its attempts are in the merge's order already.
+  if (current.attempts.length === 0 && compareHeads(incoming, current) > 0 && compareBodies(current, incoming) === 0 && inOrder(incoming.attempts)) return incoming
   const merged = mergeRecords(current, incoming)
   return sameValue(merged, current) ? undefined : merged
 }
@@ -57,7 +61,17 @@ export function mergeAttempts(a: readonly Attempt[], b: readonly Attempt[]): Att
     const seen = byKey.get(x.key)
     byKey.set(x.key, seen === undefined || compareAttempts(x, seen) > 0 ? x : seen)
   }
-  return [...byKey.values()].sort((x, y) => (x.startedAt - y.startedAt) || compareText(x.key, y.key))
+  return [...byKey.values()].sort(attemptOrder)
+}
+
+function attemptOrder(x: Attempt, y: Attempt): number {
+  return (x.startedAt - y.startedAt) || compareText(x.key, y.key)
+}
+
+/** Attempts as mergeAttempts leaves them: distinct keys, in attemptOrder. */
+function inOrder(list: readonly Attempt[]): boolean {
+  for (let i = 1; i < list.length; i++) if (attemptOrder(list[i - 1] as Attempt, list[i] as Attempt) >= 0) return false
+  return true
 }
 
 /** Positive when `a` is the later copy of the same attempt. */

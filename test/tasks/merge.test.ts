@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonical } from '../../src/tasks/canonical.js'
-import { mergeRecords } from '../../src/tasks/merge.js'
+import { canonical, sameValue } from '../../src/tasks/canonical.js'
+import { mergeChange, mergeRecords } from '../../src/tasks/merge.js'
 import { newRecord } from '../../src/tasks/record.js'
 import { cancelRecord, deleteRecord, retryRecord, startAttempt } from '../../src/tasks/transitions.js'
 import { recordArb } from './arbitraries.js'
@@ -55,6 +55,24 @@ describe('mergeRecords', () => {
     const retried = retryRecord(cancelled, { self: 'c', now: 2 })
     expect(mergeRecords(mergeRecords(running, cancelled), retried).state).toBe('pending')
     expect(mergeRecords(retried, deleteRecord(base, { self: 'a', now: 3 })).deleted).toBe(true)
+  })
+
+  it('mergeChange is the merge when it changes the record, and undefined when it does not', () => {
+    const attemptless = recordArb.map(r => ({ ...r, attempts: [] }))
+    fc.assert(fc.property(fc.oneof(recordArb, attemptless), recordArb, (current, incoming) => {
+      const merged = mergeRecords(current, incoming)
+      const change = mergeChange(current, incoming)
+      if (sameValue(merged, current)) expect(change).toBeUndefined()
+      else expect(canonical(change)).toBe(canonical(merged))
+    }), { numRuns: 3_000 })
+    // The shortcut's case: our pending copy, its holder's finished one.
+    const pending = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: { a: 1 }, priority: 0, runAt: 0, now: 0, self: 'a' })
+    const running = startAttempt(pending, { self: 'b', now: 5 }, 'f').record
+    expect(mergeChange(pending, running)).toBe(running)
+    // Out of the merge's order: merged, not taken as it is.
+    const twice = startAttempt(running, { self: 'c', now: 1 }, 'g').record
+    expect(canonical(mergeChange(pending, twice))).toBe(canonical(mergeRecords(pending, twice)))
+    expect(mergeChange(pending, twice)).not.toBe(twice)
   })
 
   it('refuses to merge two different tasks', () => {
