@@ -25,6 +25,7 @@ import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.js'
 import { PutBatcher, replicateMany } from './replicate.js'
 import { AllReports } from './report.js'
+import { isAllReport } from './settler.js'
 import { TaskStore, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
@@ -162,7 +163,9 @@ export class TaskService {
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
     })())))
-    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records)))
+    // Reports of "all" tasks (to their settler, and the settled records from there): nothing waits for their commit here
+    // (the sender keeps its copy, sync repairs), so they may wait allReportMs to share a commit with other writes.
+    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records, records.every(isAllReport) ? this.limits.allReportMs : 0)))
     // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
     if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))
     this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.inbound.receive(data, from) }))
@@ -343,9 +346,9 @@ export class TaskService {
   }
 
   /** Records that arrived by push or gossip: "all" tasks this peer may run start at once, and everything is merged. */
-  private accept(records: TaskRecord[]): void {
+  private accept(records: TaskRecord[], lazyMs = 0): void {
     this.runner.offer(records)
-    this.background.track(this.tasks.merge(records, this.limits.retentionMs))
+    this.background.track(this.tasks.merge(records, this.limits.retentionMs, lazyMs))
   }
 
   /**

@@ -23,3 +23,12 @@ export function settlerOf(r: Pick<TaskRecord, 'creator'>, members: readonly stri
 export function isSettledAll(r: TaskRecord): boolean {
   return r.scope === 'all' && !r.deleted && (r.state === 'done' || r.state === 'failed')
 }
+
+/**
+ * Whether `r` is news of an "all" task's attempts (a report to its settler, a settled record from there): its merge
+ * here may commit late (the sender keeps its copy, sync repairs), unlike a new task, a cancel or a delete, which the
+ * runner acts on once committed.
+ */
+export function isAllReport(r: TaskRecord): boolean {
+  return r.scope === 'all' && r.attempts.length > 0 && !r.deleted && r.state !== 'cancelled'
+}
