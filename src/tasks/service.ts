@@ -262,8 +262,9 @@ export class TaskService {
     // every member at once, each starting it on arrival. Ones with a key wait for the commit, which tells whether
     // the key already names a task (whose stored input wins).
     const early = records.filter(r => r.scope === 'all' && r.idempotencyKey === undefined)
-    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
+    // The pushes leave (are encoded and queued on their links) before this peer runs its own copy.
     if (early.length > 0) this.pushAll(early, true)
+    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
     const created = await creating
     const spread: TaskRecord[] = []
     for (const { after } of created) {
