@@ -226,6 +226,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
         if (event !== 'member:update') this.hintLeases()
         // A peer that (re)joins or comes back from a partition may have missed tasks, or hold ones we missed.
         if ((event === 'member:join' || event === 'member:recover') && !member.self) this.work.tasks.catchUp(member.record.id)
+        // Reports of "all" tasks sent to a member that is gone go to the tasks' next settler.
+        if ((event === 'member:dead' || event === 'member:leave') && !member.self) this.work.tasks.memberGone(member.record.id)
         this.emit(event, member)
       })
     }

@@ -2,6 +2,8 @@
 // newest value wins; the queue goes to lmdb at the end of the event-loop turn,
 // or, while a commit runs, as soon as it ends: one commit at a time, and every
 // write made meanwhile in the next, one put per key however often it changed.
+// A lazy write (a copy whose commit nothing waits for) may wait up to its
+// lazyMs for the next write to share a commit with.
 // Until then the queued and committing values are the newest state, which the
 // store reads before lmdb's.
 import type { Database } from 'lmdb'
@@ -11,6 +13,10 @@ interface Batch {
   promise: Promise<void>
   resolve: () => void
   reject: (err: unknown) => void
+  /** Its flush is due at the end of the turn (a write that cannot wait is in it). */
+  armed: boolean
+  /** Lazy writes only: its flush is due then (performance.now() ms) at the latest. */
+  dueAt: number
 }
 
 /** Key of a task record in lmdb: [partition, id]. */
@@ -27,6 +33,8 @@ export class GroupCommit<V> {
   private closed = false
   /** Called when the last batch has committed and none is queued. */
   private idleWaiters: Array<() => void> = []
+  /** The timer of a queue of lazy writes only, and when it fires. */
+  private lazy: { handle: NodeJS.Timeout, at: number } | undefined
 
   /** `stored`: the value lmdb gets for a queued one (its encoding's shape). */
   constructor(private readonly db: Database<unknown, RecordKey>, private readonly stored: (value: V) => unknown) {}
@@ -50,15 +58,39 @@ export class GroupCommit<V> {
     this.queued.set(key[1], { key, value })
   }
 
-  /** The commit the queued writes will be in; it starts at the end of this turn, or when the one under way ends. */
-  committed(): Promise<void> {
-    if (this.next !== undefined) return this.next.promise
-    let resolve!: () => void
-    let reject!: (err: unknown) => void
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
-    this.next = { promise, resolve, reject }
-    if (!this.flushing) setImmediate(() => { this.flush() })
-    return promise
+  /**
+   * The commit the queued writes will be in; it starts at the end of this turn, or when the one under way ends. With
+   * `lazyMs`, the caller's writes need not commit soon: the commit waits up to that long unless a write that cannot
+   * wait comes first, and then takes them along.
+   */
+  committed(lazyMs = 0): Promise<void> {
+    let batch = this.next
+    if (batch === undefined) {
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
+      batch = this.next = { promise, resolve, reject, armed: false, dueAt: Number.POSITIVE_INFINITY }
+    }
+    if (lazyMs > 0) batch.dueAt = Math.min(batch.dueAt, performance.now() + lazyMs)
+    else if (!batch.armed) {
+      batch.armed = true
+      this.clearLazy()
+      if (!this.flushing) setImmediate(() => { this.flush() })
+    }
+    if (!this.flushing && !batch.armed) this.armLazy(batch.dueAt)
+    return batch.promise
+  }
+
+  /** A batch of lazy writes only: its flush at `dueAt` (performance.now() ms) at the latest. */
+  private armLazy(dueAt: number): void {
+    if (this.lazy !== undefined && this.lazy.at <= dueAt) return
+    this.clearLazy()
+    this.lazy = { handle: setTimeout(() => { this.lazy = undefined; this.flush() }, Math.max(0, dueAt - performance.now())), at: dueAt }
+  }
+
+  private clearLazy(): void {
+    if (this.lazy !== undefined) clearTimeout(this.lazy.handle)
+    this.lazy = undefined
   }
 
   /**
@@ -68,12 +100,15 @@ export class GroupCommit<V> {
   async close(): Promise<void> {
     this.closed = true
     if (this.next === undefined && !this.flushing) return
+    // Lazy writes wait no longer.
+    if (this.next !== undefined && !this.flushing) this.flush()
     await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
   }
 
   private flush(): void {
     const batch = this.next
     if (batch === undefined || this.flushing) return
+    this.clearLazy()
     this.next = undefined
     this.flushing = true
     const writes = this.committing = this.queued
@@ -83,7 +118,9 @@ export class GroupCommit<V> {
       this.flushing = false
       if (err === undefined) batch.resolve()
       else batch.reject(err)
-      if (this.next !== undefined) this.flush()
+      const next = this.next
+      if (next !== undefined && (next.armed || this.closed)) this.flush()
+      else if (next !== undefined) this.armLazy(next.dueAt)
       else for (const wake of this.idleWaiters.splice(0)) wake()
     }
     // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this

@@ -59,11 +59,11 @@ export const ALL_EXPIRY_MS = 60 * 60 * 1000
 export const GOSSIP_COALESCE_MS = 5
 
 /**
- * Lazy gossip: a record that already went to every member by direct push (a new "all" task) or that only informs (an
- * "all" task's attempt start and end) waits up to this long, riding along with any message sent meanwhile. Each
- * gossip message costs every other peer a signature check; at 5 peers the attempts of "all" tasks were 2 messages per
- * task per peer and gossipsub's receive path (mostly ed25519 verification) a quarter of each peer's busy time.
- * Outcomes of "all" tasks show on other peers this much later; sync still repairs anything lost.
+ * Lazy gossip: a record that already went to every member by direct push (a control change; a new "all" task or an
+ * "all" task's report whose push could not be sent) waits up to this long, riding along with any message sent
+ * meanwhile. Each gossip message costs every other peer a signature check; at 5 peers the attempts of "all" tasks,
+ * then gossiped, were 2 messages per task per peer and gossipsub's receive path (mostly ed25519 verification) a
+ * quarter of each peer's busy time. Sync still repairs anything lost.
  */
 export const GOSSIP_LAZY_MS = 250
 
@@ -74,6 +74,13 @@ export const GOSSIP_LAZY_MS = 250
  * peers see a new task at most this much later.
  */
 export const GOSSIP_DEFER_MS = 1_000
+/**
+ * Reports of "all" tasks (src/tasks/report.ts): a peer's attempts of an "all" task go to its settler, and the settled
+ * record from there to every member, each by direct push, waiting up to this long so that the records of many tasks
+ * to one peer share a push. The settled record shows on the other peers up to twice this much after the last attempt.
+ */
+export const ALL_REPORT_MS = 250
+
 /** Bytes of records per gossip message; well under gossipsub's 1 MiB default max message size. */
 export const GOSSIP_BYTES_MAX = 64 * 1024
 

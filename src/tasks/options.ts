@@ -20,6 +20,8 @@ export interface TaskServiceInit {
   gossipCoalesceMs?: number
   /** How long a record that already went out by direct push, or an "all" task's attempt, may wait to share a gossip message. Default 250. */
   gossipLazyMs?: number
+  /** How long an "all" task's attempts (to its settler) and settled record (from it) may wait to share a push. Default 250. */
+  allReportMs?: number
   /** How long a new "any" task's record waits before it is gossiped (dropped if the holder's record of its end comes first). Default 1 000. */
   gossipDeferMs?: number
   gossipBytesMax?: number
@@ -49,6 +51,7 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     gossipCoalesceMs: init.gossipCoalesceMs ?? C.GOSSIP_COALESCE_MS,
     gossipLazyMs: init.gossipLazyMs ?? C.GOSSIP_LAZY_MS,
     gossipDeferMs: init.gossipDeferMs ?? C.GOSSIP_DEFER_MS,
+    allReportMs: init.allReportMs ?? C.ALL_REPORT_MS,
     gossipBytesMax: init.gossipBytesMax ?? C.GOSSIP_BYTES_MAX,
     gossipMessagesPerSecond: init.gossipMessagesPerSecond ?? C.GOSSIP_MESSAGES_PER_SECOND,
     gossipQueueMax: init.gossipQueueMax ?? C.GOSSIP_QUEUE_MAX,
@@ -59,7 +62,7 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
   }
   for (const [k, v] of Object.entries(limits)) {
-    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs' || k === 'syncSettleMs'
+    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs' || k === 'allReportMs' || k === 'syncSettleMs'
     if (!(Number.isFinite(v) && (zeroOk ? v >= 0 : v > 0))) throw new ConfigError(`tasks: ${k} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${v}`)
   }
   if (!Number.isInteger(limits.concurrency)) throw new ConfigError(`tasks: concurrency must be an integer, got ${limits.concurrency}`)

@@ -3,7 +3,7 @@
 // Gossipsub alone reaches a peer outside the publisher's mesh only through
 // forwarding, so an "all" task took seconds to reach the last of 10 peers
 // (docs/performance.md). Best effort: a lost push costs only latency, because
-// gossip and sync carry the same record (repair).
+// sync carries the same record (repair), and gossip too when a send failed.
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords } from './codec.js'
@@ -24,17 +24,18 @@ export interface PushDeps {
   partitions: number
 }
 
-/** Sends `records` to every live member but self; returns the sends, which never reject (failures are logged). */
-export function pushToMembers(deps: PushDeps, records: readonly TaskRecord[], signal: AbortSignal): Array<Promise<void>> {
+/** Sends `records` to every live member but self; resolves true if every send was queued (never rejects: failures are logged). */
+export async function pushToMembers(deps: PushDeps, records: readonly TaskRecord[], signal: AbortSignal): Promise<boolean> {
   const body: PushBody = { v: WIRE_VERSION, ...compactRecords(records) }
-  const sends: Array<Promise<void>> = []
+  const sends: Array<Promise<boolean>> = []
   for (const peer of deps.members()) {
     if (peer === deps.self) continue
-    sends.push(deps.messenger.send(peer, CHANNEL_PUSH, body, { signal }).catch((err: unknown) => {
+    sends.push(deps.messenger.send(peer, CHANNEL_PUSH, body, { signal }).then(() => true, (err: unknown) => {
       deps.logger.debug('direct push failed; gossip and sync will carry it', { peer, records: records.length, err: (err as Error).message })
+      return false
     }))
   }
-  return sends
+  return (await Promise.all(sends)).every(Boolean)
 }
 
 /** Registers the receiving side: valid records of our wire version go to `merge`; the rest is dropped and logged. */

@@ -11,10 +11,11 @@ import type { Random } from '../util/random.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { TaskPubSub } from './bus.js'
 import type { PartitionClaims } from './claims.js'
-import { TASKS_TOPIC } from './constants.js'
+import { CHANNEL_PUSH, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
 import type { TaskDefinition } from './define.js'
 import { buildRecords, checkMany, checkOne, type Checked, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions } from './enqueue.js'
 import { NotReplicatedError, TaskNotFoundError, TaskStateError, UnknownTaskError } from './errors.js'
+import { compactRecords } from './compact.js'
 import { GossipOut } from './gossip.js'
 import { GossipIn } from './gossip-in.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
@@ -22,8 +23,10 @@ import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js
 import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
-import { pushToMembers, servePush, type PushDeps } from './push.js'
+import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.js'
 import { PutBatcher, replicateMany } from './replicate.js'
+import { AllReports } from './report.js'
+import { isAllReport } from './settler.js'
 import { TaskStore, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
@@ -76,6 +79,7 @@ export class TaskService {
   private readonly logger: Logger
   private readonly meter: TaskMeter
   private readonly inbound: GossipIn
+  private readonly reports: AllReports
   private readonly cleanups: Array<() => void> = []
   private readonly background: Background
   private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
@@ -105,11 +109,17 @@ export class TaskService {
       },
     })
     this.batcher = new PutBatcher(c.messenger, () => c.clock.now())
+    // An "all" task's attempts go to its settler only, and the settled record from there to every member (report.ts).
+    this.reports = new AllReports({
+      self: c.self, members: c.members, latest: id => this.tasks.latest(id), timers: c.timers, logger: this.logger,
+      windowMs: l.allReportMs, bytesMax: l.gossipBytesMax,
+      send: (to, records) => c.messenger.send(to, CHANNEL_PUSH, { v: WIRE_VERSION, ...compactRecords(records) } satisfies PushBody, { signal: this.scope.signal }),
+      fallback: records => this.gossip.push(records, true),
+    })
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
-      // An "all" task's attempts only inform the others (each peer runs it on its own): they ride in lazy gossip.
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
-      spread: (rs) => { for (const r of rs) this.gossip.push([r], r.scope === 'all') },
+      spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.gossip.push([r]) },
       context: c.context, meter,
     })
     this.periodic = new Periodic({
@@ -154,13 +164,18 @@ export class TaskService {
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
     })())))
-    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records)))
+    // Reports of "all" tasks (to their settler, and the settled records from there): nothing waits for their commit here
+    // (the sender keeps its copy, sync repairs), so they may wait allReportMs to share a commit with other writes.
+    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records, records.every(isAllReport) ? this.limits.allReportMs : 0)))
     // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
     if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))
     this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.inbound.receive(data, from) }))
     c.pubsub.subscribe(TASKS_TOPIC)
     this.cleanups.push(() => c.pubsub.unsubscribe(TASKS_TOPIC))
-    this.cleanups.push(this.tasks.onChange(changes => this.runner.onChanges(changes)))
+    this.cleanups.push(this.tasks.onChange(changes => {
+      this.runner.onChanges(changes)
+      this.reports.onChanges(changes)
+    }))
     this.cleanups.push(c.claims.onChange(e => {
       if (e.type === 'lost') return this.runner.onLost(e.partition)
       this.runner.hold(e.partition)
@@ -186,6 +201,7 @@ export class TaskService {
     for (const h of this.timers.values()) this.c.timers.clearTimeout(h)
     this.timers.clear()
     await this.runner.stop(options.deadlineMs ?? this.limits.stopDeadlineMs, options.signal)
+    await this.reports.stop()
     this.scope.abort(new UnavailableError('task service stopped'))
     await this.gossip.stop()
     for (const f of this.cleanups.splice(0)) f()
@@ -247,8 +263,9 @@ export class TaskService {
     // every member at once, each starting it on arrival. Ones with a key wait for the commit, which tells whether
     // the key already names a task (whose stored input wins).
     const early = records.filter(r => r.scope === 'all' && r.idempotencyKey === undefined)
-    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
+    // The pushes leave (are encoded and queued on their links) before this peer runs its own copy.
     if (early.length > 0) this.pushAll(early)
+    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
     const created = await creating
     const spread: TaskRecord[] = []
     for (const { after } of created) {
@@ -331,16 +348,16 @@ export class TaskService {
   }
 
   /** Records that arrived by push or gossip: "all" tasks this peer may run start at once, and everything is merged. */
-  private accept(records: TaskRecord[]): void {
+  private accept(records: TaskRecord[], lazyMs = 0): void {
     this.runner.offer(records)
-    this.background.track(this.tasks.merge(records, this.limits.retentionMs))
+    this.background.track(this.tasks.merge(records, this.limits.retentionMs, lazyMs))
   }
 
   /**
    * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
-   * gossiped lazily, as repair; an "any" task, which its put has taken to a replica (its holder when known), is
-   * gossiped after gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs
-   * whatever both lose.
+   * gossiped lazily, riding with whatever message goes out within gossipLazyMs (the repair of a lost push, before
+   * sync's); an "any" task, which its put has taken to a replica (its holder when known), is gossiped after
+   * gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
    */
   private spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
@@ -349,6 +366,11 @@ export class TaskService {
     this.gossip.push(all, true)
     const toPush = all.filter(r => !pushed.has(r.id))
     if (toPush.length > 0) this.pushAll(toPush)
+  }
+
+  /** `peer` died or left: the "all" tasks whose attempts this peer reported to it go to their next settler. */
+  memberGone(peer: string): void {
+    if (this.state === 'started' && peer !== this.c.self) this.reports.memberGone(peer)
   }
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */
@@ -404,7 +426,7 @@ export class TaskService {
 
   /** Sends records straight to every member, one way (gossip and sync repair a lost push). */
   private pushAll(records: TaskRecord[]): void {
-    for (const send of pushToMembers(this.pushDeps, records, this.scope.signal)) this.background.track(send)
+    this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal))
   }
 
   private checkStarted(): void {

@@ -239,8 +239,11 @@ export class TaskStore {
     return () => { this.listeners.delete(listener) }
   }
 
-  /** Merges records from anywhere; resolves with the changes once committed. Collectable records not held here are refused. */
-  async merge(records: readonly TaskRecord[], retentionMs = Number.POSITIVE_INFINITY): Promise<Change[]> {
+  /**
+   * Merges records from anywhere; resolves with the changes once committed. Collectable records not held here are
+   * refused. With `lazyMs` (copies whose commit nothing waits for) the commit may wait that long for other writes.
+   */
+  async merge(records: readonly TaskRecord[], retentionMs = Number.POSITIVE_INFINITY, lazyMs = 0): Promise<Change[]> {
     // Many arrivals are copies already held (the push and the gossip of one record, sync, duplicates): a copy that
     // does not change the stored record is dropped, and a batch of nothing new writes nothing.
     return this.write(() => {
@@ -256,7 +259,7 @@ export class TaskStore {
         out.push({ before, after })
       }
       return out
-    })
+    }, lazyMs)
   }
 
   /** Stores new records in one commit; a record whose id is already known (an idempotent repeat) is left as it is. */
@@ -327,12 +330,12 @@ export class TaskStore {
    * Runs `fn` now against the newest state; its puts join the next commit. Resolves with its changes once that
    * has committed (listeners hear of them then). A disk below its reserve refuses the write before `fn` runs.
    */
-  private async write(fn: () => Change[]): Promise<Change[]> {
+  private async write(fn: () => Change[], lazyMs = 0): Promise<Change[]> {
     this.commits.check()
     assertWritable(this.db)
     const out = fn()
     if (out.length === 0) return out
-    await this.commits.committed()
+    await this.commits.committed(lazyMs)
     for (const l of [...this.listeners]) l(out)
     return out
   }

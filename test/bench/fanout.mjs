@@ -16,6 +16,8 @@ const IDLE_MS = envInt('FANOUT_IDLE_MS', 3_000)
 /** FANOUT_QUIET_MS: wait this long after the cluster formed before the warmup (0: measure right after formation). */
 const QUIET_MS = envInt('FANOUT_QUIET_MS', 0)
 
+/** CPU share per peer id over the last idle window (FANOUT_TRACE), subtracted from the task windows' CPU. */
+const idleRate = new Map()
 function explain (traces, seen) {
   const enq = new Map(traces.flatMap(t => t.enq))
   const steps = { enqueueToFirstPush: [], firstToLastPush: [], pushToReceived: [], receivedToStart: [], enqueueCall: [] }
@@ -48,9 +50,13 @@ function explain (traces, seen) {
     console.log(`  peer ${t.id.slice(-6)}: cpu ${(t.cpuMs / t.wallMs * 100).toFixed(0)}% (${(t.cpuMs / tasks).toFixed(1)} ms/task), loop delay p50 ${t.eld.p50.toFixed(1)} p99 ${t.eld.p99.toFixed(1)} max ${t.eld.max.toFixed(1)} ms, gossip out ${(t.gossipSent / tasks).toFixed(2)} msg/task`)
   }
   const sum = (f) => traces.reduce((a, t) => a + f(t), 0)
-  const out = { steps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: percentile(xs, 99) }])), cpuMsPerTask: sum(t => t.cpuMs) / tasks, gossipPerTask: sum(t => t.gossipSent) / tasks }
+  const io = {}
+  for (const t of traces) for (const [k, v] of Object.entries(t.io ?? {})) io[k] = (io[k] ?? 0) + v
+  console.log(`  per task per peer: ${Object.entries(io).map(([k, v]) => `${k} ${(v / tasks / traces.length).toFixed(2)}`).join(', ')}`)
+  const out = { steps: Object.fromEntries(Object.entries(steps).map(([k, xs]) => [k, { p50: percentile(xs, 50), p99: percentile(xs, 99) }])), cpuMsPerTask: sum(t => t.cpuMs) / tasks, io: Object.fromEntries(Object.entries(io).map(([k, v]) => [k, v / tasks / traces.length])), gossipPerTask: sum(t => t.gossipSent) / tasks }
   console.log(`  window per peer per second: ${perSecond(traces)}`)
-  console.log(`  cluster: ${out.cpuMsPerTask.toFixed(1)} cpu-ms per task (all peers), ${out.gossipPerTask.toFixed(1)} gossip messages per task`)
+  if (traces.every(t => idleRate.has(t.id))) out.taskCpuMsPerTask = sum(t => t.cpuMs - idleRate.get(t.id) * t.wallMs) / tasks
+  console.log(`  cluster: ${out.cpuMsPerTask.toFixed(1)} cpu-ms per task (all peers)${out.taskCpuMsPerTask === undefined ? '' : `, ${out.taskCpuMsPerTask.toFixed(1)} above the idle rate`}, ${out.gossipPerTask.toFixed(1)} gossip messages per task, ${(sum(t => t.wallMs) / traces.length / tasks).toFixed(0)} ms wall per task`)
   return out
 }
 /** Messages sent by channel and metric counters, averaged over the peers, per second of the window. */
@@ -87,6 +93,7 @@ for (const n of SIZES) {
     await Promise.all(cluster.peers.map(p => p.call('traceReset')))
     await sleep(IDLE_MS)
     const idle = await Promise.all(cluster.peers.map(p => p.call('trace')))
+    for (const t of idle) idleRate.set(t.id, t.cpuMs / t.wallMs)
     console.log(`  idle: cpu ${idle.map(t => (t.cpuMs / t.wallMs * 100).toFixed(0)).join(' ')} % per peer, loop delay p99 ${idle.map(t => t.eld.p99.toFixed(0)).join(' ')} ms`)
     console.log(`  idle per peer per second: ${perSecond(idle)}`)
   }

@@ -64,6 +64,28 @@ describe('TaskStore', () => {
     await expect(s.merge([rec('c')], 1000)).rejects.toThrow(/closed/)
   })
 
+  it('holds a lazy merge back for its lazyMs, or until a write that cannot wait takes it along', async () => {
+    const s = open()
+    let lazyDone = false
+    const lazy = s.merge([rec('l1')], 1000, 200).then(() => { lazyDone = true })
+    await new Promise(r => setTimeout(r, 50))
+    expect(lazyDone).toBe(false)
+    expect(s.get('l1')).toBeDefined() // visible at once, committed later
+    await s.merge([rec('e1')], 1000)
+    await Promise.resolve()
+    expect(lazyDone).toBe(true) // in the eager write's commit, 150 ms before its own deadline
+    await lazy
+    expect(store.db<TaskRecord, [number, string]>('tasks').get([hashPartition('l1', P), 'l1'])).toBeDefined()
+    // Alone, it commits after its lazyMs.
+    const t0 = performance.now()
+    await s.merge([rec('l2')], 1000, 100)
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(90)
+    // close() does not wait for it.
+    void s.merge([rec('l3')], 1000, 60_000)
+    await s.close()
+    expect(store.db<TaskRecord, [number, string]>('tasks').get([hashPartition('l3', P), 'l3'])).toBeDefined()
+  })
+
   it('rebuilds the digest and active set from disk', async () => {
     const s = open()
     await s.merge(['a', 'b', 'c'].map(rec), 1000)

@@ -49,6 +49,7 @@ if (onPush !== undefined) {
   pushHandlers.set('tasks/push', (from, body) => {
     const t = nowMs()
     if (trace.on) for (const r of body?.records ?? []) if (!trace.recv.has(r.id)) trace.recv.set(r.id, t)
+    io.pushRecords += body?.records?.length ?? 0
     return onPush(from, body)
   })
 }
@@ -72,6 +73,24 @@ if (onPut !== undefined) {
   })
 }
 const gossipSent = () => peer.tasks?.gossip?.sent ?? 0
+// FANOUT_TRACE: lmdb puts and commits of the task store, and records received by push and gossip (the store and
+// its group commit are private; the bench wraps the instance's db, not the source).
+const io = { puts: 0, commits: 0, pushRecords: 0, gossipRecords: 0 }
+const taskDb = peer.tasks?.tasks?.commits?.db ?? peer.tasks?.tasks?.db
+if (taskDb !== undefined) {
+  const put = taskDb.put.bind(taskDb)
+  taskDb.put = (...a) => { io.puts++; return put(...a) }
+}
+const gc = peer.tasks?.tasks?.commits
+if (gc?.flush !== undefined) {
+  const flush = gc.flush.bind(gc)
+  gc.flush = () => { if (gc.next !== undefined && !gc.flushing) io.commits++; return flush() }
+}
+const inbound = peer.tasks?.inbound
+if (inbound?.deps?.merge !== undefined) {
+  const merge = inbound.deps.merge
+  inbound.deps.merge = (records) => { io.gossipRecords += records.length; return merge(records) }
+}
 for (const method of ['send', 'request']) {
   const original = messenger[method].bind(messenger)
   messenger[method] = (to, channel, ...rest) => {
@@ -86,7 +105,7 @@ for (const method of ['send', 'request']) {
       if (first.length) p.then(() => { const a = nowMs(); for (const id of first) lat.put.get(id).acked = a }, () => {})
       return p
     }
-    if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) trace.sent.set(`${r.id}|${to}`, nowMs())
+    if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) if (!trace.sent.has(`${r.id}|${to}`)) trace.sent.set(`${r.id}|${to}`, nowMs())
     if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
     // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
     if (body?.t === 'accepted') for (const r of body.rs) if (r.r !== 'ok') sentLease.set(`accepted:${r.r}`, (sentLease.get(`accepted:${r.r}`) ?? 0) + 1)
@@ -157,7 +176,7 @@ serve({
     }
     trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
-    trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters()
+    trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters(); trace.io0 = { ...io }
     trace.eld.disable(); trace.eld.reset(); trace.eld.enable()
     return true
   },
@@ -174,6 +193,7 @@ serve({
       eld: { p50: ms(trace.eld.percentile(50)), p99: ms(trace.eld.percentile(99)), max: ms(trace.eld.max) },
       sent: [...trace.sent], recv: [...trace.recv], enq: [...trace.enq],
       channels: Object.fromEntries([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])].map(([k, v]) => [k, v - (trace.sent0?.get(k) ?? 0)]).filter(([, v]) => v > 0)),
+      io: Object.fromEntries(Object.entries(io).map(([k, v]) => [k, v - (trace.io0?.[k] ?? 0)])),
       counters: Object.fromEntries(Object.entries(await counters()).map(([k, v]) => [k, v - (trace.counters0?.[k] ?? 0)]).filter(([, v]) => v !== 0)),
     }
   },
