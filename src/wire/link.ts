@@ -20,6 +20,7 @@ import { decodeFrame, encodeFrame, peekRequestId, type Frame } from './frame.js'
 import { FrameDecoder } from './framing.js'
 import type { HandlerTable } from './handlers.js'
 import type { WireLogger } from './logger.js'
+import { canSendDirectly, DirectWriter } from './direct-writer.js'
 import { Outbox } from './outbox.js'
 import { PendingRequests } from './pending.js'
 import { scopeController } from '../util/abort.js'
@@ -59,6 +60,7 @@ export class Link {
   private writeEnded = false
   private closed = false
   private closeTimer: TimerHandle | undefined
+  private writer: DirectWriter | undefined
   private readonly timers: Timers
   private readonly closedPromise: Promise<void>
   private resolveClosed!: () => void
@@ -83,7 +85,13 @@ export class Link {
   }
 
   start(): void {
-    this.stream.sink(this.outbox.source()).then(() => this.onWriteEnd(), (err: unknown) => this.abort(err, 'write failed'))
+    if (canSendDirectly(this.stream)) {
+      // The usual case over libp2p: frames go to the muxer without the sink's iterator chain (see direct-writer.ts).
+      this.writer = new DirectWriter(this.stream, this.outbox, { onEnd: () => this.onWriteEnd(), onError: (err) => this.abort(err, 'write failed') })
+      this.writer.start()
+    } else {
+      this.stream.sink(this.outbox.source()).then(() => this.onWriteEnd(), (err: unknown) => this.abort(err, 'write failed'))
+    }
     this.readLoop().catch((err: unknown) => this.abort(err, 'read failed'))
   }
 
@@ -263,6 +271,7 @@ export class Link {
     const reason = new UnavailableError(`link to ${this.remote} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
     this.pending.rejectAll(reason)
     this.handlerScope.abort(reason)
+    this.writer?.stop()
     this.outbox.discard()
     this.stream.abort(err instanceof Error ? err : reason)
     this.finish()
@@ -281,6 +290,7 @@ export class Link {
     this.retire()
     if (this.closeTimer !== undefined) this.timers.clearTimeout(this.closeTimer)
     this.pending.rejectAll(new UnavailableError(`link to ${this.remote} closed`))
+    this.writer?.stop()
     this.outbox.discard()
     this.init.onClosed(this)
     this.resolveClosed()

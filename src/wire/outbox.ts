@@ -17,6 +17,7 @@ export class Outbox {
   private bytes = 0
   private ended = false
   private wake: (() => void) | undefined
+  private readyListener: (() => void) | undefined
 
   constructor(private readonly limits: OutboxLimits) {}
 
@@ -56,6 +57,21 @@ export class Outbox {
     this.end()
   }
 
+  /** Takes every queued frame as one chunk (undefined when none is queued): for a writer that is told of new frames through `onReady`. */
+  take(): Uint8Array | undefined {
+    if (this.frames.length === 0) return undefined
+    const batch = this.frames
+    const bytes = this.bytes
+    this.frames = []
+    this.bytes = 0
+    return batch.length === 1 ? batch[0]! : concat(batch, bytes)
+  }
+
+  /** Calls `listener` (synchronously) after every push and at the end; the other way to drain the outbox than `source()`. */
+  onReady(listener: () => void): void {
+    this.readyListener = listener
+  }
+
   /**
    * The iterable for the stream's sink. Hand-written rather than an async
    * generator so that `return()` (called by the stream when it closes or
@@ -71,11 +87,7 @@ export class Outbox {
           if (this.ended) return done()
           await new Promise<void>((resolve) => { this.wake = resolve })
         }
-        const batch = this.frames
-        const bytes = this.bytes
-        this.frames = []
-        this.bytes = 0
-        return { done: false, value: batch.length === 1 ? batch[0]! : concat(batch, bytes) }
+        return { done: false, value: this.take()! }
       },
       return: async () => {
         this.discard()
@@ -89,6 +101,7 @@ export class Outbox {
     const wake = this.wake
     this.wake = undefined
     wake?.()
+    this.readyListener?.()
   }
 }
 
