@@ -5,7 +5,7 @@ import { isTroupeError } from '../errors.js'
 import { VERSION } from '../version.js'
 import { START_HELP } from './start-help.js'
 import { CommandError, UsageError } from './usage.js'
-import { scheduleStartupGc, startupGcEnabled } from './startup-gc.js'
+import { afterStart } from './after-start.js'
 import { applyV8Flags } from './v8-flags.js'
 
 export const HELP = `troupe: a brokerless actor cluster runtime
@@ -32,8 +32,8 @@ interface Command { help: string | ((argv: string[]) => string), run: (argv: str
 // Each command's module is loaded on use: a peer (`start`) never runs the others, and each would stay in its heap.
 const COMMANDS = new Map<string, () => Promise<Command>>([
   // `start` brings libp2p. The V8 flags go first, so the heap the peer's modules fill is shaped by them; the startup ones end once it has started.
-  // Once started: the startup flags end, and one memory-reducing GC follows if the peer is idle (startup-gc.ts).
-  ['start', async () => ({ help: START_HELP, run: async argv => { const flags = applyV8Flags(); return (await import('./start.js')).startCommand(argv, { onStarted: () => { flags.endStartup(); if (startupGcEnabled(process.env)) scheduleStartupGc({ onDone: reportStartupGcError }) } }) } })],
+  // Once started: the startup flags end, one memory-reducing GC follows if the peer is idle, the idle flags end when it gets busy (after-start.ts).
+  ['start', async () => ({ help: START_HELP, run: async argv => { const flags = applyV8Flags(); return (await import('./start.js')).startCommand(argv, { onStarted: () => { afterStart(flags, { onGcError: reportStartupGcError }) } }) } })],
   ['status', async () => { const m = await import('./status.js'); return { help: m.STATUS_HELP, run: m.statusCommand } }],
   ['enqueue', async () => { const m = await import('./enqueue.js'); return { help: m.ENQUEUE_HELP, run: m.enqueueCommand } }],
   ['tasks', async () => { const m = await import('./tasks.js'); return { help: m.tasksHelp, run: m.tasksCommand } }],
@@ -41,8 +41,8 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
 ])
 
 /** The GC after start only saves memory: a failure is worth a line, not the peer. */
-function reportStartupGcError(outcome: unknown): void {
-  if (outcome instanceof Error) process.stderr.write(`troupe: the memory-reducing GC after start failed (${outcome.message}); the peer runs on\n`)
+function reportStartupGcError(err: Error): void {
+  process.stderr.write(`troupe: the memory-reducing GC after start failed (${err.message}); the peer runs on\n`)
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -76,6 +76,19 @@ export function hrwRank(workers: readonly string[], partition: number): string[]
   return scored.map((x) => x.w)
 }
 
+/** hrwRank(workers, partition)[0], without sorting or allocating: placement asks it for every held partition on every tick. */
+export function hrwTop(workers: readonly string[], partition: number): string | undefined {
+  let best: string | undefined
+  let bestScore = 0
+  // Indexed: an idle peer runs this unoptimized (TROUPE_V8_IDLE_FLAGS), where for-of allocates an iterator result per step.
+  for (let i = 0; i < workers.length; i++) {
+    const w = workers[i]!
+    const score = hrwScore(w, partition)
+    if (best === undefined || before(w, score, best, bestScore)) { best = w; bestScore = score }
+  }
+  return best
+}
+
 /** hrwRank(workers, partition).indexOf(peer), without sorting: how many workers come before `peer` (-1 if absent). */
 export function hrwIndex(workers: readonly string[], partition: number, peer: string): number {
   if (!workers.includes(peer)) return -1

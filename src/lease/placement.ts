@@ -4,7 +4,7 @@
 // this affects safety (the lease decides who may run); it decides load
 // spread and how fast a dead owner is replaced.
 
-import { hrwIndex, hrwRank } from './hash.js'
+import { hrwIndex, hrwTop } from './hash.js'
 import type { NodeState } from './state.js'
 
 /** Peers that may hold partitions, as this node sees them (itself included unless leaving). */
@@ -31,7 +31,7 @@ export function wantsToAcquire(s: NodeState, partition: number, now: number, amo
 /** Should we hand `partition` over: we are leaving, or its desired owner is someone else that has looked alive long enough. */
 export function shouldRelease(s: NodeState, partition: number, now: number, among?: string[]): boolean {
   if (s.leaving) return true
-  const desired = hrwRank(among ?? workers(s), partition)[0]
+  const desired = hrwTop(among ?? workers(s), partition)
   if (desired === undefined || desired === s.id) return false
   const since = s.view.aliveSince.get(desired)
   return since !== undefined && now - since >= s.params.handoffStableMs

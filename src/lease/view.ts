@@ -34,7 +34,11 @@ export function nextWake(s: NodeState, now: number): number {
   const soon = (t: number): void => {
     if (t > now && t < at) at = t
   }
-  for (const slot of s.slots) {
+  // Indexed: every tick walks every slot, and an idle peer runs this unoptimized (TROUPE_V8_IDLE_FLAGS), where for-of
+  // allocates an iterator result per step.
+  const slots = s.slots
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!
     if (slot.phase === 'holding') {
       soon(slot.validUntil)
       if (!slot.lapsing) soon(slot.renewAt)

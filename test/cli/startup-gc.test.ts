@@ -1,6 +1,6 @@
-import { getHeapSpaceStatistics } from 'node:v8'
+import { getHeapCodeStatistics, getHeapSpaceStatistics } from 'node:v8'
 import { describe, expect, it } from 'vitest'
-import { collectGarbageReducingMemory, scheduleStartupGc, STARTUP_GC_BUSY_MAX, STARTUP_GC_DELAY_MS, STARTUP_GC_ENV, startupGcEnabled } from '../../src/cli/startup-gc.js'
+import { collectGarbageReducingMemory, scheduleStartupGc, STARTUP_GC_BUSY_MAX, STARTUP_GC_DELAY_MS, STARTUP_GC_ENV, STARTUP_GC_FLUSH_V8_FLAGS, startupGcEnabled } from '../../src/cli/startup-gc.js'
 
 const youngMb = (): number => (getHeapSpaceStatistics().find(s => s.space_name === 'new_space')?.space_size ?? 0) / 1048576
 
@@ -25,6 +25,22 @@ describe('the memory-reducing GC after troupe start', () => {
     expect(await collectGarbageReducingMemory()).toBe(true)
     expect(grown).toBeGreaterThan(4)
     expect(youngMb()).toBeLessThanOrEqual(2)
+  })
+
+  it('flushes the bytecode of a function that ran once and is not running, and sets the flags back', async () => {
+    const bytecode = (): number => getHeapCodeStatistics().bytecode_and_metadata_size
+    const body = Array.from({ length: 3000 }, (_, i) => `s = (s * 31 + ${i}) % 1000003;`).join('\n')
+    const before = bytecode()
+    const once = new Function('let s = 1;\n' + body + '\nreturn s') as () => number
+    expect(once()).toBeGreaterThan(0)
+    const compiled = bytecode() - before
+    expect(compiled).toBeGreaterThan(50_000)
+    let restored = 0
+    expect(await collectGarbageReducingMemory({ restoreFlags: () => { restored++ } })).toBe(true)
+    expect(restored).toBe(1)
+    expect(bytecode()).toBeLessThan(before + compiled / 2)
+    expect(once()).toBeGreaterThan(0) // compiled again on its next call
+    expect(STARTUP_GC_FLUSH_V8_FLAGS.off).toBe('--bytecode-old-age=5 --no-flush-baseline-code')
   })
 
   it('is on unless TROUPE_STARTUP_GC is 0', () => {

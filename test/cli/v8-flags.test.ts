@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_STARTUP_V8_FLAGS, DEFAULT_V8_FLAGS, STARTUP_V8_FLAGS_ENV, STARTUP_VALUE_FLAG_DEFAULTS, V8_FLAGS_ENV, startupV8FlagsFrom, v8FlagsFrom } from '../../src/cli/v8-flags.js'
+import { DEFAULT_IDLE_V8_FLAGS, DEFAULT_STARTUP_V8_FLAGS, DEFAULT_V8_FLAGS, IDLE_V8_FLAGS_ENV, STARTUP_V8_FLAGS_ENV, STARTUP_VALUE_FLAG_DEFAULTS, V8_FLAGS_ENV, idleV8FlagsFrom, startupV8FlagsFrom, v8FlagsFrom } from '../../src/cli/v8-flags.js'
 import { UsageError } from '../../src/cli/usage.js'
 
 // Only the choice is tested here: setting flags would change this test worker's V8.
@@ -29,6 +29,16 @@ describe('V8 flags of troupe start', () => {
   it('sets a listed flag with a value back to V8\'s default', () => {
     expect(STARTUP_VALUE_FLAG_DEFAULTS['semi-space-growth-factor']).toBe('2')
     expect(startupV8FlagsFrom({ [STARTUP_V8_FLAGS_ENV]: '--semi_space_growth_factor=3' })).toEqual({ on: '--semi_space_growth_factor=3', off: '--semi-space-growth-factor=2' })
+  })
+
+  it('keeps TurboFan off until the started peer gets busy, unless TROUPE_V8_IDLE_FLAGS says otherwise, with the rules of the startup flags', () => {
+    expect(DEFAULT_IDLE_V8_FLAGS).toBe('--no-turbofan')
+    expect(IDLE_V8_FLAGS_ENV).toBe('TROUPE_V8_IDLE_FLAGS')
+    expect(idleV8FlagsFrom({})).toEqual({ on: '--no-turbofan', off: '--turbofan' })
+    expect(idleV8FlagsFrom({ [IDLE_V8_FLAGS_ENV]: ' ' })).toEqual({ on: '', off: '' })
+    expect(idleV8FlagsFrom({ [IDLE_V8_FLAGS_ENV]: '--no-sparkplug --semi-space-growth-factor=1' })).toEqual({ on: '--no-sparkplug --semi-space-growth-factor=1', off: '--sparkplug --semi-space-growth-factor=2' })
+    expect(idleV8FlagsFrom({ [V8_FLAGS_ENV]: '--no-opt --turbofan' })).toEqual({ on: '', off: '' })
+    expect(() => idleV8FlagsFrom({ [IDLE_V8_FLAGS_ENV]: '--max-semi-space-size=1' })).toThrow(/TROUPE_V8_IDLE_FLAGS/)
   })
 
   it('refuses a startup flag with a value it does not know the default of: it could not be set back', () => {

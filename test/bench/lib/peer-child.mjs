@@ -7,8 +7,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve } from './proc.mjs'
 import { closedLoop, nowMs } from './stats.mjs'
 
-// As `troupe start` does (src/cli/v8-flags.ts, src/cli/startup-gc.ts): the startup V8 flags (TROUPE_V8_STARTUP_FLAGS) are on while the
-// peer's modules load and it starts, then off; the lasting ones (TROUPE_V8_FLAGS) are also on this process's command line.
+// As `troupe start` does (src/cli/v8-flags.ts, src/cli/after-start.ts): the startup V8 flags (TROUPE_V8_STARTUP_FLAGS) are on while the
+// peer's modules load and it starts, then off; the idle ones (TROUPE_V8_IDLE_FLAGS) until it first gets busy; the lasting ones
+// (TROUPE_V8_FLAGS) are also on this process's command line.
 const V8 = await import('../../../dist/cli/v8-flags.js').catch(() => undefined)
 const startup = V8?.applyV8Flags?.(process.env)
 const { createPeer, silentLogger } = await import('../../../dist/index.js')
@@ -26,11 +27,16 @@ const peer = await createPeer({
   membership: init.membership,
   tasks: init.tasks,
 })
-startup?.endStartup()
-// And the one memory-reducing GC a second after start if the peer is idle then (src/cli/startup-gc.ts;
-// TROUPE_STARTUP_GC=0 leaves it out, as for troupe start).
-const GC = await import('../../../dist/cli/startup-gc.js').catch(() => undefined)
-if (GC?.startupGcEnabled?.(process.env)) GC.scheduleStartupGc()
+// Then as troupe start: the startup flags end, the one memory-reducing GC a second after start if the peer is idle then
+// (TROUPE_STARTUP_GC=0 leaves it out), and the idle flags (TROUPE_V8_IDLE_FLAGS) end when it first gets busy
+// (src/cli/after-start.ts). Older builds (bench/bisect) have only the first two.
+const AFTER = await import('../../../dist/cli/after-start.js').catch(() => undefined)
+if (AFTER !== undefined && startup !== undefined) AFTER.afterStart(startup)
+else {
+  startup?.endStartup()
+  const GC = await import('../../../dist/cli/startup-gc.js').catch(() => undefined)
+  if (GC?.startupGcEnabled?.(process.env)) GC.scheduleStartupGc()
+}
 
 // Counts one-way messages and requests this peer sends, by channel. The
 // messenger is private to the peer; the bench wraps the instance, not the source.
