@@ -82,7 +82,7 @@ export class TaskService {
   private readonly reports: AllReports
   private readonly cleanups: Array<() => void> = []
   private readonly background: Background
-  private readonly timers = new Map<'sync' | 'collect' | 'syncAll', TimerHandle>()
+  private readonly timers = new Map<'sync' | 'collect' | 'syncAll' | 'startSettled', TimerHandle>()
   private scope = scopeController()
   private readonly warming = new Set<number>()
   private state: 'new' | 'started' | 'stopped' = 'new'
@@ -184,6 +184,14 @@ export class TaskService {
       this.scheduleSyncAll()
     }))
     this.arm('sync', this.limits.syncIntervalMs, () => this.syncRandom())
+    // The start-up round compares settled records only: what the others wrote in the last syncSettleMs (a new "all"
+    // task whose push and gossip left before this peer was reachable) shows in a second round once it has settled,
+    // not at the first periodic sync, up to syncIntervalMs later.
+    this.timers.set('startSettled', c.timers.setTimeout(() => {
+      this.timers.delete('startSettled')
+      if (this.state !== 'started') return
+      for (const peer of c.members()) if (peer !== c.self) this.background.track(this.syncOne(peer))
+    }, this.limits.syncSettleMs + SYNC_ALL_DEBOUNCE_MS))
     this.arm('collect', this.limits.collectIntervalMs, () => this.collect())
     this.periodic.start()
     this.runner.pump()

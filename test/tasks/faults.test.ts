@@ -245,4 +245,22 @@ describe('task plane under faults', () => {
     await waitFor('c ran it after catching up', () => ran.includes('c'), 10_000)
     expect(ran.sort()).toEqual(['a', 'b', 'c'])
   })
+
+  it('a peer that starts just after an "all" task was created, and missed its push and gossip, runs it once it has settled', async () => {
+    const ran: string[] = []
+    // No periodic sync within the test: only the start-up rounds can bring the task.
+    cluster = await Cluster.start({
+      definitions: (peer) => [defineTask({ name: 'everyone', scope: 'all', input, run: () => { ran.push(peer) } })],
+      init: { syncIntervalMs: 3_600_000, syncSettleMs: 1_000, gossipLazyMs: 10, retentionMs: 7_200_000 },
+    })
+    const c = cluster
+    c.kill('c')
+    await c.service('a').enqueue('everyone', { n: 1 })
+    await waitFor('a and b ran it', () => ran.length === 2)
+    await new Promise(r => setTimeout(r, 100)) // the push failed and the gossip left while c was away
+    // c restarts: its first round compares settled records only, and this one is younger than syncSettleMs.
+    await c.revive('c')
+    await waitFor('c ran it', () => ran.includes('c'), 5_000)
+    expect(ran.sort()).toEqual(['a', 'b', 'c'])
+  })
 })
