@@ -8,6 +8,7 @@
 // store reads before lmdb's.
 import type { Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
+import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 
 interface Batch {
   promise: Promise<void>
@@ -15,7 +16,7 @@ interface Batch {
   reject: (err: unknown) => void
   /** Its flush is due at the end of the turn (a write that cannot wait is in it). */
   armed: boolean
-  /** Lazy writes only: its flush is due then (performance.now() ms) at the latest. */
+  /** Lazy writes only: its flush is due then (monotonic ms) at the latest. */
   dueAt: number
 }
 
@@ -34,10 +35,15 @@ export class GroupCommit<V> {
   /** Called when the last batch has committed and none is queued. */
   private idleWaiters: Array<() => void> = []
   /** The timer of a queue of lazy writes only, and when it fires. */
-  private lazy: { handle: NodeJS.Timeout, at: number } | undefined
+  private lazy: { handle: TimerHandle, at: number } | undefined
 
-  /** `stored`: the value lmdb gets for a queued one (its encoding's shape). */
-  constructor(private readonly db: Database<unknown, RecordKey>, private readonly stored: (value: V) => unknown) {}
+  /** `stored`: the value lmdb gets for a queued one (its encoding's shape); the clock and timers time lazy writes. */
+  constructor(
+    private readonly db: Database<unknown, RecordKey>,
+    private readonly stored: (value: V) => unknown,
+    private readonly clock: Clock = systemClock,
+    private readonly timers: Timers = systemTimers,
+  ) {}
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
   has(id: string): boolean {
@@ -71,7 +77,7 @@ export class GroupCommit<V> {
       const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej })
       batch = this.next = { promise, resolve, reject, armed: false, dueAt: Number.POSITIVE_INFINITY }
     }
-    if (lazyMs > 0) batch.dueAt = Math.min(batch.dueAt, performance.now() + lazyMs)
+    if (lazyMs > 0) batch.dueAt = Math.min(batch.dueAt, this.clock.now() + lazyMs)
     else if (!batch.armed) {
       batch.armed = true
       this.clearLazy()
@@ -81,15 +87,15 @@ export class GroupCommit<V> {
     return batch.promise
   }
 
-  /** A batch of lazy writes only: its flush at `dueAt` (performance.now() ms) at the latest. */
+  /** A batch of lazy writes only: its flush at `dueAt` (monotonic ms) at the latest. */
   private armLazy(dueAt: number): void {
     if (this.lazy !== undefined && this.lazy.at <= dueAt) return
     this.clearLazy()
-    this.lazy = { handle: setTimeout(() => { this.lazy = undefined; this.flush() }, Math.max(0, dueAt - performance.now())), at: dueAt }
+    this.lazy = { handle: this.timers.setTimeout(() => { this.lazy = undefined; this.flush() }, Math.max(0, dueAt - this.clock.now())), at: dueAt }
   }
 
   private clearLazy(): void {
-    if (this.lazy !== undefined) clearTimeout(this.lazy.handle)
+    if (this.lazy !== undefined) this.timers.clearTimeout(this.lazy.handle)
     this.lazy = undefined
   }
 

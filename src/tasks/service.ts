@@ -93,7 +93,7 @@ export class TaskService {
     this.background = new Background(this.logger)
     const meter = this.meter = c.meter ?? noTaskMeter
     this.definitions = indexDefinitions(definitions, this.limits)
-    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow(), { settleMs: this.limits.syncSettleMs, now: () => c.clock.now() })
+    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow(), { settleMs: this.limits.syncSettleMs, now: () => c.clock.now(), timers: c.timers })
     const l = this.limits
     this.gossip = new GossipOut(c.pubsub, c.timers, c.clock, this.logger, {
       topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, deferMs: l.gossipDeferMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,

@@ -8,6 +8,7 @@
 import type { Database } from 'lmdb'
 import { StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
+import { systemClock, systemTimers, type Timers } from '../util/clock.js'
 import type { Store } from '../store/store.js'
 import { GroupCommit } from './commit.js'
 import { fromStored, toStored } from './compact.js'
@@ -74,8 +75,10 @@ function fingerprintAt(u: Unhashed): number | undefined {
 export interface TaskStoreOptions {
   /** How old a write must be to enter the digest (ms; default 0: at once). */
   settleMs?: number
-  /** Monotonic ms; required with a settle window. */
+  /** Monotonic ms; required with a settle window (lazy commits use it too; default the system clock). */
   now?: () => number
+  /** Timers of lazy commits; default the system's. */
+  timers?: Timers
 }
 
 export class TaskStore {
@@ -106,7 +109,7 @@ export class TaskStore {
     // Without a settle window every write enters the digest at its next read, whatever the time.
     this.mono = options.now ?? (() => 0)
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
-    this.commits = new GroupCommit<TaskRecord>(this.db, toStored)
+    this.commits = new GroupCommit<TaskRecord>(this.db, toStored, options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
     this.digestState = new Digest(partitions)
     this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
