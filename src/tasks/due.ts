@@ -4,15 +4,34 @@
 // most one live entry (a newer put supersedes the older, which is dropped
 // lazily when it surfaces), so a start costs O(log n) instead of a scan of
 // every open record. Pure: the caller says what is held, running and current.
-import { compareDue } from './pick.js'
 import type { TaskRecord } from './record.js'
 
 /** Parked partitions are looked at again at least this often (a lease can lapse and come back without an event). */
 export const PARKED_RECHECK_MS = 100
 
-interface Entry {
-  record: TaskRecord
-  seq: number
+/** An index entry; its order keys are copied out of the record, so the heaps compare one shape of object (records come in several). */
+class Entry {
+  readonly priority: number
+  readonly runAt: number
+  readonly createdAt: number
+  readonly id: string
+  constructor(readonly record: TaskRecord, readonly seq: number) {
+    this.priority = record.priority
+    this.runAt = record.runAt
+    this.createdAt = record.createdAt
+    this.id = record.id
+  }
+}
+
+/** compareDue's order over entries. */
+function compareEntries(a: Entry, b: Entry): number {
+  return (b.priority - a.priority) || (a.runAt - b.runAt) || (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+}
+
+/** What the caller knows of a record it indexes: the wall clock, and whether this peer holds its partition at all. */
+export interface PutHint {
+  now: number
+  held: boolean
 }
 
 /** What the caller makes of an entry that surfaced: start it, park it (partition not held), wait (not due yet) or drop it. */
@@ -39,8 +58,8 @@ export function indexable(r: TaskRecord): boolean {
 
 export class DueIndex {
   private readonly live = new Map<string, number>()
-  private readonly waiting = new Heap<Entry>((a, b) => (a.record.runAt - b.record.runAt) || compareDue(a.record, b.record))
-  private readonly due = new Heap<Entry>((a, b) => compareDue(a.record, b.record))
+  private readonly waiting = new Heap<Entry>((a, b) => (a.runAt - b.runAt) || compareEntries(a, b))
+  private readonly due = new Heap<Entry>(compareEntries)
   private readonly parked = new Map<number, Entry[]>()
   private parkedCount = 0
   private seq = 0
@@ -52,15 +71,29 @@ export class DueIndex {
     return this.live.size
   }
 
-  /** Indexes `r` (replacing its previous entry), or forgets its task if it cannot run. */
-  put(r: TaskRecord): void {
+  /**
+   * Indexes `r` (replacing its previous entry), or forgets its task if it cannot run. With a `hint`, an entry of a
+   * partition not held here is parked at once and one already due goes straight to the due heap (the next take
+   * would move them there anyway).
+   */
+  put(r: TaskRecord, hint?: PutHint): void {
     if (!indexable(r)) {
       this.live.delete(r.id)
       return
     }
-    const e = { record: r, seq: ++this.seq }
+    const e = new Entry(r, ++this.seq)
     this.live.set(r.id, e.seq)
-    this.waiting.push(e)
+    if (hint === undefined) this.waiting.push(e)
+    else if (!hint.held) this.park(r.partition, e)
+    else if (r.runAt <= hint.now) this.due.push(e)
+    else this.waiting.push(e)
+  }
+
+  private park(partition: number, e: Entry): void {
+    const list = this.parked.get(partition)
+    if (list === undefined) this.parked.set(partition, [e])
+    else list.push(e)
+    this.parkedCount++
   }
 
   forget(id: string): void {
@@ -88,13 +121,10 @@ export class DueIndex {
       if (r === undefined || verdict === 'drop') {
         this.live.delete(e.record.id)
       } else if (verdict === 'park') {
-        const list = this.parked.get(r.partition) ?? []
-        list.push(r === e.record ? e : { record: r, seq: e.seq })
-        this.parked.set(r.partition, list)
-        this.parkedCount++
+        this.park(r.partition, r === e.record ? e : new Entry(r, e.seq))
         if (ctx.mine?.(r.partition) === true) this.recheck = true
       } else if (verdict === 'wait') {
-        later.push(r === e.record ? e : { record: r, seq: e.seq })
+        later.push(r === e.record ? e : new Entry(r, e.seq))
       } else {
         this.live.delete(e.record.id)
         out.push(r)

@@ -138,6 +138,7 @@ export class Runner {
     if (this.stopping) return
     const candidates: TaskRecord[] = []
     let indexed = false
+    let hint: { now: number, held: true } | undefined
     for (const r of records) {
       if (this.running.has(r.id) || r.partition !== this.deps.claims.partitionOf(r.id)) continue
       // "any" tasks of partitions held elsewhere wait for their commit here (onChanges indexes them), at no extra read.
@@ -148,7 +149,7 @@ export class Runner {
         candidates.push(joined)
       } else {
         // "any": indexed at once, so the holder starts it on receipt of the put, before its own commit.
-        this.index.put(joined)
+        this.index.put(joined, hint ??= { now: this.deps.clock.wallNow(), held: true })
         indexed = true
       }
     }
@@ -160,6 +161,7 @@ export class Runner {
 
   /** Reacts to records changed by anyone: cancels what runs here if it was cancelled, deleted or retried. */
   onChanges(changes: readonly Change[]): void {
+    const now = this.deps.clock.wallNow()
     for (const { before, after } of changes) {
       if (after === undefined) {
         if (before !== undefined) this.index.forget(before.id)
@@ -168,7 +170,7 @@ export class Runner {
       if (after.scope === 'all') {
         this.settle(after)
         if (this.indexed) this.trackAll(after)
-      } else if (this.indexed && !this.running.has(after.id)) this.index.put(after)
+      } else if (this.indexed && !this.running.has(after.id)) this.index.put(after, { now, held: this.deps.claims.held(after.partition) !== undefined })
       const entry = this.running.get(after.id)
       if (entry === undefined) continue
       if (after.deleted || after.state === 'cancelled' || after.round !== entry.round) entry.controller.abort(new TaskCancelledError(after.id))
