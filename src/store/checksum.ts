@@ -8,7 +8,7 @@
 // by earlier versions still decode).
 
 import { crc32 } from 'node:zlib'
-import { Packr } from 'msgpackr'
+import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { TroupeError } from '../errors.js'
 
 const CRC_BYTES = 4
@@ -26,11 +26,12 @@ const packr = new Packr({ copyBuffers: true, useRecords: false })
 
 /** The encoder lmdb-js uses for every sub-database (`encoder` option: encode and decode). */
 export const checksummedEncoder = {
+  // The CRC goes into room msgpackr leaves before the body: no copy. The bytes returned are a view of msgpackr's
+  // buffer that no later pack overwrites (it only appends, or moves to a new buffer), so lmdb-js may keep it until
+  // its write.
   encode(value: unknown): Buffer {
-    const body = packr.pack(value)
-    const out = Buffer.allocUnsafe(CRC_BYTES + body.length)
-    out.writeUInt32BE(crc32(body), 0)
-    body.copy(out, CRC_BYTES)
+    const out = packr.pack(value, RESERVE_START_SPACE | CRC_BYTES)
+    out.writeUInt32BE(crc32(out.subarray(CRC_BYTES)), 0)
     return out
   },
   // lmdb-js passes a reusable buffer whose `length` it sets to the value's size (the array behind it is larger), and on cursor reads the size as a second argument.

@@ -28,6 +28,13 @@ describe('the stored-value encoding', () => {
     expect(checksummedEncoder.decode(old)).toEqual(record)
   })
 
+  it('returns bytes that later encodings leave intact (lmdb-js keeps them until its write)', () => {
+    const values = Array.from({ length: 3_000 }, (_, i) => ({ i, pad: 'x'.repeat(i % 700) }))
+    const encoded = values.map(v => checksummedEncoder.encode(v))
+    expect(encoded.map(b => checksummedEncoder.decode(b))).toEqual(values)
+    expect(encoded.map(b => b.readUInt32BE(0))).toEqual(encoded.map(b => crc32(b.subarray(4))))
+  })
+
   it('refuses a value whose bytes changed', () => {
     const bytes = checksummedEncoder.encode(record)
     bytes[bytes.length - 1]! ^= 1
