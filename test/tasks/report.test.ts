@@ -121,7 +121,8 @@ describe('an "all" task in a cluster', () => {
     cluster = await Cluster.start({
       peers: 4,
       definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({}), run: () => { ran.push(peer) } })],
-      init: { ...NO_SYNC, gossipLazyMs: 50 },
+      // A report window long enough that an attempt's start and end share one push even on a loaded machine.
+      init: { ...NO_SYNC, gossipLazyMs: 50, allReportMs: 300 },
     })
     const c = cluster
     await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
