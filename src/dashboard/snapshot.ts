@@ -1,13 +1,13 @@
 // One picture of the cluster as this peer sees it, for `GET /dashboard/state`.
 
-import type { TaskRecord, TaskState } from '../tasks/record.js'
+import type { TaskRecord } from '../tasks/record.js'
+import type { TaskOverview } from '../tasks/store.js'
 import { clusterLeases, fetchStatus } from './leases.js'
 import type { Throughput } from './throughput.js'
 import type { DashboardSources, DashboardState, TaskRow } from './types.js'
 
 /** Rows in the recent-runs and failures tables. */
 export const ROWS = 15
-const STATES: readonly TaskState[] = ['pending', 'running', 'done', 'failed', 'cancelled']
 
 export async function snapshot(s: DashboardSources, throughput: Throughput): Promise<DashboardState> {
   const status = s.status()
@@ -21,22 +21,14 @@ export async function snapshot(s: DashboardSources, throughput: Throughput): Pro
       voter: voters.has(m.id), held: cluster.held.get(m.id) ?? null, version: m.version,
     })).sort((a, b) => (a.self === b.self ? a.id.localeCompare(b.id) : a.self ? -1 : 1)),
     leases: { partitions: s.partitions, cfg: status.leases.cfg, voters: [...status.leases.voters], holders: cluster.holders },
-    tasks: taskSummary(s.tasks.list()),
+    tasks: taskSummary(s.tasks.overview(ROWS)),
     actors: Object.entries(s.actors()).map(([type, stats]) => ({ type, ...stats })).sort((a, b) => a.type.localeCompare(b.type)),
     throughput: { bucketMs: throughput.bucketMs, points: throughput.points() },
   }
 }
 
-export function taskSummary(records: readonly TaskRecord[]): DashboardState['tasks'] {
-  const counts = Object.fromEntries(STATES.map(st => [st, 0])) as Record<TaskState, number>
-  for (const r of records) counts[r.state]++
-  const newest = [...records].sort((a, b) => b.updatedAt - a.updatedAt)
-  return {
-    counts,
-    total: records.length,
-    recent: newest.slice(0, ROWS).map(row),
-    failures: newest.filter(r => r.state === 'failed').slice(0, ROWS).map(row),
-  }
+export function taskSummary(o: TaskOverview): DashboardState['tasks'] {
+  return { counts: o.counts, total: o.total, recent: o.recent.slice(0, ROWS).map(row), failures: o.failures.slice(0, ROWS).map(row) }
 }
 
 function row(r: TaskRecord): TaskRow {

@@ -4,15 +4,15 @@
 import type { TypeStats } from '../actors/host.js'
 import type { MemberState } from '../membership/view.js'
 import type { PeerStatus } from '../peer/status.js'
-import type { TaskQuery } from '../tasks/store.js'
-import type { TaskRecord, TaskState } from '../tasks/record.js'
+import type { TaskOverview } from '../tasks/store.js'
+import type { TaskState } from '../tasks/record.js'
 import type { Clock, Timers, WallClock } from '../util/clock.js'
 
 export interface DashboardSources {
   /** This peer, its members and its leases (what `GET /status` serves). */
   status: () => PeerStatus
-  /** The task records this peer has (replicated cluster-wide). */
-  tasks: { list(query?: TaskQuery): TaskRecord[] }
+  /** The task records this peer has (replicated cluster-wide): counts by state and the newest rows, read without a scan. */
+  tasks: { overview(rows: number): TaskOverview }
   /** Actor activations and mailbox depth by type, on this peer. */
   actors: () => Record<string, TypeStats>
   /** How many lease partitions the cluster has. */

@@ -54,6 +54,14 @@ export class GroupCommit<V> {
     return (this.queued.get(id) ?? this.committing.get(id))?.value
   }
 
+  /** The newest value of every write not yet committed, by id (undefined: removed). */
+  uncommitted(): Map<string, V | undefined> {
+    const out = new Map<string, V | undefined>()
+    for (const [id, w] of this.committing) out.set(id, w.value)
+    for (const [id, w] of this.queued) out.set(id, w.value)
+    return out
+  }
+
   /** Throws UnavailableError once closed: check before changing anything a refused write would leave changed. */
   check(): void {
     if (this.closed) throw new UnavailableError('the task store is closed')

@@ -167,6 +167,25 @@ export function toStored(r: TaskRecord): unknown[] {
   return [peers.ids, tuple]
 }
 
+/** What collection looks at in a record (store.ts isCollectable). */
+export type Lifetime = Pick<TaskRecord, 'scope' | 'state' | 'deleted' | 'updatedAt' | 'expiresAt'>
+
+/**
+ * The lifetime fields of a stored value, read from its tuple without decoding the rest (a scan of every record
+ * stays cheap); undefined when it is neither layout. A plain (older) value is its own.
+ */
+export function storedLifetime(v: unknown): Lifetime | undefined {
+  if (!Array.isArray(v)) return typeof v === 'object' && v !== null ? v as TaskRecord : undefined
+  const t: unknown = v[1]
+  if (!Array.isArray(t) || t.length !== TUPLE_FIELDS) return undefined
+  const scope = codeAt(SCOPES, t[2])
+  const state = codeAt(STATES, t[8])
+  if (scope === undefined || state === undefined) return undefined
+  const out: Lifetime = { scope, state, deleted: t[14] as boolean, updatedAt: t[13] as number }
+  if (t[17] !== null) out.expiresAt = t[17] as number
+  return out
+}
+
 /** The record of a stored value, or undefined when it is neither layout. */
 export function fromStored(v: unknown): TaskRecord | undefined {
   if (!Array.isArray(v)) return typeof v === 'object' && v !== null ? v as TaskRecord : undefined

@@ -52,6 +52,9 @@ export const RETENTION_MS = 24 * 60 * 60 * 1000
 /** How often finished records are collected. */
 export const COLLECT_INTERVAL_MS = 60_000
 
+/** Records a collection reads per page; the event loop gets a turn between pages (a page takes ~2-3 ms). */
+export const COLLECT_PAGE_RECORDS = 1_000
+
 /** An "all" task runs on a peer that receives it up to this long after its runAt; later it is skipped. */
 export const ALL_EXPIRY_MS = 60 * 60 * 1000
 

@@ -73,7 +73,7 @@ export function isTerminal(state: TaskState): boolean {
 }
 
 /** Finished for good: nobody will run it again unless someone retries it. */
-export function isFinished(r: TaskRecord): boolean {
+export function isFinished(r: Pick<TaskRecord, 'deleted' | 'state'>): boolean {
   return r.deleted || isTerminal(r.state)
 }
 

@@ -27,7 +27,7 @@ import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.j
 import { PutBatcher, replicateMany } from './replicate.js'
 import { AllReports } from './report.js'
 import { isAllReport } from './settler.js'
-import { TaskStore, type TaskQuery } from './store.js'
+import { TaskStore, type TaskOverview, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncOptions, type SyncResult } from './sync.js'
@@ -82,6 +82,7 @@ export class TaskService {
   private readonly reports: AllReports
   private readonly cleanups: Array<() => void> = []
   private readonly background: Background
+  private collecting = false
   private readonly timers = new Map<'sync' | 'collect' | 'syncAll' | 'startSettled', TimerHandle>()
   private scope = scopeController()
   private readonly warming = new Set<number>()
@@ -303,6 +304,11 @@ export class TaskService {
     return this.tasks.list(query)
   }
 
+  /** Counts by state and the `rows` records written and failed last on this peer, without reading the whole store. */
+  overview(rows: number): TaskOverview {
+    return this.tasks.overview(rows)
+  }
+
   /** Cancels a pending or running task; the running handler's signal fires on its peer. */
   async cancel(id: string): Promise<TaskRecord> {
     return this.control(id, r => !isFinished(r), 'only a pending or running task can be cancelled', cancelRecord)
@@ -420,8 +426,15 @@ export class TaskService {
     }
   }
 
+  /** One collection at a time (a large store takes several pages, each in its own turn); stop ends it between pages. */
   private collect(): void {
-    this.background.track(this.tasks.collect(this.limits.retentionMs).then(n => { if (n > 0) this.logger.debug('collected finished tasks', { count: n }) }))
+    if (this.collecting) return
+    this.collecting = true
+    const signal = this.scope.signal
+    this.background.track(this.tasks.collect(this.limits.retentionMs, { signal }).then(
+      (n) => { if (n > 0) this.logger.debug('collected finished tasks', { count: n }) },
+      (err: unknown) => { if (!signal.aborted) throw err },
+    ).finally(() => { this.collecting = false }))
   }
 
   private arm(name: 'sync' | 'collect', everyMs: number, fn: () => void): void {

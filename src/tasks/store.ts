@@ -10,9 +10,10 @@ import { StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
 import { systemClock, systemTimers, type Timers } from '../util/clock.js'
 import type { Store } from '../store/store.js'
+import { Census, type StateCounts } from './census.js'
 import { GroupCommit } from './commit.js'
-import { fromStored, toStored } from './compact.js'
-import { SYNC_BUCKETS } from './constants.js'
+import { fromStored, storedLifetime, toStored, type Lifetime } from './compact.js'
+import { COLLECT_PAGE_RECORDS, SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
 import { mergeChange } from './merge.js'
 import { isFinished, type TaskRecord, type TaskState } from './record.js'
@@ -22,6 +23,14 @@ export const TASKS_DB = 'tasks'
 export interface Change {
   before: TaskRecord | undefined
   after: TaskRecord | undefined
+}
+
+/** What the dashboard shows of the store: counts by state (tombstones apart), the records written last and failed last, newest first. */
+export interface TaskOverview {
+  counts: StateCounts
+  total: number
+  recent: TaskRecord[]
+  failures: TaskRecord[]
 }
 
 export interface TaskQuery {
@@ -39,6 +48,10 @@ function decodeStored(v: unknown): TaskRecord {
   return r
 }
 
+function byCreation(a: TaskRecord, b: TaskRecord): number {
+  return (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : 1)
+}
+
 /** May this record still run somewhere? "all" records stay active until they expire, for late peers. */
 export function isActive(r: TaskRecord, wallNow: number): boolean {
   if (r.deleted) return false
@@ -47,7 +60,7 @@ export function isActive(r: TaskRecord, wallNow: number): boolean {
 }
 
 /** Finished and older than the retention: dropped locally, and refused when it arrives again. */
-export function isCollectable(r: TaskRecord, wallNow: number, retentionMs: number): boolean {
+export function isCollectable(r: Lifetime, wallNow: number, retentionMs: number): boolean {
   if (r.scope === 'all' && !r.deleted && r.state !== 'cancelled') return (r.expiresAt ?? Number.POSITIVE_INFINITY) + retentionMs <= wallNow
   return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
@@ -97,6 +110,7 @@ export class TaskStore {
    */
   private readonly unhashed = new Map<string, Unhashed>()
   private readonly listeners = new Set<(changes: Change[]) => void>()
+  private readonly census = new Census()
   private loaded = false
   private readonly commits: GroupCommit<TaskRecord>
 
@@ -174,12 +188,14 @@ export class TaskStore {
   load(): void {
     this.loaded = true
     const now = this.wall()
+    this.census.reset()
     // What was on disk is settled: it enters the digest on its first read.
     for (const { value: stored } of this.db.getRange()) {
       const value = decodeStored(stored)
       // A write made before the load is newer than the disk.
       if (!this.commits.has(value.id)) this.track(undefined, value, now, Number.NEGATIVE_INFINITY)
     }
+    for (const value of this.commits.uncommitted().values()) if (value !== undefined) this.census.note(undefined, value, isActive(value, now))
   }
 
   /**
@@ -292,19 +308,44 @@ export class TaskStore {
     return change
   }
 
-  /** Removes collectable records; returns how many. */
-  async collect(retentionMs: number): Promise<number> {
+  /**
+   * Removes collectable records; returns how many. The store is read in key order, `pageRecords` at a time, and the
+   * event loop gets a turn between pages: a scan of every record never holds it for long (a single pass over 140,000
+   * records took ~300 ms). A page's collectable records are removed before the next page is read. Stops between
+   * pages when `signal` fires (rejects with its reason); what was removed stays removed.
+   */
+  async collect(retentionMs: number, options: { pageRecords?: number, signal?: AbortSignal } = {}): Promise<number> {
+    const page = options.pageRecords ?? COLLECT_PAGE_RECORDS
     const now = this.wall()
-    const doomed: TaskRecord[] = []
-    for (const { value: stored } of this.db.getRange()) {
-      const value = decodeStored(stored)
-      if (isCollectable(value, now, retentionMs)) doomed.push(value)
+    let removed = 0
+    let after: [number, string] | undefined
+    for (;;) {
+      options.signal?.throwIfAborted()
+      const doomed: Array<[number, string]> = []
+      let seen = 0
+      let last: [number, string] | undefined
+      // lmdb's range starts at `start` inclusive: the page after `after` skips it.
+      for (const { key, value } of this.db.getRange({ start: after, limit: after === undefined ? page : page + 1 })) {
+        if (after !== undefined && key[0] === after[0] && key[1] === after[1]) continue
+        seen++
+        last = key
+        const life = storedLifetime(value)
+        if (life === undefined) throw new StoreCorruptError('a stored task record has neither the compact nor the plain layout')
+        if (isCollectable(life, now, retentionMs)) doomed.push(key)
+      }
+      if (doomed.length > 0) removed += await this.remove(doomed, now, retentionMs)
+      if (seen < page || last === undefined) return removed
+      after = last
+      await new Promise<void>((resolve) => { setImmediate(resolve) })
     }
-    if (doomed.length === 0) return 0
+  }
+
+  /** Removes the records under `keys` that are still collectable as this peer has them now. */
+  private async remove(keys: ReadonlyArray<[number, string]>, now: number, retentionMs: number): Promise<number> {
     const removed = await this.write(() => {
       const out: Change[] = []
-      for (const r of doomed) {
-        const before = this.get(r.id)
+      for (const [p, id] of keys) {
+        const before = this.get(id, p)
         if (before === undefined || !isCollectable(before, now, retentionMs)) continue
         this.commits.queue([before.partition, before.id], undefined)
         this.track(before, undefined, now)
@@ -315,9 +356,30 @@ export class TaskStore {
     return removed.length
   }
 
+  /**
+   * Up to `limit` records matching the query, sorted by creation. Pending, running, failed and cancelled records are
+   * found in memory (the active set and the census's ids, newest writes first); done ones and tombstones by reading
+   * the store in key order until `limit` match.
+   */
   list(query: TaskQuery = {}): TaskRecord[] {
     const out: TaskRecord[] = []
     const limit = query.limit ?? Number.POSITIVE_INFINITY
+    const state = query.state
+    if (this.loaded && state !== undefined && state !== 'done' && query.deleted !== true) {
+      const matches = (r: TaskRecord | undefined): r is TaskRecord => r !== undefined && !r.deleted && r.state === state && (query.name === undefined || r.name === query.name)
+      // Active: pending and running records, and "all" ones (any state) until they expire.
+      const active = state === 'pending' || state === 'running' ? this.activeMap.values() : this.activeAll.values()
+      for (const r of active) {
+        if (out.length >= limit) break
+        if (matches(r)) out.push(r)
+      }
+      for (const id of this.census.idleIds(state)) {
+        if (out.length >= limit) break
+        const r = this.get(id)
+        if (matches(r)) out.push(r)
+      }
+      return out.sort(byCreation)
+    }
     for (const { value: stored } of this.db.getRange()) {
       const value = decodeStored(stored)
       if (value.deleted && query.deleted !== true) continue
@@ -326,7 +388,20 @@ export class TaskStore {
       out.push(value)
       if (out.length >= limit) break
     }
-    return out.sort((a, b) => (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : 1))
+    return out.sort(byCreation)
+  }
+
+  /** How many records are in each state (tombstones apart), and the `rows` written last and failed last, newest first; no scan. */
+  overview(rows: number): TaskOverview {
+    const live = (ids: readonly string[]): TaskRecord[] => ids.map(id => this.get(id)).filter((r): r is TaskRecord => r !== undefined && !r.deleted)
+    const failedAll = [...this.activeAll.values()].filter(r => r.state === 'failed' && !r.deleted)
+    const newest = (rs: TaskRecord[]): TaskRecord[] => rs.sort((a, b) => b.updatedAt - a.updatedAt).slice(0, rows)
+    return {
+      counts: { ...this.census.counts },
+      total: this.census.total,
+      recent: newest(live(this.census.recentIds())),
+      failures: newest([...failedAll, ...live(this.census.idleIds('failed').slice(0, rows))]),
+    }
   }
 
   /**
@@ -354,6 +429,7 @@ export class TaskStore {
     // Moved to the end: the map stays in the order of last writes, so the digest's read stops at the first young one.
     this.unhashed.delete(r.id)
     const active = after !== undefined && isActive(after, now)
+    this.census.note(before, after, active)
     this.unhashed.set(r.id, { partition: r.partition, at, record: active ? after : undefined, fp: active || after === undefined ? undefined : fingerprint(after) })
     if (active) {
       this.activeMap.set(r.id, after)

@@ -34,13 +34,15 @@ describe('dashboard parts', () => {
     expect(t.pending()).toBe(0)
   })
 
-  it('counts tasks by state and lists the newest runs and failures', () => {
+  it('shows the counts by state and rows of the newest runs and failures', () => {
     const rec = (id: string, state: TaskRecord['state'], updatedAt: number): TaskRecord => ({
       id, name: 'n', scope: 'any', partition: 0, input: {}, priority: 0, createdAt: 0, creator: 'p', state, round: 0, runAt: 0, version: 1, writer: 'p', updatedAt, deleted: false,
       attempts: state === 'failed' ? [{ key: 'p#0.1', peer: 'p', round: 0, n: 1, startedAt: 1, endedAt: 2, outcome: 'error', error: { name: 'Error', message: 'boom', code: 'E', retryable: false } }] : [],
     })
-    const s = taskSummary([rec('a', 'done', 1), rec('b', 'failed', 3), rec('c', 'pending', 2)])
-    expect(s.counts).toEqual({ pending: 1, running: 0, done: 1, failed: 1, cancelled: 0 })
+    const counts = { pending: 1, running: 0, done: 1, failed: 1, cancelled: 0 }
+    const s = taskSummary({ counts, total: 3, recent: [rec('b', 'failed', 3), rec('c', 'pending', 2), rec('a', 'done', 1)], failures: [rec('b', 'failed', 3)] })
+    expect(s.counts).toEqual(counts)
+    expect(s.total).toBe(3)
     expect(s.recent.map(r => r.id)).toEqual(['b', 'c', 'a'])
     expect(s.failures).toEqual([expect.objectContaining({ id: 'b', peer: 'p', attempts: 1, error: 'Error: boom' })])
   })
@@ -63,7 +65,7 @@ describe('dashboard parts', () => {
     const abort = new AbortController()
     const app = new Hono()
     dashboardRoutes(app, {
-      status: () => status('s', [0], [member('s', 'alive', true)]), tasks: { list: () => [] }, actors: () => ({ counter: { activations: 1, mailboxDepth: 0, messages: 3 } }),
+      status: () => status('s', [0], [member('s', 'alive', true)]), tasks: { overview: () => ({ counts: { pending: 0, running: 0, done: 0, failed: 0, cancelled: 0 }, total: 0, recent: [], failures: [] }) }, actors: () => ({ counter: { activations: 1, mailboxDepth: 0, messages: 3 } }),
       partitions: 2, tasksFinished: () => 0, clock: t.clock, timers: t.timers, signal: abort.signal,
     })
     app.get('/x', c => c.text('x'))

@@ -5,7 +5,7 @@ import { SYNC_BUCKETS } from '../../src/tasks/constants.js'
 import { bucketOf, fingerprint } from '../../src/tasks/digest.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { TaskStore } from '../../src/tasks/store.js'
-import { cancelRecord, startAttempt } from '../../src/tasks/transitions.js'
+import { cancelRecord, deleteRecord, finishAttempt, startAttempt } from '../../src/tasks/transitions.js'
 import { tempDir } from '../helpers/tmp.js'
 
 const P = 8
@@ -128,6 +128,65 @@ describe('TaskStore', () => {
     expect(await s.merge([done!.after!], 1000)).toEqual([])
     expect(s.get('x')).toBeUndefined()
     expect(s.get('y')).toBeDefined()
+  })
+
+  it('counts records by state and lists pending, running, failed and cancelled ones without a scan, also after a reload', async () => {
+    const s = open()
+    s.load()
+    const ids = Array.from({ length: 12 }, (_, i) => `id${i}`)
+    await s.merge(ids.map(rec), 1000)
+    const retry = { attempts: 1, backoffMs: 0, backoffFactor: 1 }
+    const end = (id: string, outcome: 'ok' | 'error') => s.update(id, (cur) => {
+      const { record, attempt } = startAttempt(cur!, { self: 'a', now: wall }, 'f')
+      return finishAttempt(record, { self: 'a', now: wall }, { key: attempt.key, outcome, retry, owner: true })
+    })
+    await s.update('id0', cur => startAttempt(cur!, { self: 'a', now: wall }, 'f').record)
+    for (const id of ['id1', 'id2', 'id3']) await end(id, 'ok')
+    for (const id of ['id4', 'id5']) await end(id, 'error')
+    await s.update('id6', cur => cancelRecord(cur!, { self: 'a', now: wall }))
+    await s.update('id7', cur => deleteRecord(cur!, { self: 'a', now: wall }))
+    const expected = { pending: 4, running: 1, done: 3, failed: 2, cancelled: 1 }
+    const listed = (t: TaskStore, state: TaskRecord['state']) => t.list({ state }).map(r => r.id).sort()
+    const check = (t: TaskStore): void => {
+      expect(t.overview(10).counts).toEqual(expected)
+      expect(t.overview(10).total).toBe(11)
+      expect(listed(t, 'pending')).toEqual(['id10', 'id11', 'id8', 'id9'])
+      expect(listed(t, 'running')).toEqual(['id0'])
+      expect(listed(t, 'failed')).toEqual(['id4', 'id5'])
+      expect(listed(t, 'cancelled')).toEqual(['id6'])
+      expect(listed(t, 'done')).toEqual(['id1', 'id2', 'id3'])
+      expect(t.list({ state: 'pending', limit: 2 })).toHaveLength(2)
+      expect(t.overview(1).failures.map(r => r.state)).toEqual(['failed'])
+    }
+    check(s)
+    expect(s.overview(3).recent.map(r => r.id)).toEqual(['id6', 'id5', 'id4'])
+    // A reload counts from disk.
+    const again = open()
+    again.load()
+    check(again)
+    // A failed task retried leaves the failed list; collected records leave the counts.
+    await s.update('id4', cur => ({ ...cur!, state: 'pending', round: cur!.round + 1, version: cur!.version + 1 }))
+    expect(listed(s, 'failed')).toEqual(['id5'])
+    wall += 1000
+    // done 3, failed 1, cancelled 1 and the tombstone.
+    expect(await s.collect(1000)).toBe(6)
+    expect(s.overview(10).counts).toEqual({ pending: 5, running: 1, done: 0, failed: 0, cancelled: 0 })
+  })
+
+  it('collects page by page: every collectable record on every page, none of the others; an abort stops it between pages', async () => {
+    const s = open()
+    const ids = Array.from({ length: 23 }, (_, i) => `id${i}`)
+    await s.merge(ids.map(rec), 1000)
+    const finished = ids.filter((_, i) => i % 3 !== 0)
+    for (const id of finished) await s.update(id, cur => cancelRecord(cur!, { self: 'a', now: wall }))
+    wall += 1000
+    const aborted = new AbortController()
+    aborted.abort(new Error('stopping'))
+    await expect(s.collect(1000, { pageRecords: 4, signal: aborted.signal })).rejects.toThrow('stopping')
+    expect(ids.filter(id => s.get(id) !== undefined)).toHaveLength(23)
+    expect(await s.collect(1000, { pageRecords: 4 })).toBe(finished.length)
+    expect(ids.filter(id => s.get(id) !== undefined).sort()).toEqual(ids.filter(id => !finished.includes(id)).sort())
+    expect(await s.collect(1000, { pageRecords: 4 })).toBe(0)
   })
 
   it('refuses records filed under the wrong partition', async () => {
