@@ -15,6 +15,18 @@ import { fastMessageId } from './gossip-id.js'
 import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
 import { withHeldWindowUpdates } from './window-updates.js'
 
+/**
+ * Peers each peer keeps in its gossipsub mesh for a topic, which it forwards every message it receives to: 0, none.
+ * In a cluster every peer is connected to every other and publishes by flooding, so a mesh only sent each message
+ * again to peers that had it from its author (two copies per peer at 3 peers, about six at 10).
+ */
+export const GOSSIP_MESH_DEGREE = 0
+
+/** gossipsub's mesh bounds around a degree `d`, in the proportions of its defaults (6: 4..12, 2 outbound, 4 by score). */
+function meshOf(d: number): { D: number, Dlo: number, Dhi: number, Dout: number, Dscore: number } {
+  return { D: d, Dlo: Math.max(0, d - 2), Dhi: d * 2, Dout: Math.floor(d / 3), Dscore: Math.floor(d * 2 / 3) }
+}
+
 export interface NodeInit {
   privateKey: PrivateKey
   /** Multiaddrs to listen on, e.g. `/ip4/127.0.0.1/tcp/0`. */
@@ -66,6 +78,10 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
         fastMsgIdFn: fastMessageId,
         scoreParams: scoreParams(),
         scoreThresholds: SCORE_THRESHOLDS,
+        // No mesh: the author's flood publish reaches every peer it is connected to (all of them, in a cluster), and a
+        // peer that missed a message asks for it after the IHAVE of a peer that has it (heartbeat gossip), before sync.
+        // With gossipsub's mesh every receiver also forwarded each message to its mesh peers, who had it already.
+        ...meshOf(GOSSIP_MESH_DEGREE),
       }) as unknown as (components: unknown) => PubSub,
     },
   })
