@@ -3,8 +3,9 @@
 // state, done at once on the event loop, so concurrent writers (gossip, sync,
 // the runner, control calls) never lose each other's changes; the writes go
 // to disk by group commit (commit.ts) and resolve once committed. The store
-// also keeps in memory the per-partition digest and the records that may
-// still run ("active"), both updated with the write they reflect.
+// also keeps in memory what sync reads (sync-index.ts), the records that may
+// still run ("active") and the census (census.ts), all updated with the write
+// they reflect.
 import type { Database } from 'lmdb'
 import { StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
@@ -13,9 +14,10 @@ import type { Store } from '../store/store.js'
 import { Census, type StateCounts } from './census.js'
 import { GroupCommit } from './commit.js'
 import { fromStored, storedLifetime, toStored, type Lifetime } from './compact.js'
-import { COLLECT_PAGE_RECORDS, SYNC_BUCKETS } from './constants.js'
-import { bucketOf, Digest, fingerprint } from './digest.js'
+import { COLLECT_PAGE_RECORDS } from './constants.js'
+import type { Digest } from './digest.js'
 import { mergeChange } from './merge.js'
+import { SyncIndex } from './sync-index.js'
 import { isFinished, type TaskRecord, type TaskState } from './record.js'
 
 export const TASKS_DB = 'tasks'
@@ -65,26 +67,6 @@ export function isCollectable(r: Lifetime, wallNow: number, retentionMs: number)
   return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
 
-/**
- * A write not yet in the digest. An active record is kept as it is (the active map holds it anyway); a finished
- * one only by its fingerprint, so that it can be collected young: holding every finished record for the settle
- * window had each one copied by the young-generation GC and promoted, the largest part of the task plane's GC time.
- */
-interface Unhashed {
-  partition: number
-  /** Monotonic ms of the last write. */
-  at: number
-  /** Undefined: removed. */
-  record: TaskRecord | undefined
-  /** The record's fingerprint when it is not kept. */
-  fp: number | undefined
-}
-
-/** The fingerprint of the record as written, or undefined if it was removed. */
-function fingerprintAt(u: Unhashed): number | undefined {
-  return u.fp ?? (u.record === undefined ? undefined : fingerprint(u.record))
-}
-
 export interface TaskStoreOptions {
   /** How old a write must be to enter the digest (ms; default 0: at once). */
   settleMs?: number
@@ -95,93 +77,48 @@ export interface TaskStoreOptions {
 }
 
 export class TaskStore {
-  private readonly digestState: Digest
   /** Values in the compact encoding (compact.ts toStored); older ones are plain records. */
   private readonly db: Database<unknown, [number, string]>
   private readonly activeMap = new Map<string, TaskRecord>()
   /** The "all" records among the active ones (few; the runner scans them, and indexes the "any" ones). */
   private readonly activeAll = new Map<string, TaskRecord>()
-  /** Fingerprint by id, one map per partition and bucket (at p * SYNC_BUCKETS + b), as of the last read of the digest. */
-  private readonly cells: Array<Map<string, number> | undefined>
-  /**
-   * Records written and not yet in the digest, in the order of their last write (monotonic ms `at`): a record enters
-   * the digest when the digest is read at least settleMs after its last write (an active record's fingerprint is
-   * computed then, one however often it changed; a finished record's when it is written, see Unhashed).
-   */
-  private readonly unhashed = new Map<string, Unhashed>()
+  /** What sync reads: the digest, and the fingerprint of every record in it (sync-index.ts). */
+  private readonly index: SyncIndex
   private readonly listeners = new Set<(changes: Change[]) => void>()
   private readonly census = new Census()
   private loaded = false
   private readonly commits: GroupCommit<TaskRecord>
 
-  private readonly settleMs: number
   private readonly mono: () => number
 
   constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number, options: TaskStoreOptions = {}) {
-    this.settleMs = options.settleMs ?? 0
-    if (this.settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
+    const settleMs = options.settleMs ?? 0
+    if (settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
     // Without a settle window every write enters the digest at its next read, whatever the time.
     this.mono = options.now ?? (() => 0)
+    this.index = new SyncIndex(partitions, partitionOf, settleMs, this.mono)
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
     this.commits = new GroupCommit<TaskRecord>(this.db, toStored, options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
-    this.digestState = new Digest(partitions)
-    this.cells = new Array<Map<string, number> | undefined>(partitions * SYNC_BUCKETS)
   }
 
-  /**
-   * The per-partition digest of the records as they were settleMs ago and earlier: a write enters it once it is that
-   * old (sync reads it; writes only mark their records). Records in flight, which gossip is delivering, so do not
-   * make peers' digests differ.
-   */
+  /** The per-partition digest of the records as they were settleMs ago and earlier (sync-index.ts). */
   get digest(): Digest {
-    const cutoff = this.mono() - this.settleMs
-    for (const [id, u] of this.unhashed) {
-      if (u.at > cutoff) break
-      this.unhashed.delete(id)
-      const b = bucketOf(id)
-      const c = u.partition * SYNC_BUCKETS + b
-      const cell = this.cells[c] ?? (this.cells[c] = new Map())
-      const old = cell.get(id)
-      const next = fingerprintAt(u)
-      this.digestState.update(u.partition, b, old, next)
-      if (next === undefined) cell.delete(id)
-      else cell.set(id, next)
-    }
-    return this.digestState
+    return this.index.digest
   }
 
   /** The fingerprint of the record `id` as the digest has it (undefined if none); with `fresh`, of the record as it is now. */
   fingerprintOf(id: string, fresh = false): number | undefined {
-    void this.digest
-    const marked = fresh ? this.unhashed.get(id) : undefined
-    if (marked !== undefined) return fingerprintAt(marked)
-    return this.cells[this.partitionOf(id) * SYNC_BUCKETS + bucketOf(id)]?.get(id)
+    return this.index.fingerprintOf(id, fresh)
   }
 
-  /**
-   * The ids of partition p's records in `buckets` (in that order), with their fingerprints, as the digest has them;
-   * with `fresh`, as they are now (records written within settleMs included, a handover's view).
-   */
+  /** The ids of partition p's records in `buckets`, with their fingerprints, as the digest has them (with `fresh`, as they are now). */
   summary(p: number, buckets: readonly number[], fresh = false): { ids: string[], fps: number[] } {
-    void this.digest
-    const all = new Map<string, number>()
-    for (const b of buckets) for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) all.set(id, fp)
-    if (fresh && this.unhashed.size > 0) {
-      const wanted = new Set(buckets)
-      for (const [id, u] of this.unhashed) {
-        if (u.partition !== p || !wanted.has(bucketOf(id))) continue
-        const fp = fingerprintAt(u)
-        if (fp === undefined) all.delete(id)
-        else all.set(id, fp)
-      }
-    }
-    return { ids: [...all.keys()], fps: [...all.values()] }
+    return this.index.summary(p, buckets, fresh)
   }
 
   /** How many records partition p holds in bucket b, as the digest has them. */
   bucketSize(p: number, b: number): number {
-    void this.digest
-    return this.cells[p * SYNC_BUCKETS + b]?.size ?? 0
+    return this.index.bucketSize(p, b)
   }
 
   /** Builds the digest and the active set from disk (until then, every read goes to disk). */
@@ -214,12 +151,9 @@ export class TaskStore {
     return stored === undefined ? undefined : decodeStored(stored)
   }
 
-  /** Whether a record of `id` is stored (or being written): every write marks it in `unhashed`, and the digest's read moves it into its cell. */
+  /** Whether a record of `id` is stored (or being written); before the load, every read goes to disk. */
   private holds(p: number, id: string): boolean {
-    if (!this.loaded) return true
-    const marked = this.unhashed.get(id)
-    if (marked !== undefined) return marked.record !== undefined || marked.fp !== undefined
-    return this.cells[p * SYNC_BUCKETS + bucketOf(id)]?.has(id) === true
+    return !this.loaded || this.index.holds(p, id)
   }
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
@@ -426,11 +360,9 @@ export class TaskStore {
   private track(before: TaskRecord | undefined, after: TaskRecord | undefined, now: number, at = this.mono()): void {
     const r = after ?? before
     if (r === undefined) return
-    // Moved to the end: the map stays in the order of last writes, so the digest's read stops at the first young one.
-    this.unhashed.delete(r.id)
     const active = after !== undefined && isActive(after, now)
     this.census.note(before, after, active)
-    this.unhashed.set(r.id, { partition: r.partition, at, record: active ? after : undefined, fp: active || after === undefined ? undefined : fingerprint(after) })
+    this.index.mark(r.id, r.partition, at, after, active)
     if (active) {
       this.activeMap.set(r.id, after)
       if (after.scope === 'all') this.activeAll.set(r.id, after)
