@@ -3,7 +3,7 @@
 // streams registered by their modules; this file only assembles transports.
 
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
-import { noise } from '@chainsafe/libp2p-noise'
+import { leanNoise } from './lean-noise.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { PrivateKey, PubSub } from '@libp2p/interface'
@@ -39,7 +39,8 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
     start: false,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // Noise XX as stock, with a lean transport phase (same wire bytes; falls back to stock noise if its shape changes; see lean-noise.ts).
+    connectionEncrypters: [leanNoise()],
     // Yamux credits ride with the next frame instead of costing a write each (see window-updates.ts).
     streamMuxers: [withHeldWindowUpdates(yamux())],
     connectionGater: {
