@@ -181,7 +181,8 @@ export class SealingSource implements AsyncIterableIterator<Uint8Array> {
  * The connection's incoming bytes, opened: each `next` returns every whole
  * message that has arrived, decrypted (one view, or a list when several
  * messages came together), reading from the network only when none is whole.
- * The first failure ends it for good and releases the network source.
+ * The first failure ends it for good and releases the network source (as
+ * noise's generators do when decrypting fails).
  */
 export class OpeningSource implements AsyncIterableIterator<Bytes> {
   private readonly reader = new NoiseMessageReader()
@@ -221,9 +222,9 @@ export class OpeningSource implements AsyncIterableIterator<Bytes> {
     }
   }
 
+  /** Ends this source only: the connection is closed by its owner (as with noise's it-pair), not torn down by a reader leaving. */
   async return(): Promise<IteratorResult<Bytes>> {
     this.ended = true
-    await this.releaseNetwork()
     return { done: true, value: undefined }
   }
 
