@@ -3,7 +3,6 @@
 // streams registered by their modules; this file only assembles transports.
 
 import { gossipsub } from '@chainsafe/libp2p-gossipsub'
-import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import type { PrivateKey, PubSub } from '@libp2p/interface'
@@ -13,6 +12,7 @@ import type { ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import { fastMessageId } from './gossip-id.js'
 import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
+import { leanNoise } from './lean-noise.js'
 import { withHeldWindowUpdates } from './window-updates.js'
 
 /**
@@ -51,7 +51,9 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
     start: false,
     addresses: { listen: init.listen, announce: init.announce ?? [] },
     transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // noise with a lean transport phase: same handshake, ciphers and wire bytes, fewer async steps per chunk; falls back to
+    // stock noise if noise's shape changes (see lean-noise.ts).
+    connectionEncrypters: [leanNoise()],
     // Yamux credits ride with the next frame instead of costing a write each (see window-updates.ts).
     streamMuxers: [withHeldWindowUpdates(yamux())],
     connectionGater: {

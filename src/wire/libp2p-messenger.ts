@@ -5,7 +5,11 @@
 // its peer store) or accepted from the peer. When both sides open at once, the
 // stream opened by the lower peer id wins on both sides (between two streams
 // from the same opener, the newer one: the peer restarted); the loser drains
-// and closes. Start after the node, stop before it.
+// and closes. Its opener closes it once its own requests are settled, so the
+// other side must not have sent requests on it that are still on the way:
+// while our own dial to a peer is in flight, a link the peer opened meanwhile
+// is not used for our sends (they wait for the dial, then take whichever link
+// won). Start after the node, stop before it.
 
 import type { Libp2p, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -97,7 +101,7 @@ export class Libp2pMessenger implements Messenger {
       if (options.signal?.aborted === true) checkSignal(options.signal, `request "${channel}" to ${to}`)
       const timeoutMs = options.timeoutMs ?? this.limits.requestTimeoutMs
       // With a link open (the usual case) the request goes out before this returns, with no extra promise.
-      const link = this.usableLink(to)
+      const link = this.sendableLink(to)
       if (link !== undefined) return link.request(channel, body, timeoutMs, options.signal)
       return this.connectAndRequest(to, channel, body, timeoutMs, options.signal)
     } catch (err) {
@@ -116,7 +120,7 @@ export class Libp2pMessenger implements Messenger {
     channelName(channel)
     const label = `message "${channel}" to ${to}`
     checkSignal(options.signal, label)
-    const link = this.usableLink(to) ?? await this.connect(to, this.dialTimeoutMs, options.signal, label)
+    const link = this.sendableLink(to) ?? await this.connect(to, this.dialTimeoutMs, options.signal, label)
     link.send(channel, body)
   }
 
@@ -135,6 +139,18 @@ export class Libp2pMessenger implements Messenger {
   private usableLink(to: PeerName): Link | undefined {
     const link = this.active.get(to)
     return link?.usable === true ? link : undefined
+  }
+
+  /**
+   * The link a new send to `to` goes out on now; undefined while our own dial
+   * to `to` is in flight (the send then waits for it). A link the peer opened
+   * during our dial may lose the tie-break to ours, and the peer, as its
+   * opener, closes it once its own requests are settled: a request of ours
+   * still on the way to it would arrive after that FIN and be lost.
+   */
+  private sendableLink(to: PeerName): Link | undefined {
+    if (this.dials.size !== 0 && this.dials.has(to)) return undefined
+    return this.usableLink(to)
   }
 
   /** Waits for a link to `to`, sharing one dial among concurrent callers. */
@@ -170,6 +186,9 @@ export class Libp2pMessenger implements Messenger {
       return this.adopt(stream, to)
     } catch (err) {
       if (err instanceof TroupeError) throw err
+      // Sends waited for this dial rather than use a link the peer opened meanwhile: that link serves them now.
+      const accepted = this.usableLink(to)
+      if (accepted !== undefined) return accepted
       throw new UnavailableError(`cannot open a link to ${to}: ${(err as Error)?.message ?? String(err)}`, { cause: err })
     } finally {
       clear()

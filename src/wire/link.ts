@@ -5,7 +5,9 @@
 //  - retired: no new sends, but replies still go out. A link retires when it
 //    loses the simultaneous-open tie-break, or when it closes. The side that
 //    opened a losing link drains it: its write end closes (FIN) once its own
-//    requests are answered and the replies it owes are written.
+//    requests are settled (answered, timed out or aborted) and the replies it
+//    owes are written. The other side keeps its write end open, answering
+//    whatever arrives, until that FIN.
 //  - On the peer's FIN our pending requests can no longer be answered: they
 //    reject at once, and we flush what is queued and FIN back.
 //  - closed: both ends done, or aborted (reset, framing error, close timeout).
@@ -56,6 +58,8 @@ export class Link {
   private readonly handlerScope = scopeController()
   private owedReplies = 0
   private retired = false
+  /** We opened this link and it lost a tie-break: our write end closes once nothing is owed either way. */
+  private draining = false
   private readEnded = false
   private writeEnded = false
   private closed = false
@@ -69,7 +73,7 @@ export class Link {
     this.remote = init.remote
     this.opener = init.opener
     this.timers = init.timers ?? systemTimers
-    this.pending = new PendingRequests(this.timers, init.clock ?? systemClock)
+    this.pending = new PendingRequests(this.timers, init.clock ?? systemClock, () => { this.maybeEndWrite() })
     this.outbox = new Outbox(init.limits)
     this.decoder = new FrameDecoder(init.limits.frameBytesMax)
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
@@ -112,8 +116,9 @@ export class Link {
     this.write(encodeFrame({ kind: 'message', channel, body }, this.init.limits.frameBytesMax))
   }
 
-  /** Stops new sends; the write end closes once nothing is owed either way. */
+  /** Stops new sends; the write end closes once nothing is owed either way (for the side that opened the link). */
   drain(): void {
+    this.draining = true
     this.retire()
     this.maybeEndWrite()
   }
@@ -239,8 +244,13 @@ export class Link {
     this.maybeFinish()
   }
 
+  /**
+   * Only a draining link ends its write end by itself: the peer may still be
+   * sending requests on a link it merely retired, and a request arriving
+   * after our FIN would be dropped unanswered.
+   */
   private maybeEndWrite(): void {
-    if (this.retired && this.pending.size === 0 && this.owedReplies === 0) this.outbox.end()
+    if (this.draining && !this.closed && !this.outbox.isEnded && this.pending.size === 0 && this.owedReplies === 0) this.outbox.end()
   }
 
   private maybeFinish(): void {

@@ -50,7 +50,8 @@ export class PendingRequests {
   private sweepAt = Infinity
   private nextId = 1
 
-  constructor(private readonly timers: Timers = systemTimers, private readonly clock: Clock = systemClock) {}
+  /** `onIdle` is called (synchronously, before the request's promise settles) whenever the last pending request settles, however it settles. */
+  constructor(private readonly timers: Timers = systemTimers, private readonly clock: Clock = systemClock, private readonly onIdle?: () => void) {}
 
   get size(): number {
     return this.table.size
@@ -140,6 +141,7 @@ export class PendingRequests {
     if (entry.timer !== undefined) this.timers.clearTimeout(entry.timer)
     else this.queue.delete(id)
     if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort)
+    if (this.table.size === 0) this.onIdle?.()
     return entry
   }
 }

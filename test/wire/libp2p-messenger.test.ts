@@ -4,6 +4,7 @@
 import { pushable } from 'it-pushable'
 import { afterEach, describe, expect, it } from 'vitest'
 import { UnavailableError } from '../../src/errors.js'
+import type { Stream } from '@libp2p/interface'
 import type { TroupeNode } from '../../src/net/node.js'
 import { PROTOCOL } from '../../src/wire/constants.js'
 import { BackpressureError } from '../../src/wire/errors.js'
@@ -33,6 +34,63 @@ async function pair(init: Libp2pMessengerInit = {}): Promise<[Side, Side]> {
   const [a, b] = await Promise.all([side(init), side(init)])
   await connect(a.node, b.node)
   return [a, b]
+}
+
+/** A link stream driven by the test itself, frame by frame. */
+interface RawLink {
+  write: (bytes: Uint8Array) => void
+  /** Ends our write side (FIN). */
+  end: () => void
+  frames: AsyncGenerator<Frame>
+  done: Promise<void>
+}
+
+function rawStream(stream: Stream): RawLink {
+  const out = pushable()
+  const done = stream.sink(out)
+  async function * frames(): AsyncGenerator<Frame> {
+    const decoder = new FrameDecoder()
+    for await (const chunk of stream.source) for (const f of decoder.push(chunk)) yield decodeFrame(f)
+  }
+  return { write: (bytes) => out.push(bytes), end: () => out.end(), frames: frames(), done }
+}
+
+/** Opens a link stream from `from`'s node (not its messenger) to `to`. */
+async function rawLink(from: Side, to: Side): Promise<RawLink> {
+  return rawStream(await from.node.dialProtocol(to.node.peerId, PROTOCOL))
+}
+
+/** Stops `side`'s messenger and hands out the link streams its node accepts from now on, raw. */
+async function rawAccept(side: Side): Promise<() => Promise<RawLink>> {
+  await side.m.stop()
+  const accepted = pushable<RawLink>({ objectMode: true })
+  await side.node.handle(PROTOCOL, ({ stream }) => { accepted.push(rawStream(stream)) })
+  const it = accepted[Symbol.asyncIterator]()
+  return async () => within((async () => (await it.next()).value as RawLink)(), 'an accepted link stream')
+}
+
+/** `promise`, or a failure naming `what` after 5 s (a hang fails fast instead of at the test timeout). */
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no ${what} within 5 s`)), 5_000) })
+  try {
+    return await Promise.race([promise, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** The next frame `link` reads (fails after 5 s, or if the stream ends first). */
+async function nextFrame(link: RawLink): Promise<Frame> {
+  const next = await within(link.frames.next(), 'frame')
+  if (next.done === true) throw new Error('the link ended instead')
+  return next.value
+}
+
+/** Both sides of a pair, named by which one has the lower peer id (its streams win tie-breaks between openers). */
+async function orderedPair(init: Libp2pMessengerInit = {}): Promise<{ low: Side, high: Side }> {
+  const [a, b] = await pair(init)
+  return a.name < b.name ? { low: a, high: b } : { low: b, high: a }
 }
 
 function linkStreams(from: Side, to: Side): number {
@@ -143,18 +201,83 @@ describe('Libp2pMessenger', () => {
   })
 })
 
-describe('Libp2pMessenger facing a hostile peer', () => {
-  async function rawLink(from: Side, to: Side): Promise<{ write: (bytes: Uint8Array) => void, frames: AsyncGenerator<Frame>, done: Promise<void> }> {
-    const stream = await from.node.dialProtocol(to.node.peerId, PROTOCOL)
-    const out = pushable()
-    const done = stream.sink(out)
-    async function * frames(): AsyncGenerator<Frame> {
-      const decoder = new FrameDecoder()
-      for await (const chunk of stream.source) for (const f of decoder.push(chunk)) yield decodeFrame(f)
-    }
-    return { write: (bytes) => out.push(bytes), frames: frames(), done }
-  }
+describe('Libp2pMessenger settling two links to one peer', () => {
+  it('closes a losing link it opened once its own requests on it are answered', async () => {
+    // The raw side opens the winner: it has the lower peer id.
+    // Raw streams never answer the messenger's FIN at teardown: a short close timeout keeps it quick.
+    const { low: raw, high: b } = await orderedPair({ closeTimeoutMs: 100 })
+    b.m.handle('echo', (_f, body) => body)
+    const acceptedLink = await rawAccept(raw)
+    const answer = b.m.request(raw.name, 'q', 'on the loser')
+    const loser = await acceptedLink()
+    const request = await nextFrame(loser)
+    expect(request).toMatchObject({ kind: 'request', channel: 'q', body: 'on the loser' })
+    const winner = await rawLink(raw, b)
+    winner.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 'w' }))
+    expect(await nextFrame(winner)).toEqual({ kind: 'response-ok', id: 1, body: 'w' })
+    // b has retired its own link with one request pending on it: the answer is the last thing owed, then b FINs.
+    loser.write(encodeFrame({ kind: 'response-ok', id: (request as { id: number }).id, body: 'answered' }))
+    expect(await answer).toBe('answered')
+    expect((await within(loser.frames.next(), 'FIN')).done).toBe(true)
+    loser.end()
+    await until(() => linkStreams(b, raw) === 1)
+  })
 
+  it('keeps answering on a link the peer opened and retired, until the peer\'s FIN', async () => {
+    const [raw, b] = await pair({ closeTimeoutMs: 100 })
+    b.m.handle('echo', (_f, body) => body)
+    const older = await rawLink(raw, b)
+    older.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 'o1' }))
+    expect(await nextFrame(older)).toEqual({ kind: 'response-ok', id: 1, body: 'o1' })
+    // A newer stream from the same opener wins: b retires the older one but must keep answering on it.
+    const newer = await rawLink(raw, b)
+    newer.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 'n1' }))
+    expect(await nextFrame(newer)).toEqual({ kind: 'response-ok', id: 1, body: 'n1' })
+    older.write(encodeFrame({ kind: 'request', id: 2, channel: 'echo', body: 'o2' }))
+    expect(await nextFrame(older)).toEqual({ kind: 'response-ok', id: 2, body: 'o2' })
+    older.write(encodeFrame({ kind: 'request', id: 3, channel: 'echo', body: 'o3' }))
+    expect(await nextFrame(older)).toEqual({ kind: 'response-ok', id: 3, body: 'o3' })
+    // Our FIN; b answers with its own.
+    older.end()
+    expect((await within(older.frames.next(), 'FIN')).done).toBe(true)
+    await until(() => linkStreams(b, raw) === 1)
+  })
+
+  it('sends wait for its own dial rather than use a link the peer opened meanwhile', async () => {
+    // b's own stream wins the tie-break: b has the lower peer id.
+    const { low: b, high: raw } = await orderedPair({ closeTimeoutMs: 100 })
+    await b.m.stop()
+    const dialGate = gate()
+    cleanups.push(async () => dialGate.open())
+    const node = b.node
+    const dialProtocol = (async (...args: Parameters<TroupeNode['dialProtocol']>) => {
+      await dialGate.promise
+      return node.dialProtocol(...args)
+    }) as TroupeNode['dialProtocol']
+    const m = new Libp2pMessenger({ node: { peerId: node.peerId, handle: node.handle.bind(node), unhandle: node.unhandle.bind(node), dialProtocol }, logger: recordingLogger() }, { closeTimeoutMs: 100 })
+    await m.start()
+    cleanups.push(async () => { await m.stop() })
+    m.handle('echo', (_f, body) => body)
+    const acceptedLink = await rawAccept(raw)
+    const first = m.request(raw.name, 'q', 1)
+    // While b's dial is held, the peer opens a link of its own, and b takes it.
+    const theirs = await rawLink(raw, b)
+    theirs.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 't1' }))
+    expect(await nextFrame(theirs)).toEqual({ kind: 'response-ok', id: 1, body: 't1' })
+    const second = m.request(raw.name, 'q', 2)
+    dialGate.open()
+    // Both requests went out on b's own link, which wins; none on the link that loses and that its opener will close.
+    const ours = await acceptedLink()
+    const requests = [await nextFrame(ours), await nextFrame(ours)] as Array<{ kind: string, id: number, body: unknown }>
+    expect(requests.map(r => [r.kind, r.body])).toEqual([['request', 1], ['request', 2]])
+    for (const r of requests) ours.write(encodeFrame({ kind: 'response-ok', id: r.id, body: `answer ${String(r.body)}` }))
+    expect(await Promise.all([first, second])).toEqual(['answer 1', 'answer 2'])
+    theirs.end()
+    expect((await within(theirs.frames.next(), 'FIN')).done).toBe(true)
+  })
+})
+
+describe('Libp2pMessenger facing a hostile peer', () => {
   it('logs and drops malformed frames, and keeps serving the link', async () => {
     // The raw side never answers our FIN: a short close timeout keeps teardown quick.
     const [raw, b] = await pair({ closeTimeoutMs: 100 })

@@ -166,3 +166,33 @@ describe('PendingRequests deadlines', () => {
     expect(time.armed.size).toBe(0)
   })
 })
+
+describe('PendingRequests onIdle', () => {
+  it('is called each time the last pending request settles, whether answered, timed out, aborted or rejected', async () => {
+    const time = new FakeTime()
+    let idle = 0
+    const pending = new PendingRequests(time, time, () => { idle++ })
+    const a = pending.allocateId()
+    const pa = pending.add(a, { timeoutMs: 100, label: 'a' })
+    const b = pending.allocateId()
+    const pb = pending.add(b, { timeoutMs: 50, label: 'b' })
+    expect(pending.resolve(a, 'x')).toBe(true)
+    expect(idle).toBe(0)
+    time.advance(50)
+    await expect(pb).rejects.toBeInstanceOf(TimeoutError)
+    expect(await pa).toBe('x')
+    expect(idle).toBe(1)
+    const controller = new AbortController()
+    const pc = pending.add(pending.allocateId(), { timeoutMs: 100, label: 'c', signal: controller.signal })
+    controller.abort()
+    await expect(pc).rejects.toBeInstanceOf(AbortedError)
+    expect(idle).toBe(2)
+    const pd = pending.add(pending.allocateId(), { timeoutMs: 100, label: 'd' })
+    pending.rejectAll(new Error('closed'))
+    await expect(pd).rejects.toThrow('closed')
+    expect(idle).toBe(3)
+    // A reply to nothing pending settles nothing.
+    expect(pending.resolve(99, 'late')).toBe(false)
+    expect(idle).toBe(3)
+  })
+})
