@@ -30,8 +30,13 @@ export interface HttpAppOptions {
   health?: () => HealthBody | Promise<HealthBody>
   /** Runs before every action's own middleware, in order. */
   middleware?: readonly ActionMiddleware[]
-  /** Extra fields for every action's ctx (e.g. `actors`, `tasks`). */
+  /** Extra fields for every action's ctx (e.g. `actors`, `tasks`), made per call. */
   context?: (base: ActionContextBase) => object
+  /**
+   * Extra fields for every action's ctx whose values are the same for every call: read once, at
+   * start, and put on the contexts' prototype (nothing added per call). They win over `context()`'s.
+   */
+  fields?: object
   logger?: Logger
   /** Default 1 MiB; enforced while the body streams in. */
   bodyBytesMax?: number
@@ -102,7 +107,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
     jsonDepthMax: options.jsonDepthMax ?? JSON_DEPTH_MAX_DEFAULT,
     actionTimeoutMs: options.actionTimeoutMs ?? ACTION_TIMEOUT_MS_DEFAULT,
-    plainAnswers: () => (plain ??= nothingRunsBefore(app, actions.handler)),
+    plainAnswers: () => (plain ??= nothingRunsBefore(app, actions.handlers)),
   })
   app.route('/api', actions.app)
 
@@ -114,7 +119,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     return c.json(body, status as 500)
   }
-  app.notFound((c) => answerError(new NotFoundError('no such route'), c))
+  app.notFound((c) => answerError(actions.unknown(c.req.path) ?? new NotFoundError('no such route'), c))
   app.onError(answerError)
   wrapFetch(app, observers, { newId, version: options.version, now: options.now ?? (() => performance.now()) })
   return app
@@ -217,14 +222,14 @@ function stampNode(bindings: HttpBindings, version: string): boolean {
 }
 
 /**
- * Whether no route registered before `handler` (the action route) can run on
+ * Whether no route registered before `handlers` (the action routes) can run on
  * an action's path: no middleware or handler whose path could match
  * `/api/<name>` for GET, HEAD or POST. Decided on the paths' static prefixes,
  * so it errs towards false (then answers are made by `c.json`, as before).
  */
-function nothingRunsBefore(app: HttpApp, handler: unknown): boolean {
+function nothingRunsBefore(app: HttpApp, handlers: ReadonlySet<unknown>): boolean {
   for (const route of app.routes) {
-    if (route.handler === handler) return true
+    if (handlers.has(route.handler)) return true
     if (route.method !== 'ALL' && route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'POST') continue
     const wild = route.path.search(/[*:{]/)
     if (wild === -1) {
