@@ -68,7 +68,7 @@ export function actionRoute(options: ActionRouteOptions): ActionRoute {
       c.header('allow', 'POST')
       throw new MethodNotAllowedError(`action ${action.name} takes POST only`)
     }
-    const call = (method: ActionCall['method'], rawInput: unknown): unknown => run({ method, rawInput, request: () => c.req.raw, requestId: c.env.requestId })
+    const call = (method: ActionCall['method'], rawInput: unknown): unknown => run({ method, rawInput, request: () => c.req.raw, requestId: c.env.requestId, started: c.env.started })
     if (verb === 'POST') return readJsonBody(c.req.raw, options, options.logger).then((rawInput) => answer(c, call('POST', rawInput)))
     return answer(c, call('GET', queryInput(c.req.url)))
   }

@@ -67,6 +67,8 @@ export interface HttpBindings {
   action?: string
   /** The response the action route built, both headers already in it (nothing to stamp). */
   answered?: Response
+  /** When the app took the request, in milliseconds of its `now` clock (an action's deadline counts from it). */
+  started?: number
   /** Set when served by `listen()` (@hono/node-server). */
   incoming?: IncomingMessage
   outgoing?: ServerResponse
@@ -160,16 +162,17 @@ function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { 
     let bindings: HttpBindings
     let clientId: string | null | undefined
     if (incoming !== undefined && given !== undefined) {
-      // @hono/node-server's bindings: a fresh object per request, so it is extended in place, and
-      // the header is read from Node's own headers (request.headers would build a Headers object).
+      // @hono/node-server's bindings (`{ incoming, outgoing }`): the header is read from Node's own headers
+      // (request.headers would build a Headers object), and every field goes into one object of a fixed shape.
       const header = incoming.headers[REQUEST_ID_HEADER]
       clientId = typeof header === 'string' ? header : undefined
-      bindings = given as HttpBindings
+      bindings = new NodeBindings(pickId(clientId, init.newId), started, incoming, given.outgoing)
     } else {
       clientId = request.headers.get(REQUEST_ID_HEADER)
       bindings = { ...given } as HttpBindings
+      bindings.requestId = pickId(clientId, init.newId)
+      bindings.started = started
     }
-    bindings.requestId = typeof clientId === 'string' && REQUEST_ID_PATTERN.test(clientId) ? clientId : init.newId()
     let res: Response | Promise<Response>
     try {
       res = dispatch(request, bindings, executionCtx)
@@ -179,6 +182,19 @@ function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { 
     if (!(res instanceof Promise)) return finish(res, request, started, bindings)
     return res.then((value) => finish(value, request, started, bindings), (err: unknown) => failed(err, request, started, bindings))
   }
+}
+
+/** The client's id if plain, else a fresh one. */
+function pickId(clientId: string | null | undefined, newId: () => string): string {
+  return typeof clientId === 'string' && REQUEST_ID_PATTERN.test(clientId) ? clientId : newId()
+}
+
+/** The bindings of a request served by @hono/node-server, every field there from the start (one shape). */
+class NodeBindings implements HttpBindings {
+  action: string | undefined = undefined
+  answered: Response | undefined = undefined
+
+  constructor(public requestId: string, public started: number, public incoming: IncomingMessage, public outgoing: ServerResponse | undefined) {}
 }
 
 /** What observers see; the path is parsed only if one of them reads it. */

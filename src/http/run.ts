@@ -31,6 +31,8 @@ export interface ActionCall {
   /** The request, built only when asked for (its headers or abort signal): most calls never need it. */
   request: () => Request
   requestId: string
+  /** When the request arrived, by the runner's `now` clock: the deadline counts from it. Default: the call's start. */
+  started?: number
 }
 
 /** The action's output; a promise of it only when the action, a middleware or the schema is asynchronous. */
@@ -54,7 +56,7 @@ export function actionRunner(action: Action, options: RunnerOptions): ActionRunn
   const Context = withFields(options.fields, options)
   return (call) => {
     if (options.signal?.aborted === true) throw new UnavailableError('the peer is stopping')
-    const started = now()
+    const started = call.started ?? now()
     const state = new CallState(call, options.signal)
     let running: unknown
     let ctx: CallContext
@@ -77,7 +79,7 @@ export function actionRunner(action: Action, options: RunnerOptions): ActionRunn
       state.cleanup()
       return running
     }
-    // The deadline counts from the call's start, the synchronous part included.
+    // The deadline counts from the request's arrival (or the call's start), the synchronous part included.
     return race(running, state, ctx, Math.max(0, timeoutMs - (now() - started)), timeoutMessage)
   }
 }

@@ -4,7 +4,8 @@
 // windows and taking medians beats one long run per server). Per window: req/s
 // and the server's CPU per request (user + sys, /proc/<pid>/stat).
 //   SERVERS  comma list of name=kind[@tree]; kind: hono (actions-hono.mjs), peer (as the actions pair's
-//            startPeer({ http: true })) or a step-server step; tree: a checkout with its own dist/ (default this one).
+//            startPeer({ http: true })) or a step-server step; tree: a checkout with its own dist/ (default this one);
+//            then `+NAME=value` sets an environment variable of a peer (e.g. new=peer+TROUPE_STARTUP_GC=0).
 //   CONNS (1,50), CYCLES (6), WINDOW seconds (2), SERVER_ARGV (node flags for every server).
 // Usage: SERVERS=hono=hono,new=peer,base=peer@/tmp/base node --import ./dist/compat.js test/bench/bisect/alt.mjs
 import autocannon from 'autocannon'
@@ -23,9 +24,10 @@ const EXEC_ARGV = process.env.SERVER_ARGV ? process.env.SERVER_ARGV.split(' ') :
 const CYCLES = Number(process.env.CYCLES ?? 6)
 const WINDOW = Number(process.env.WINDOW ?? 2)
 const SERVERS = (process.env.SERVERS ?? 'hono=hono,peer=peer').split(',').map(s => {
-  const [name, spec] = s.split('=')
-  const [kind, tree = HERE] = spec.split('@')
-  return { name, kind, tree }
+  const [name, ...rest] = s.split('=')
+  const [head, ...envs] = rest.join('=').split('+')
+  const [kind, tree = HERE] = head.split('@')
+  return { name, kind, tree, env: Object.fromEntries(envs.map(e => e.split('='))) }
 })
 watchdog((CYCLES * SERVERS.length * CONNS.length * (WINDOW + 1) + 120) * 1000, 'alt')
 
@@ -37,11 +39,11 @@ const cannon = (url, connections, duration) => new Promise((resolve, reject) => 
   autocannon({ url, connections, duration, pipelining: 1 }, (err, res) => { if (err) reject(err); else resolve(res.requests.total) })
 })
 
-async function start ({ kind, tree }) {
+async function start ({ kind, tree, env: extra }) {
   const compat = join(tree, 'dist/compat.js')
   if (kind === 'hono') return startChild(join(tree, 'test/bench/actions-hono.mjs'), { execArgv: EXEC_ARGV })
   if (kind === 'peer') {
-    const env = { BENCH_PEER: JSON.stringify({ seeds: [], dataDir: mkdtempSync(join(tmpdir(), 'troupe-alt-')), http: true, lease: SPEED_LEASE, membership: SPEED_MEMBERSHIP, tasks: {} }) }
+    const env = { ...extra, BENCH_PEER: JSON.stringify({ seeds: [], dataDir: mkdtempSync(join(tmpdir(), 'troupe-alt-')), http: true, lease: SPEED_LEASE, membership: SPEED_MEMBERSHIP, tasks: {} }) }
     return startChild(join(tree, 'test/bench/lib/peer-child.mjs'), { env, execArgv: ['--import', compat, ...EXEC_ARGV] })
   }
   return startChild(join(tree, 'test/bench/bisect/step-server.mjs'), { env: { STEP: kind }, execArgv: ['--import', compat, ...EXEC_ARGV] })
