@@ -68,9 +68,8 @@ export function actionRoute(options: ActionRouteOptions): ActionRoute {
       c.header('allow', 'POST')
       throw new MethodNotAllowedError(`action ${action.name} takes POST only`)
     }
-    const call = (method: ActionCall['method'], rawInput: unknown): unknown => run({ method, rawInput, request: () => c.req.raw, requestId: c.env.requestId, started: c.env.started })
-    if (verb === 'POST') return readJsonBody(c.req.raw, options, options.logger).then((rawInput) => answer(c, call('POST', rawInput)))
-    return answer(c, call('GET', queryInput(c.req.url)))
+    if (verb === 'POST') return readJsonBody(c.req.raw, options, options.logger).then((rawInput) => answer(c, run(new RouteCall('POST', rawInput, c))))
+    return answer(c, run(new RouteCall('GET', queryInput(c.req.url), c)))
   }
   const app = new Hono<HttpEnv>()
   const handlers = new Set<Handler<HttpEnv>>()
@@ -95,6 +94,21 @@ export function actionRoute(options: ActionRouteOptions): ActionRoute {
     return routes.has(name) ? undefined : unknownAction(name)
   }
   return { app, handlers, unknown }
+}
+
+/** One call of an action from a request: an object, rather than a closure for the request besides it. */
+class RouteCall implements ActionCall {
+  readonly requestId: string
+  readonly started: number | undefined
+
+  constructor(readonly method: ActionCall['method'], readonly rawInput: unknown, private readonly c: Context<HttpEnv>) {
+    this.requestId = c.env.requestId
+    this.started = c.env.started
+  }
+
+  request(): Request {
+    return this.c.req.raw
+  }
 }
 
 /** Where the parent app mounts this route's app. */

@@ -45,7 +45,7 @@ describe('deadlines', () => {
     const pending = app.request('/api/slow', postJson({}))
     await vi.advanceTimersByTimeAsync(399)
     let settled = false
-    void pending.then(() => { settled = true })
+    void Promise.resolve(pending).then(() => { settled = true })
     await vi.advanceTimersByTimeAsync(0)
     expect(settled).toBe(false)
     await vi.advanceTimersByTimeAsync(1)
