@@ -30,8 +30,13 @@ export interface HttpAppOptions {
   health?: () => HealthBody | Promise<HealthBody>
   /** Runs before every action's own middleware, in order. */
   middleware?: readonly ActionMiddleware[]
-  /** Extra fields for every action's ctx (e.g. `actors`, `tasks`). */
+  /** Extra fields for every action's ctx (e.g. `actors`, `tasks`), made per call. */
   context?: (base: ActionContextBase) => object
+  /**
+   * Extra fields for every action's ctx whose values are the same for every call: read once, at
+   * start, and put on the contexts' prototype (nothing added per call). They win over `context()`'s.
+   */
+  fields?: object
   logger?: Logger
   /** Default 1 MiB; enforced while the body streams in. */
   bodyBytesMax?: number
@@ -62,6 +67,8 @@ export interface HttpBindings {
   action?: string
   /** The response the action route built, both headers already in it (nothing to stamp). */
   answered?: Response
+  /** When the app took the request, in milliseconds of its `now` clock (an action's deadline counts from it). */
+  started?: number
   /** Set when served by `listen()` (@hono/node-server). */
   incoming?: IncomingMessage
   outgoing?: ServerResponse
@@ -102,7 +109,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     bodyBytesMax: options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT,
     jsonDepthMax: options.jsonDepthMax ?? JSON_DEPTH_MAX_DEFAULT,
     actionTimeoutMs: options.actionTimeoutMs ?? ACTION_TIMEOUT_MS_DEFAULT,
-    plainAnswers: () => (plain ??= nothingRunsBefore(app, actions.handler)),
+    plainAnswers: () => (plain ??= nothingRunsBefore(app, actions.handlers)),
   })
   app.route('/api', actions.app)
 
@@ -114,7 +121,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     }
     return c.json(body, status as 500)
   }
-  app.notFound((c) => answerError(new NotFoundError('no such route'), c))
+  app.notFound((c) => answerError(actions.unknown(c.req.path) ?? new NotFoundError('no such route'), c))
   app.onError(answerError)
   wrapFetch(app, observers, { newId, version: options.version, now: options.now ?? (() => performance.now()) })
   return app
@@ -155,16 +162,17 @@ function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { 
     let bindings: HttpBindings
     let clientId: string | null | undefined
     if (incoming !== undefined && given !== undefined) {
-      // @hono/node-server's bindings: a fresh object per request, so it is extended in place, and
-      // the header is read from Node's own headers (request.headers would build a Headers object).
+      // @hono/node-server's bindings (`{ incoming, outgoing }`): the header is read from Node's own headers
+      // (request.headers would build a Headers object), and every field goes into one object of a fixed shape.
       const header = incoming.headers[REQUEST_ID_HEADER]
       clientId = typeof header === 'string' ? header : undefined
-      bindings = given as HttpBindings
+      bindings = new NodeBindings(pickId(clientId, init.newId), started, incoming, given.outgoing)
     } else {
       clientId = request.headers.get(REQUEST_ID_HEADER)
       bindings = { ...given } as HttpBindings
+      bindings.requestId = pickId(clientId, init.newId)
+      bindings.started = started
     }
-    bindings.requestId = typeof clientId === 'string' && REQUEST_ID_PATTERN.test(clientId) ? clientId : init.newId()
     let res: Response | Promise<Response>
     try {
       res = dispatch(request, bindings, executionCtx)
@@ -174,6 +182,19 @@ function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { 
     if (!(res instanceof Promise)) return finish(res, request, started, bindings)
     return res.then((value) => finish(value, request, started, bindings), (err: unknown) => failed(err, request, started, bindings))
   }
+}
+
+/** The client's id if plain, else a fresh one. */
+function pickId(clientId: string | null | undefined, newId: () => string): string {
+  return typeof clientId === 'string' && REQUEST_ID_PATTERN.test(clientId) ? clientId : newId()
+}
+
+/** The bindings of a request served by @hono/node-server, every field there from the start (one shape). */
+class NodeBindings implements HttpBindings {
+  action: string | undefined = undefined
+  answered: Response | undefined = undefined
+
+  constructor(public requestId: string, public started: number, public incoming: IncomingMessage, public outgoing: ServerResponse | undefined) {}
 }
 
 /** What observers see; the path is parsed only if one of them reads it. */
@@ -217,14 +238,14 @@ function stampNode(bindings: HttpBindings, version: string): boolean {
 }
 
 /**
- * Whether no route registered before `handler` (the action route) can run on
+ * Whether no route registered before `handlers` (the action routes) can run on
  * an action's path: no middleware or handler whose path could match
  * `/api/<name>` for GET, HEAD or POST. Decided on the paths' static prefixes,
  * so it errs towards false (then answers are made by `c.json`, as before).
  */
-function nothingRunsBefore(app: HttpApp, handler: unknown): boolean {
+function nothingRunsBefore(app: HttpApp, handlers: ReadonlySet<unknown>): boolean {
   for (const route of app.routes) {
-    if (route.handler === handler) return true
+    if (handlers.has(route.handler)) return true
     if (route.method !== 'ALL' && route.method !== 'GET' && route.method !== 'HEAD' && route.method !== 'POST') continue
     const wild = route.path.search(/[*:{]/)
     if (wild === -1) {

@@ -13,36 +13,40 @@ export interface ConnectionTracker {
 }
 
 export function trackConnections(server: Server): ConnectionTracker {
-  const busy = new Map<Socket, number>()
+  // Each open socket, with the last response it was given (undefined before its first request). Responses are
+  // written in request order, so a socket is busy exactly while its last response is unfinished. Nothing is
+  // added to a response until close() starts draining: no listener per request.
+  const latest = new Map<Socket, ServerResponse | undefined>()
   let draining = false
   server.on('connection', (socket: Socket) => {
-    busy.set(socket, 0)
-    socket.once('close', () => busy.delete(socket))
+    latest.set(socket, undefined)
+    socket.once('close', () => latest.delete(socket))
   })
-  // One shared listener per response rather than a closure (this runs on every request).
-  function onResponseClose(this: ServerResponse): void {
+  // While draining: once a socket's last response is sent, the socket ends.
+  // end() rather than destroy(): the response just written still reaches the client.
+  function endIfLast(this: ServerResponse): void {
     const socket = this.req.socket
-    const before = busy.get(socket)
-    // Gone already (the socket closed first, e.g. the client went away): not put back.
-    if (before === undefined) return
-    const left = before - 1
-    busy.set(socket, left)
-    // end() rather than destroy(): the response just written still reaches the client.
-    if (draining && left === 0) socket.end()
+    if (latest.get(socket) === this) socket.end()
   }
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket
-    busy.set(socket, (busy.get(socket) ?? 0) + 1)
-    if (draining && !res.headersSent) res.setHeader('connection', 'close')
-    res.on('close', onResponseClose)
+    // Gone already (the socket closed first, e.g. the client went away): not put back.
+    if (latest.has(socket)) latest.set(socket, res)
+    if (!draining) return
+    if (!res.headersSent) res.setHeader('connection', 'close')
+    res.on('close', endIfLast)
   })
   return {
     drain: () => {
+      if (draining) return
       draining = true
-      for (const [socket, requests] of busy) if (requests === 0) socket.destroy()
+      for (const [socket, res] of latest) {
+        if (res === undefined || res.writableFinished) socket.destroy()
+        else res.on('close', endIfLast)
+      }
     },
     destroyAll: () => {
-      for (const socket of busy.keys()) socket.destroy()
+      for (const socket of latest.keys()) socket.destroy()
     },
   }
 }

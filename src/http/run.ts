@@ -10,6 +10,12 @@ import { AbortedError, TimeoutError, UnavailableError, type TroupeError } from '
 export interface RunnerOptions {
   middleware: readonly ActionMiddleware[]
   context?: (base: ActionContextBase) => object
+  /**
+   * Extra fields every call's ctx has, with the same values every call (e.g. the peer's `actors` and
+   * `tasks`): put once on the prototype of this runner's contexts, so a call adds nothing to its ctx.
+   * Base fields win over them, and they over `context()`'s.
+   */
+  fields?: object
   peer: { id: string }
   logger: Logger
   actionTimeoutMs: number
@@ -25,6 +31,8 @@ export interface ActionCall {
   /** The request, built only when asked for (its headers or abort signal): most calls never need it. */
   request: () => Request
   requestId: string
+  /** When the request arrived, by the runner's `now` clock: the deadline counts from it. Default: the call's start. */
+  started?: number
 }
 
 /** The action's output; a promise of it only when the action, a middleware or the schema is asynchronous. */
@@ -45,14 +53,15 @@ export function actionRunner(action: Action, options: RunnerOptions): ActionRunn
   const timeoutMs = action.timeoutMs ?? options.actionTimeoutMs
   const timeoutMessage = `action ${action.name} took longer than ${timeoutMs} ms`
   const now = options.now ?? (() => performance.now())
+  const Context = withFields(options.fields, options)
   return (call) => {
     if (options.signal?.aborted === true) throw new UnavailableError('the peer is stopping')
-    const started = now()
+    const started = call.started ?? now()
     const state = new CallState(call, options.signal)
     let running: unknown
     let ctx: CallContext
     try {
-      ctx = new CallContext(action.name, call, options, state)
+      ctx = new Context(action.name, call, options, state)
       const extra = options.context?.(ctx)
       // Base fields win over extensions: a peer cannot replace the signal or the request id by accident.
       if (extra !== undefined) for (const key of Object.keys(extra)) if (!(key in ctx)) (ctx as unknown as Record<string, unknown>)[key] = (extra as Record<string, unknown>)[key]
@@ -70,9 +79,24 @@ export function actionRunner(action: Action, options: RunnerOptions): ActionRunn
       state.cleanup()
       return running
     }
-    // The deadline counts from the call's start, the synchronous part included.
+    // The deadline counts from the request's arrival (or the call's start), the synchronous part included.
     return race(running, state, ctx, Math.max(0, timeoutMs - (now() - started)), timeoutMessage)
   }
+}
+
+/** CallContext, or a subclass whose prototype holds `fields` (each field a base field does not name). */
+function withFields(fields: object | undefined, options: RunnerOptions): typeof CallContext {
+  if (fields === undefined) return CallContext
+  class FieldsContext extends CallContext {}
+  // A context of no call, to tell base fields (own, set by the constructor) from extra ones.
+  const none: ActionCall = { method: 'GET', rawInput: undefined, request: () => { throw new Error('no request') }, requestId: '' }
+  const probe = new CallContext('', none, options, new CallState(none, undefined))
+  for (const key of Object.keys(fields)) {
+    if (key in probe) continue
+    // Writable and configurable as the own property `context()` would make: an action may shadow it on its ctx.
+    Object.defineProperty(FieldsContext.prototype, key, { value: (fields as Record<string, unknown>)[key], writable: true, enumerable: true, configurable: true })
+  }
+  return FieldsContext
 }
 
 /** Answers as soon as the deadline passes (or the signal fires) even if the action ignores it. */

@@ -212,7 +212,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       logger: parts.logger.child({ part: 'http' }),
       version: VERSION,
       signal: this.stopSignal.signal,
-      context: () => this.work.senders,
+      // The same object for every call (src/http/run.ts puts its fields on the contexts' prototype).
+      fields: this.work.senders,
       extend: hono => {
         registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics })
         protectRoutes(hono, parts.auth)

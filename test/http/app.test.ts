@@ -103,6 +103,30 @@ describe('errors over app.request()', () => {
     }
   })
 
+  it('an unknown action gets the same 404 whether actions are static paths or served through /:name', async () => {
+    // Names without `:` are static Hono paths; one name with `:` puts every action behind `/:name`.
+    const colon = defineAction({ name: 'ns:echo', input: z.object({ x: z.string() }), run: (_ctx, input) => input })
+    const apps = { static: makeApp().app, param: makeApp({ actions: [colon] }).app }
+    expect(apps.static.routes.some(r => r.path === '/api/math.add')).toBe(true)
+    expect(apps.param.routes.some(r => r.path === '/api/:name')).toBe(true)
+    const answers: Record<string, unknown[]> = { static: [], param: [] }
+    for (const [kind, app] of Object.entries(apps)) {
+      for (const path of ['/api/nope', '/api/no%20pe', '/api/a%2Fb', '/api/%2525', '/api/ns:nope', '/api/', '/api/x/y', '/apix']) {
+        const res = await app.request(path, { method: 'PATCH' })
+        expect(res.status, `${kind} ${path}`).toBe(404)
+        expect(res.headers.get('x-request-id')).toMatch(/./)
+        answers[kind]!.push((await res.json() as ErrorJson).error.message)
+      }
+    }
+    expect(answers.static).toEqual(answers.param)
+    expect(answers.static).toEqual(['no action named "nope"', 'no action named "no pe"', 'no action named "a/b"', 'no action named "%25"', 'no action named "ns:nope"', 'no such route', 'no such route', 'no such route'])
+    // Both serve their actions, by any method the action takes, also percent-encoded.
+    expect(await (await apps.param.request('/api/ns:echo?x=1')).json()).toEqual({ x: '1' })
+    expect(await (await apps.param.request('/api/ns%3Aecho', postJson({ x: '2' }))).json()).toEqual({ x: '2' })
+    expect(await (await apps.static.request('/api/math.ad%64?a=1&b=2')).json()).toEqual({ sum: 3 })
+    expect((await apps.static.request('/api/math.add', { method: 'PUT' })).status).toBe(405)
+  })
+
   it('400 for malformed JSON, invalid UTF-8 and JSON nested too deep', async () => {
     const { app } = makeApp({ jsonDepthMax: 8 })
     for (const body of ['{"a":', '{a:1}', new Uint8Array([0x7b, 0xff, 0x7d]), '['.repeat(9) + ']'.repeat(9)]) {

@@ -37,6 +37,21 @@ describe('deadlines', () => {
     expect((await pending).status).toBe(504)
   })
 
+  it('the deadline counts from the request\'s arrival in the app, by its clock', async () => {
+    vi.useFakeTimers()
+    // The app's clock: the request arrives at 0; by the time the action runs, 600 ms have passed.
+    const times = [0]
+    const { app } = makeApp({ actions: [waiter('slow', [], 1000)], now: () => times.shift() ?? 600 })
+    const pending = app.request('/api/slow', postJson({}))
+    await vi.advanceTimersByTimeAsync(399)
+    let settled = false
+    void Promise.resolve(pending).then(() => { settled = true })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect((await pending).status).toBe(504)
+  })
+
   it('a client that goes away fires ctx.signal', async () => {
     const signals: AbortSignal[] = []
     const { app } = makeApp({ actions: [waiter('slow', signals)] })

@@ -96,4 +96,32 @@ describe('ctx', () => {
     expect(seen?.signal.aborted).toBe(false)
     expect(logger.lines).toContainEqual({ level: 'info', msg: 'looked', fields: { requestId: 'req-1', action: 'look' } })
   })
+
+  it('fixed fields reach every ctx, read once, without being added to each call\'s ctx', async () => {
+    const seen: ActionContext[] = []
+    const fields = { tasks: { kind: 'tasks' }, actors: { kind: 'actors' }, requestId: 'cannot override', other: 1 }
+    const look = defineAction({ name: 'look', input: z.object({}), run: (ctx) => { seen.push(ctx); return null } })
+    const shadow = defineAction({ name: 'shadow', input: z.object({}), run: (ctx) => { (ctx as unknown as Record<string, unknown>).tasks = 'mine'; seen.push(ctx); return null } })
+    const { app } = makeApp({
+      actions: [look, shadow],
+      fields,
+      context: () => ({ other: 2, more: 3 }),
+    })
+    await app.request('/api/look', { headers: { 'x-request-id': 'req-1' } })
+    await app.request('/api/shadow', postJson({}))
+    await app.request('/api/look', { headers: { 'x-request-id': 'req-2' } })
+    const [first, shadowed, second] = seen as unknown as Array<Record<string, unknown>>
+    for (const ctx of [first, second]) {
+      expect(ctx!.tasks).toBe(fields.tasks)
+      expect(ctx!.actors).toBe(fields.actors)
+      expect(Object.hasOwn(ctx!, 'tasks')).toBe(false)
+      // Fields win over context()'s, which still adds what they do not name.
+      expect(ctx!.other).toBe(1)
+      expect(ctx!.more).toBe(3)
+    }
+    expect([first!.requestId, second!.requestId]).toEqual(['req-1', 'req-2'])
+    // An action may shadow a field on its own ctx; the next call sees the field again.
+    expect(shadowed!.tasks).toBe('mine')
+    expect(second!.tasks).toBe(fields.tasks)
+  })
 })

@@ -1,5 +1,6 @@
 // The same app through a real socket: what a client on the network sees.
 import { request as httpRequest } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { defineAction } from '../../src/app/action.js'
@@ -185,6 +186,26 @@ describe('over a real socket', () => {
     const closing = performance.now()
     await closed
     expect(performance.now() - closing).toBeLessThan(2000)
+  })
+
+  it('close() ends a socket that never sent a request at once, and a socket whose last response is done', async () => {
+    const own = await listen(app, { port: 0, closeGraceMs: 60_000 })
+    const open = (): Promise<{ socket: Socket, text: () => string, closed: Promise<void> }> => new Promise((resolve, reject) => {
+      let text = ''
+      const socket = connect(own.port, '127.0.0.1', () => { resolve({ socket, text: () => text, closed }) })
+      const closed = new Promise<void>((done) => socket.once('close', () => { done() }))
+      socket.on('data', (d: Buffer) => { text += d.toString() })
+      socket.once('error', reject)
+    })
+    const silent = await open()
+    const used = await open()
+    // Two pipelined requests, both answered before close(): the socket is idle, kept alive.
+    used.socket.write('GET /health HTTP/1.1\r\nhost: x\r\n\r\nGET /status HTTP/1.1\r\nhost: x\r\n\r\n')
+    await vi.waitFor(() => expect(used.text().match(/HTTP\/1\.1 200/g)).toHaveLength(2))
+    // Well within the 60 s grace: nothing is running.
+    await own.close()
+    await Promise.all([silent.closed, used.closed])
+    expect(silent.text()).toBe('')
   })
 
   it('aborting the listen signal closes the server', async () => {

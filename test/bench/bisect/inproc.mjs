@@ -65,6 +65,43 @@ for (let r = 0; r < ROUNDS; r++) {
     cpu[s].push((d.user + d.system) / N - thrashUs)
   }
 }
+// ALLOC=1 (run node with --max-semi-space-size=64 so that no scavenge falls inside): bytes allocated per request.
+if (process.env.ALLOC) {
+  for (const s of STEPS) {
+    const per = []
+    for (let r = 0; r < 5; r++) {
+      const h0 = process.memoryUsage().heapUsed
+      for (let i = 0; i < 1000; i++) await oneRequest(listeners[s], socket)
+      const d = process.memoryUsage().heapUsed - h0
+      if (d > 0) per.push(d / 1000)
+    }
+    console.log(`${s.padEnd(12)} allocated ${per.length ? Math.round(Math.min(...per)) : '?'} B/req (${per.map(Math.round).join(' ')})`)
+  }
+}
+// HEAPPROF=<step>: allocation sites (garbage included) of 5,000 requests of that step, by function.
+if (process.env.HEAPPROF) {
+  const { Session } = await import('node:inspector/promises')
+  const session = new Session()
+  session.connect()
+  const step = process.env.HEAPPROF
+  for (let i = 0; i < 2000; i++) await oneRequest(listeners[step], socket)
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 32, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  const n = 5000
+  for (let i = 0; i < n; i++) await oneRequest(listeners[step], socket)
+  const { profile } = await session.post('HeapProfiler.stopSampling')
+  const by = new Map()
+  const walk = (node, stack) => {
+    const f = node.callFrame
+    const name = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/')}:${f.lineNumber + 1}`
+    const self = node.selfSize
+    if (self > 0) by.set(name, (by.get(name) ?? 0) + self)
+    for (const c of node.children) walk(c, stack)
+  }
+  walk(profile.head, [])
+  const total = [...by.values()].reduce((a, b) => a + b, 0)
+  console.log(`${step}: ${Math.round(total / n)} B/req sampled`)
+  for (const [name, b] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 40)) console.log(`${String(Math.round(b / n)).padStart(6)} B  ${name}`)
+}
 const med = xs => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1] }
 const base = med(cpu[STEPS[0]])
 for (const s of STEPS) console.log(`${s.padEnd(12)} ${med(cpu[s]).toFixed(2).padStart(7)} µs/req  +${(med(cpu[s]) - base).toFixed(2)}  (rounds ${cpu[s].map(x => x.toFixed(1)).join(' ')})`)
