@@ -275,15 +275,16 @@ export function resetForConfig(ctx: Ctx): void {
   for (const slot of ctx.s.slots) {
     if (slot.phase === 'holding') slot.lapsing = true
     else backOff(ctx, slot, 0)
-    holdFallbackUntilReady(ctx.s, slot)
   }
 }
 
 /**
- * No owner could take a partition before the voters are ready (restart or new
- * config wait), so the fallback delay counts from then: otherwise, when a new
- * config became ready, each partition's desired owner and its fallback rank
- * probed at once, and every partition the fallback won moved again right after.
+ * No owner could take a partition before the voters are ready (a restart's
+ * wait), so the fallback delay counts from then: otherwise, when the wait
+ * ended, each partition's desired owner and its fallback rank probed at once,
+ * and every partition the fallback won moved again right after. (Doing the
+ * same on adopting a new config broke liveness in simulator seed 1294, scale
+ * 0.6: not understood yet, so not done.)
  */
 export function holdFallbackUntilReady(s: Ctx['s'], slot: ProposerSlot): void {
   slot.ownerSeenAt = Math.max(slot.ownerSeenAt, s.readyAt)
