@@ -7,6 +7,7 @@
 import { compareBallots, sameBallot, type Ballot } from './ballot.js'
 import { isVoter, raiseFloor, send } from './io.js'
 import type { PrepareMsg, ProposeMsg, ReleaseMsg, VoteResult } from './messages.js'
+import { onReleased } from './proposer.js'
 import type { Ctx } from './state.js'
 
 function refusal(ctx: Ctx, p: number, n: number): VoteResult | undefined {
@@ -68,9 +69,11 @@ export function onPropose(ctx: Ctx, from: string, msg: ProposeMsg): void {
 }
 
 export function onRelease(ctx: Ctx, from: string, msg: ReleaseMsg): void {
-  if (!isVoter(ctx.s)) return
-  for (const e of msg.es) {
-    const a = ctx.s.acc[e.p]!
-    if (a.accepted && sameBallot(a.accepted.b, { n: e.n, by: from })) delete a.accepted
+  if (isVoter(ctx.s)) {
+    for (const e of msg.es) {
+      const a = ctx.s.acc[e.p]!
+      if (a.accepted && sameBallot(a.accepted.b, { n: e.n, by: from })) delete a.accepted
+    }
   }
+  onReleased(ctx, from, msg.es)
 }

@@ -12,7 +12,7 @@ import { LeaseLostError } from './errors.js'
 import { isVoter, sendAll } from './io.js'
 import type { Message } from './messages.js'
 import { resolveLeaseParams, type LeaseParams } from './params.js'
-import { onAccepted, onPromise, tickPartitions } from './proposer.js'
+import { holdFallbackUntilReady, onAccepted, onPromise, tickPartitions } from './proposer.js'
 import { onFloorQuery, onFloorReply, startRecovery, tickRecovery } from './recovery.js'
 import { emptyAcceptorSlot, idleSlot, type Ctx, type NodeState } from './state.js'
 import type { Effect, LeaseEvent, PersistedState, UnsafeKnobs } from './types.js'
@@ -123,6 +123,7 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
     s.cSealedAt = ctx.now
     if (persisted.recovering) startRecovery(ctx)
     s.readyAt = s.unsafe.noRestartWait ? ctx.now : ctx.now + s.params.restartWaitMs
+    for (const slot of s.slots) holdFallbackUntilReady(s, slot)
     // The shell learns the config it restarted with (status, and a voter's wait to leave on stop).
     ctx.out.push({ type: 'config', cfg: s.config.cfg, voters: [...s.config.voters], voter: isVoter(s) })
   } else if (bootstrap) {

@@ -16,13 +16,17 @@ const { createPeer, silentLogger } = await import('../../../dist/index.js')
 const { app, ran } = await import('./app.mjs')
 
 const init = JSON.parse(process.env.BENCH_PEER ?? '{}')
+/** BENCH_LOG=<regex>: log lines whose message matches go to the parent as { type: 'log', t, level, msg, fields } (else silent). */
+const logMatch = process.env.BENCH_LOG ? new RegExp(process.env.BENCH_LOG) : undefined
+const forward = level => (msg, fields) => { if (logMatch.test(msg)) process.send({ type: 'log', t: nowMs(), level, msg, fields: JSON.parse(JSON.stringify(fields ?? {})) }) }
+const benchLogger = logMatch === undefined ? silentLogger : { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error'), child: () => benchLogger }
 const peer = await createPeer({
   app,
   listen: ['/ip4/127.0.0.1/tcp/0'],
   http: init.http ? { port: 0, host: '127.0.0.1' } : false,
   dataDir: init.dataDir,
   seeds: init.seeds ?? [],
-  logger: silentLogger,
+  logger: benchLogger,
   lease: init.lease,
   membership: init.membership,
   tasks: init.tasks,
@@ -121,6 +125,7 @@ for (const method of ['send', 'request']) {
 
 peer.leases.onChange(event => {
   if (event.type === 'acquired') process.send({ type: 'acquired', partition: event.partition, t: nowMs() })
+  else process.send({ type: 'lost', partition: event.partition, t: nowMs() })
 })
 
 async function enqueueMany ({ name, n, inflight }) {
