@@ -31,12 +31,11 @@ import { TaskStore, type TaskOverview, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncOptions, type SyncResult } from './sync.js'
+import { SyncRounds } from './sync-rounds.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
 
 export { INPUT_BYTES_MAX, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions, type TaskOptions } from './enqueue.js'
 
-/** Partitions granted one by one (a lease protocol warming up) share one sync round. */
-const SYNC_ALL_DEBOUNCE_MS = 10
 
 export interface TaskServiceComponents {
   store: Store
@@ -83,9 +82,9 @@ export class TaskService {
   private readonly cleanups: Array<() => void> = []
   private readonly background: Background
   private collecting = false
-  private readonly timers = new Map<'sync' | 'collect' | 'syncAll' | 'startSettled', TimerHandle>()
+  private collectTimer: TimerHandle | undefined
+  private readonly rounds: SyncRounds
   private scope = scopeController()
-  private readonly warming = new Set<number>()
   private state: 'new' | 'started' | 'stopped' = 'new'
 
   constructor(private readonly c: TaskServiceComponents, definitions: readonly TaskDefinition[], init: TaskServiceInit = {}) {
@@ -132,6 +131,11 @@ export class TaskService {
       store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions, partitionOf: id => c.claims.partitionOf(id),
       pageRecords: l.syncPageRecords, retentionMs: l.retentionMs, timeoutMs: l.enqueueTimeoutMs,
     }
+    this.rounds = new SyncRounds({
+      self: c.self, members: c.members, random: c.random, timers: c.timers, logger: this.logger, background: this.background,
+      syncWith: (peer, options) => this.syncWith(peer, options), release: partitions => this.runner.release(partitions), signal: this.scope.signal,
+      syncIntervalMs: l.syncIntervalMs, syncSettleMs: l.syncSettleMs, handoverSyncMs: l.handoverSyncMs,
+    })
   }
 
   /** Attempts started and finished on this peer. */
@@ -180,23 +184,13 @@ export class TaskService {
     this.cleanups.push(c.claims.onChange(e => {
       if (e.type === 'lost') return this.runner.onLost(e.partition)
       this.runner.hold(e.partition)
-      this.warming.add(e.partition)
       this.periodic.onAcquired(e.partition)
-      this.scheduleSyncAll()
+      this.rounds.acquired(e.partition)
     }))
-    this.arm('sync', this.limits.syncIntervalMs, () => this.syncRandom())
-    // The start-up round compares settled records only: what the others wrote in the last syncSettleMs (a new "all"
-    // task whose push and gossip left before this peer was reachable) shows in a second round once it has settled,
-    // not at the first periodic sync, up to syncIntervalMs later.
-    this.timers.set('startSettled', c.timers.setTimeout(() => {
-      this.timers.delete('startSettled')
-      if (this.state !== 'started') return
-      for (const peer of c.members()) if (peer !== c.self) this.background.track(this.syncOne(peer))
-    }, this.limits.syncSettleMs + SYNC_ALL_DEBOUNCE_MS))
-    this.arm('collect', this.limits.collectIntervalMs, () => this.collect())
+    this.armCollect()
     this.periodic.start()
     this.runner.pump()
-    this.scheduleSyncAll()
+    this.rounds.start()
   }
 
   /** Stops claiming work, lets running tasks finish up to the deadline, aborts the rest, flushes gossip. */
@@ -207,8 +201,9 @@ export class TaskService {
     }
     this.state = 'stopped'
     this.periodic.stop()
-    for (const h of this.timers.values()) this.c.timers.clearTimeout(h)
-    this.timers.clear()
+    this.rounds.stop()
+    if (this.collectTimer !== undefined) this.c.timers.clearTimeout(this.collectTimer)
+    this.collectTimer = undefined
     await this.runner.stop(options.deadlineMs ?? this.limits.stopDeadlineMs, options.signal)
     await this.reports.stop()
     this.scope.abort(new UnavailableError('task service stopped'))
@@ -389,41 +384,7 @@ export class TaskService {
 
   /** Syncs with `peer` soon: it has just joined or come back, and either side may have missed records. */
   catchUp(peer: string): void {
-    if (this.state === 'started' && peer !== this.c.self) this.background.track(this.syncOne(peer))
-  }
-
-  private syncRandom(): void {
-    const others = this.c.members().filter(p => p !== this.c.self)
-    const peer = others[Math.floor(this.c.random.next() * others.length)]
-    if (peer !== undefined) this.background.track(this.syncOne(peer))
-  }
-
-  /**
-   * Syncs with every member soon (debounced): at start and when partitions
-   * arrive. Partitions acquired meanwhile run once the round ends, or after
-   * handoverSyncMs if some peer is slow to answer.
-   */
-  private scheduleSyncAll(): void {
-    if (this.timers.has('syncAll') || this.state !== 'started') return
-    this.timers.set('syncAll', this.c.timers.setTimeout(() => {
-      this.timers.delete('syncAll')
-      const partitions = [...this.warming]
-      this.warming.clear()
-      const release = (): void => this.runner.release(partitions)
-      const fallback = this.c.timers.setTimeout(release, this.limits.handoverSyncMs)
-      // The partitions just acquired are compared as they are now: a task their old holder has just finished must not run again.
-      const round = this.c.members().filter(p => p !== this.c.self).map(peer => this.syncOne(peer, partitions))
-      this.background.track(Promise.allSettled(round).then(() => { this.c.timers.clearTimeout(fallback); release() }))
-    }, SYNC_ALL_DEBOUNCE_MS))
-  }
-
-  private async syncOne(peer: string, fresh: readonly number[] = []): Promise<void> {
-    try {
-      const r = await this.syncWith(peer, { signal: this.scope.signal, fresh })
-      if (r.pulled > 0 || r.pushed > 0) this.logger.debug('synced', { peer, ...r })
-    } catch (err) {
-      this.logger.debug('sync failed; the next round retries', { peer, err: (err as Error).message })
-    }
+    if (this.state === 'started') this.rounds.catchUp(peer)
   }
 
   /** One collection at a time (a large store takes several pages, each in its own turn); stop ends it between pages. */
@@ -437,12 +398,12 @@ export class TaskService {
     ).finally(() => { this.collecting = false }))
   }
 
-  private arm(name: 'sync' | 'collect', everyMs: number, fn: () => void): void {
-    this.timers.set(name, this.c.timers.setTimeout(() => {
+  private armCollect(): void {
+    this.collectTimer = this.c.timers.setTimeout(() => {
       if (this.state !== 'started') return
-      fn()
-      this.arm(name, everyMs, fn)
-    }, everyMs))
+      this.collect()
+      this.armCollect()
+    }, this.limits.collectIntervalMs)
   }
 
   /** Sends records straight to every member, one way (gossip and sync repair a lost push). */
