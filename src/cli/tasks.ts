@@ -1,4 +1,4 @@
-// `troupe tasks list|show|retry|cancel|delete`: the task routes of a running
+// `troupe tasks list|show|retry|cancel|delete|pause|resume`: the task routes of a running
 // peer (src/http/task-routes.ts) from the command line. Also the small HTTP
 // client that `troupe enqueue` shares: --url/TROUPE_URL, "waiting for <url>..."
 // while the peer is unreachable, and server errors as one line.
@@ -32,6 +32,8 @@ Subcommands:
   retry <id>         runs a failed or cancelled task again
   cancel <id>        cancels a pending or running task
   delete <id>        deletes a task in any state
+  pause              this peer starts no task until resumed (those running end as usual)
+  resume             this peer starts tasks again
 
 Run troupe tasks <subcommand> --help for its options. Enqueue with troupe enqueue.
 `
@@ -74,6 +76,25 @@ Options:
 ${COMMON_OPTIONS}`,
 }
 
+const RUNNER_HELP = (op: 'pause' | 'resume'): string => op === 'pause'
+  ? `Usage: troupe tasks pause [options]
+
+Stops this peer from starting tasks: attempts under way end as usual, new
+tasks still arrive and are stored, and "all" tasks wait here. The peer keeps
+the partitions it holds, so their "any" tasks wait too; stop the peer to hand
+them to others. GET /status shows tasks.paused.
+
+Options:
+${COMMON_OPTIONS}`
+  : `Usage: troupe tasks resume [options]
+
+Lets a paused peer start tasks again: what waited starts at once.
+
+Options:
+${COMMON_OPTIONS}`
+SUB_HELP.pause = RUNNER_HELP('pause')
+SUB_HELP.resume = RUNNER_HELP('resume')
+
 /** The help `troupe tasks ... --help` prints: the subcommand's when one is named. */
 export function tasksHelp(argv: string[]): string {
   const sub = argv[0]
@@ -92,6 +113,8 @@ export async function tasksCommand(argv: string[]): Promise<number> {
     case 'retry':
     case 'cancel':
     case 'delete': return control(sub, rest)
+    case 'pause':
+    case 'resume': return runner(sub, rest)
     default: throw new UsageError(`unknown tasks subcommand ${JSON.stringify(sub)}; try troupe tasks --help`)
   }
 }
@@ -126,6 +149,13 @@ async function control(op: 'retry' | 'cancel' | 'delete', argv: string[]): Promi
     : await request<TaskRecord>(client, 'POST', `${path}/${op}`, `${op} task ${id!}`)
   const done = op === 'delete' ? 'deleted' : op === 'retry' ? 'retried' : 'cancelled'
   process.stdout.write(client.json ? json(record) : `${done} task ${record.id} (${record.name}): now ${record.deleted ? 'deleted' : record.state}\n`)
+  return 0
+}
+
+async function runner(op: 'pause' | 'resume', argv: string[]): Promise<number> {
+  const { client } = parseClientArgs(argv, {}, [0, 0])
+  const answer = await request<{ paused: boolean }>(client, 'POST', `/tasks/${op}`, `${op} the peer's tasks`)
+  process.stdout.write(client.json ? json(answer) : answer.paused ? 'paused: this peer starts no task until troupe tasks resume\n' : 'resumed: this peer starts tasks\n')
   return 0
 }
 

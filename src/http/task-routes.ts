@@ -5,6 +5,7 @@
 //   GET    /tasks/:id                                                                        -> the record
 //   POST   /tasks/:id/cancel | /tasks/:id/retry                                              -> the record
 //   DELETE /tasks/:id                                                                        -> the record
+//   POST   /tasks/pause | /tasks/resume (this peer's runner)                                 -> { paused }
 // Errors are the tasks module's named errors (404, 409, 422, 503), shaped like action errors;
 // 507 StoreFullError when the disk is below its reserve. All of these are admin routes:
 // protectRoutes (auth.ts), registered before them, checks the admin token.
@@ -23,6 +24,9 @@ export interface TaskControl {
   cancel(id: string): Promise<TaskRecord>
   retry(id: string): Promise<TaskRecord>
   delete(id: string): Promise<TaskRecord>
+  pause(): void
+  resume(): void
+  readonly paused: boolean
 }
 
 const STATES: TaskState[] = ['pending', 'running', 'done', 'failed', 'cancelled']
@@ -60,6 +64,9 @@ export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): voi
       ? c.json({ error: { name: 'TaskNotFoundError', message: 'no such task', code: 'ERR_TASK_NOT_FOUND', retryable: false } }, 404)
       : c.json(record)
   }))
+  // Before /tasks/:id/... (no clash: those take an action after the id), and POST only: GET /tasks/pause is a task id.
+  app.post('/tasks/pause', c => guard(c, () => { tasks.pause(); return c.json({ paused: tasks.paused }) }))
+  app.post('/tasks/resume', c => guard(c, () => { tasks.resume(); return c.json({ paused: tasks.paused }) }))
   app.post('/tasks/:id/cancel', c => guard(c, async () => c.json(await tasks.cancel(c.req.param('id')))))
   app.post('/tasks/:id/retry', c => guard(c, async () => c.json(await tasks.retry(c.req.param('id')))))
   app.delete('/tasks/:id', c => guard(c, async () => c.json(await tasks.delete(c.req.param('id')))))

@@ -179,35 +179,48 @@ export class Heap<T> {
     return this.items[0]
   }
 
+  // Both sifts move a hole instead of swapping: one write per level, and the moving item is read once.
   push(x: T): void {
     const a = this.items
+    const compare = this.compare
+    let i = a.length
     a.push(x)
-    let i = a.length - 1
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (this.compare(a[i] as T, a[parent] as T) >= 0) break
-      ;[a[i], a[parent]] = [a[parent] as T, a[i] as T]
+      const p = a[parent] as T
+      if (compare(x, p) >= 0) break
+      a[i] = p
       i = parent
     }
+    a[i] = x
   }
 
   pop(): T | undefined {
     const a = this.items
     const top = a[0]
     const last = a.pop()
-    if (a.length === 0 || last === undefined) return top
-    a[0] = last
+    const n = a.length
+    if (n === 0 || last === undefined) return top
+    const compare = this.compare
     let i = 0
     for (;;) {
       const l = 2 * i + 1
+      if (l >= n) break
       const r = l + 1
-      let m = i
-      if (l < a.length && this.compare(a[l] as T, a[m] as T) < 0) m = l
-      if (r < a.length && this.compare(a[r] as T, a[m] as T) < 0) m = r
-      if (m === i) break
-      ;[a[i], a[m]] = [a[m] as T, a[i] as T]
+      let m = l
+      let child = a[l] as T
+      if (r < n) {
+        const right = a[r] as T
+        if (compare(right, child) < 0) {
+          m = r
+          child = right
+        }
+      }
+      if (compare(child, last) >= 0) break
+      a[i] = child
       i = m
     }
+    a[i] = last
     return top
   }
 }

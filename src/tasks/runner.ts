@@ -57,6 +57,8 @@ export interface RunnerStatus {
   /** Partitions held but not yet run: their handover sync has not ended. */
   warming: number[]
   concurrency: number
+  /** Starting no attempt (pause()). */
+  paused: boolean
 }
 
 interface Running {
@@ -79,6 +81,8 @@ export class Runner {
   /** Partitions just acquired, not run until a sync round has brought their latest records (or a timeout passed). */
   private readonly warming = new Set<number>()
   private stopping = false
+  /** Starts no attempt while set (pause/resume); what runs goes on, and tasks keep arriving and waiting. */
+  private paused = false
   private scheduled = false
   private wake: { handle: TimerHandle, at: number } | undefined
   private readonly meter: TaskMeter
@@ -111,7 +115,19 @@ export class Runner {
   /** What the runner is doing, for /status: attempts in flight (ids, at most 20) and partitions held back until their handover sync. */
   status(): RunnerStatus {
     const ids = [...this.running.keys()]
-    return { running: ids.length, runningIds: ids.slice(0, 20), warming: [...this.warming].sort((a, b) => a - b), concurrency: this.deps.concurrency }
+    return { running: ids.length, runningIds: ids.slice(0, 20), warming: [...this.warming].sort((a, b) => a - b), concurrency: this.deps.concurrency, paused: this.paused }
+  }
+
+  /** Starts no new attempt until resume(); attempts under way run to their end. */
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    this.index.touch()
+    this.pump()
   }
 
   /** Looks for work on the next microtask (coalesced). */
@@ -154,7 +170,8 @@ export class Runner {
       }
     }
     if (indexed) this.pump()
-    if (candidates.length === 0) return
+    // Paused: the "all" ones wait in openAll (onChanges tracks them) for the first look after resume.
+    if (candidates.length === 0 || this.paused) return
     const { start } = pickRunnable(candidates, this.pickContext(), this.deps.concurrency - this.active)
     for (const r of start) this.launch(r)
   }
@@ -243,7 +260,7 @@ export class Runner {
   }
 
   private tick(): void {
-    if (this.stopping) return
+    if (this.stopping || this.paused) return
     const { store, clock, definitions } = this.deps
     if (!this.indexed) {
       this.indexed = true

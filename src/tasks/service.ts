@@ -150,6 +150,23 @@ export class TaskService {
     return { ...this.runner.status(), open, ...this.counts }
   }
 
+  /**
+   * Starts no new attempt on this peer until resume(), as a worker's pause does: attempts under way end as usual,
+   * tasks keep arriving, and this peer keeps the partitions it holds, so their "any" tasks wait (stop the peer to
+   * hand them over).
+   */
+  pause(): void {
+    this.runner.pause()
+  }
+
+  resume(): void {
+    this.runner.resume()
+  }
+
+  get paused(): boolean {
+    return this.runner.status().paused
+  }
+
   async start(): Promise<void> {
     if (this.state === 'started') return
     if (this.state === 'stopped') throw new UnavailableError('a stopped task service cannot be restarted; build a new one')

@@ -5,7 +5,11 @@
 // first submission until all have run (polled every 20 ms). Troupe submits from
 // all 3 peers with enqueueMany in batches of 1,000 ("troupe"), and again with
 // single enqueue() calls, 200 in flight on each peer, each awaiting its replica
-// ack ("troupe-1"); BullMQ from this process with addBulk in chunks of 1,000. Then single-task
+// ack ("troupe-1"); BullMQ from this process with addBulk in chunks of 1,000.
+// Queued drain ("troupe-q", "bullmq-q"), as the BullMQ baseline in
+// ../shared/bench-anchors/bullmq measures drain: the N tasks are enqueued first
+// (Troupe's runners paused, BullMQ's workers idle) and timed from the start of
+// the consumers until all are done. Then single-task
 // latency on an idle cluster: enqueue -> handler start, across processes on
 // CLOCK_MONOTONIC, measured first, on the fresh cluster. Drain rounds
 // interleaved; double runs counted from run ids.
@@ -83,6 +87,51 @@ async function bullDrain () {
   await queue.obliterate({ force: true })
   await queue.close()
   return { drainPerSec: N / ((end - t0) / 1000), enqueuePerSec: N / (enqueuedMs / 1000), errors: 0, ...d }
+}
+
+/**
+ * Drain of queued tasks, as the BullMQ baseline (../shared/bench-anchors/bullmq, "drain 20,000 queued jobs")
+ * measures it: the tasks are enqueued with every runner paused, and are stored on every peer, before the clock
+ * starts; it stops once every task has run and every peer's store holds it finished.
+ */
+async function troupeQueued () {
+  await Promise.all(peers.map(p => p.call('resetRan')))
+  await Promise.all(peers.map(p => p.call('pause')))
+  const share = Math.ceil(N / peers.length)
+  const total = share * peers.length
+  const enq = await Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
+  const open = c => c.pending + c.running
+  // Every peer holds every task before the clock starts (the deferred gossip spreads them within ~1 s).
+  await waitUntil('troupe queued: tasks on every peer', async () => (await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => open(c) >= total))
+  const t0 = nowMs()
+  await Promise.all(peers.map(p => p.call('resume')))
+  let d = { ran: 0 }
+  const end = await waitUntil('troupe queued drain', async () => {
+    const [counts, ran] = await Promise.all([Promise.all(peers.map(p => p.call('taskCounts'))), Promise.all(peers.map(p => p.call('ran')))])
+    if (ran.reduce((a, r) => a + r.count, 0) < total || !counts.every(c => open(c) === 0)) return false
+    d = await doubles(peers)
+    return d.ran >= total
+  })
+  return { drainPerSec: total / ((end - t0) / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
+}
+
+/** The baseline's drain: N jobs added with the workers idle (autorun off), timed from their start until all completed. */
+async function bullQueued () {
+  const name = `queued-${queueN++}`
+  await Promise.all(workers.map(w => w.call('resetRan')))
+  await Promise.all(workers.map(w => w.call('start', { queue: name, concurrency: 50, autorun: false })))
+  const queue = new Queue(name, { connection: connection() })
+  for (let i = 0; i < N; i += 1000) {
+    await queue.addBulk(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })))
+  }
+  const t0 = nowMs()
+  await Promise.all(workers.map(w => w.call('run')))
+  const end = await waitUntil('bullmq queued drain', async () => (await queue.getJobCounts('completed')).completed >= N)
+  await Promise.all(workers.map(w => w.call('close')))
+  const d = await doubles(workers)
+  await queue.obliterate({ force: true })
+  await queue.close()
+  return { drainPerSec: N / ((end - t0) / 1000), errors: 0, ...d }
 }
 
 /** Resolves with the first 'started' report from any of procs, or { ms: NaN } after 5 s (counted as missing). */
@@ -176,13 +225,15 @@ const stableWaitMs = await waitStable(cluster)
 console.log(`placement stable after ${(stableWaitMs / 1000).toFixed(1)} more s`)
 const latSettled = await latencyBlocks('settled cluster')
 await troupeDrain().catch(err => console.log(`warmup: ${err.message}`))
-const runs = { troupe: [], 'troupe-1': [], bullmq: [] }
+const runs = { troupe: [], 'troupe-1': [], bullmq: [], 'troupe-q': [], 'bullmq-q': [] }
 for (let r = 0; r < ROUNDS; r++) {
-  const order = redis === undefined ? ['troupe', 'troupe-1'] : r % 2 === 0 ? ['troupe', 'bullmq', 'troupe-1'] : ['troupe-1', 'bullmq', 'troupe']
+  const order = redis === undefined ? ['troupe-q', 'troupe', 'troupe-1'] : r % 2 === 0 ? ['troupe-q', 'bullmq-q', 'troupe', 'bullmq', 'troupe-1'] : ['bullmq-q', 'troupe-q', 'troupe-1', 'bullmq', 'troupe']
   for (const name of order) {
-    const res = name === 'troupe' ? await troupeDrain('bulk') : name === 'troupe-1' ? await troupeDrain('single') : await bullDrain()
+    const res = name === 'troupe' ? await troupeDrain('bulk') : name === 'troupe-1' ? await troupeDrain('single') : name === 'bullmq' ? await bullDrain()
+      : name === 'troupe-q' ? await troupeQueued() : await bullQueued()
     runs[name].push(res)
-    console.log(`round ${r + 1} ${name.padEnd(8)} ${N} tasks: drain ${Math.round(res.drainPerSec)}/s, enqueue ${Math.round(res.enqueuePerSec)}/s, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
+    const enq = res.enqueuePerSec === undefined ? '' : `, enqueue ${Math.round(res.enqueuePerSec)}/s`
+    console.log(`round ${r + 1} ${name.padEnd(8)} ${N} tasks: ${name.endsWith('-q') ? 'queued ' : ''}drain ${Math.round(res.drainPerSec)}/s${enq}, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
   }
 }
 for (const [which, l] of [['fresh', lat], ['settled', latSettled]]) {
@@ -208,6 +259,12 @@ writeResult('tasks', {
   troupe: { drain: sum('troupe', 'drainPerSec'), enqueue: sum('troupe', 'enqueuePerSec'), doubles: runs.troupe.reduce((a, x) => a + x.doubles, 0), errors: runs.troupe.reduce((a, x) => a + x.errors, 0) },
   troupeSingle: { drain: sum('troupe-1', 'drainPerSec'), enqueue: sum('troupe-1', 'enqueuePerSec'), doubles: runs['troupe-1'].reduce((a, x) => a + x.doubles, 0), errors: runs['troupe-1'].reduce((a, x) => a + x.errors, 0) },
   bull: redis === undefined ? undefined : { drain: sum('bullmq', 'drainPerSec'), enqueue: sum('bullmq', 'enqueuePerSec'), doubles: runs.bullmq.reduce((a, x) => a + x.doubles, 0) },
+  /** Queued drain (the baseline's measure): tasks stored before the clock starts, then run. */
+  queued: {
+    troupe: sum('troupe-q', 'drainPerSec'), bull: redis === undefined ? undefined : sum('bullmq-q', 'drainPerSec'),
+    doubles: runs['troupe-q'].reduce((a, x) => a + x.doubles, 0) + runs['bullmq-q'].reduce((a, x) => a + x.doubles, 0),
+    ratio: redis === undefined ? undefined : summarize(runs['troupe-q'].map((x, i) => x.drainPerSec / runs['bullmq-q'][i].drainPerSec)),
+  },
   drainRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.drainPerSec / runs.bullmq[i].drainPerSec)),
   enqueueRatio: redis === undefined ? undefined : summarize(runs.troupe.map((x, i) => x.enqueuePerSec / runs.bullmq[i].enqueuePerSec)),
   drainRatioSingle: redis === undefined ? undefined : summarize(runs['troupe-1'].map((x, i) => x.drainPerSec / runs.bullmq[i].drainPerSec)),

@@ -46,6 +46,8 @@ function oneLine(out: string): string {
 
 describe('troupe enqueue and troupe tasks, without a peer', () => {
   it('--help on each command and subcommand; usage mistakes exit 2 with one line', async () => {
+    const pauseHelp = await cli(['tasks', 'pause', '--help'])
+    expect(pauseHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks pause \[options\][\s\S]*keeps\nthe partitions it holds/) })
     const [tasksHelp, listHelp, showHelp, enqueueHelp, unknown, bare, badJson, badState] = await Promise.all([
       cli(['tasks', '--help']), cli(['tasks', 'list', '--help']), cli(['tasks', 'show', '--help']), cli(['enqueue', '--help']),
       cli(['tasks', 'frobnicate']), cli(['tasks']), cli(['enqueue', 'tally', '{key:']), cli(['tasks', 'list', '--state', 'asleep']),
@@ -153,6 +155,29 @@ describe('troupe enqueue and troupe tasks on two peers', () => {
     expect(retried).toMatchObject({ code: 0, stdout: `retried task ${id} (tally): now pending\n` })
     const deleted = await cli(['tasks', 'delete', id, '--url', a.http])
     expect(deleted).toMatchObject({ code: 0, stdout: `deleted task ${id} (tally): now deleted\n` })
+  })
+
+  it('pause and resume: paused peers store a new task and start it only once resumed', async () => {
+    const paused = await Promise.all([a, b].map(p => cli(['tasks', 'pause', '--url', p.http])))
+    for (const r of paused) expect(r).toMatchObject({ code: 0, stdout: 'paused: this peer starts no task until troupe tasks resume\n' })
+    const status = await (await fetch(`${a.http}/status`)).json() as { tasks: { paused: boolean } }
+    expect(status.tasks.paused).toBe(true)
+    const enqueued = await cli(['enqueue', 'tally', '{"key":"paused","by":2}', '--url', a.http])
+    expect(enqueued.code).toBe(0)
+    const id = enqueued.stdout.trim()
+    // On both peers, and still pending a while later: neither may start it.
+    await waitFor(`task ${id} pending on both peers`, async () => {
+      const shown = await Promise.all([a, b].map(p => cli(['tasks', 'show', id, '--json', '--url', p.http])))
+      return shown.every(r => r.code === 0 && (JSON.parse(r.stdout) as { state: string }).state === 'pending')
+    }, 10_000, 100)
+    await new Promise(resolve => setTimeout(resolve, 500))
+    for (const p of [a, b]) expect(JSON.parse((await cli(['tasks', 'show', id, '--json', '--url', p.http])).stdout)).toMatchObject({ state: 'pending', attempts: [] })
+    const resumed = await Promise.all([a, b].map(p => cli(['tasks', 'resume', '--json', '--url', p.http])))
+    for (const r of resumed) expect(r.code).toBe(0)
+    expect(resumed.map(r => JSON.parse(r.stdout) as unknown)).toEqual([{ paused: false }, { paused: false }])
+    await waitFor(`task ${id} done`, async () => (JSON.parse((await cli(['tasks', 'show', id, '--json', '--url', b.http])).stdout) as { state: string }).state === 'done', 15_000, 200)
+    const counter = await (await fetch(`${a.http}/api/counter?key=paused`)).json() as { count: number }
+    expect(counter).toEqual({ key: 'paused', count: 2 })
   })
 
   it('troupe status shows the lease view', async () => {

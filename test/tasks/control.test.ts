@@ -52,6 +52,39 @@ describe('task control', () => {
     expect(c.service('a').list({ state: 'cancelled' }).map(r => r.id)).toEqual([id])
   })
 
+  it('pause: a paused peer starts no task ("any" or "all") while tasks arrive and wait; resume starts them', async () => {
+    const ran: string[] = []
+    let release = (): void => {}
+    const held = new Promise<void>((resolve) => { release = resolve })
+    cluster = await Cluster.start({
+      definitions: (peer) => [
+        defineTask({ name: 'slow', scope: 'any', input, run: async () => { ran.push(`slow@${peer}`); await held } }),
+        defineTask({ name: 'one', scope: 'any', input, run: (_ctx, { n }) => { ran.push(`one:${n}@${peer}`) } }),
+        defineTask({ name: 'every', scope: 'all', input, run: () => { ran.push(`every@${peer}`) } }),
+      ],
+    })
+    const c = cluster
+    // An attempt under way when its peer pauses runs to its end.
+    await c.service('a').enqueue('slow', { n: 0 })
+    await waitFor('slow started', () => ran.length === 1)
+    for (const p of ['a', 'b', 'c']) c.service(p).pause()
+    expect(['a', 'b', 'c'].map(p => c.service(p).paused)).toEqual([true, true, true])
+    expect(c.service('a').status().paused).toBe(true)
+    const ids = await c.service('b').enqueueMany([0, 1, 2, 3, 4, 5].map(n => ({ name: 'one', input: { n } })))
+    await c.service('c').enqueue('every', { n: 0 })
+    release()
+    await waitFor('slow done everywhere', () => ['a', 'b', 'c'].every(p => c.service(p).list({ state: 'done' }).length === 1))
+    // Stored everywhere, and still not run a while later.
+    await waitFor('the new tasks on every peer', () => ['a', 'b', 'c'].every(p => ids.every(id => c.service(p).get(id)?.state === 'pending')))
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(ran).toEqual([expect.stringMatching(/^slow@/)])
+    for (const p of ['a', 'b', 'c']) c.service(p).resume()
+    await waitFor('every task run', () => ran.length === 1 + 6 + 3)
+    expect(ran.filter(r => r.startsWith('one:')).map(r => r.split('@')[0]).sort()).toEqual([0, 1, 2, 3, 4, 5].map(n => `one:${n}`))
+    expect(ran.filter(r => r.startsWith('every@')).sort()).toEqual(['every@a', 'every@b', 'every@c'])
+    expect(c.service('a').paused).toBe(false)
+  })
+
   it('runs due tasks by priority, then by due time', async () => {
     const order: number[] = []
     cluster = await Cluster.start({ peers: 1, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: (_c, { n }) => { order.push(n) } })] })

@@ -1,4 +1,4 @@
-/* global process */
+/* global process, setTimeout */
 // One Troupe peer in its own process, driven by the parent over IPC.
 // Env BENCH_PEER: JSON { seeds, dataDir, http, lease, membership, tasks }.
 import { writeFileSync } from 'node:fs'
@@ -185,6 +185,13 @@ serve({
       trace.session = new Session(); trace.session.connect()
       await trace.session.post('Profiler.enable'); await trace.session.post('Profiler.start')
     }
+    // HEAP_PROF=<dir>: a sampling allocation profile over the traced window, collected objects included (where the
+    // garbage comes from, written by `trace`).
+    if (process.env.HEAP_PROF && trace.heap === undefined) {
+      trace.heap = new Session(); trace.heap.connect()
+      await trace.heap.post('HeapProfiler.enable')
+      await trace.heap.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    }
     trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
     trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters(); trace.io0 = { ...io }
@@ -196,6 +203,11 @@ serve({
       const { profile } = await trace.session.post('Profiler.stop')
       writeFileSync(`${process.env.FANOUT_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.windows = (trace.windows ?? 0) + 1}.cpuprofile`, JSON.stringify(profile))
       trace.session.disconnect(); trace.session = undefined
+    }
+    if (trace.heap !== undefined) {
+      const { profile } = await trace.heap.post('HeapProfiler.stopSampling')
+      writeFileSync(`${process.env.HEAP_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.heapWindows = (trace.heapWindows ?? 0) + 1}.heapprofile`, JSON.stringify(profile))
+      trace.heap.disconnect(); trace.heap = undefined
     }
     const cpu = process.cpuUsage(trace.cpu)
     const ms = x => x / 1e6
@@ -209,6 +221,23 @@ serve({
     }
   },
   ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),
+  /** Allocations of the next `ms` that are still alive after it, by site (what the scavenger copies), to `file`. */
+  heapLive: async ({ ms, file }) => {
+    const session = new Session(); session.connect()
+    await session.post('HeapProfiler.enable')
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 4096 })
+    await new Promise(resolve => setTimeout(resolve, ms))
+    const { profile } = await session.post('HeapProfiler.stopSampling')
+    writeFileSync(file, JSON.stringify(profile))
+    session.disconnect()
+    return true
+  },
+  pause: () => { peer.tasks.pause(); return true },
+  resume: () => { peer.tasks.resume(); return true },
+  /** "noop" attempts this peer ran whose completion it has committed (troupe_tasks_completed_total). */
+  completed: async () => ({ count: (await peer.metrics.tasks.completed.get()).values.filter(v => v.labels.task === 'noop').reduce((a, v) => a + v.value, 0) }),
+  /** Records by state in this peer's store (the census: no scan). */
+  taskCounts: () => peer.tasks.overview(0).counts,
   ranIds: () => [...ran.entries()],
   resetRan: () => { ran.clear(); return true },
   /** `n` actor addresses whose partition this peer holds now. */
