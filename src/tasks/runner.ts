@@ -16,6 +16,7 @@ import type { TaskRecord } from './record.js'
 import { START_RECORD_DELAY_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt } from './attempt.js'
+import { StartWrites, type Started } from './start-writes.js'
 import type { Change, TaskStore } from './store.js'
 import { attemptEvent, finishAttempt, peerStatus, settleAll, startAttempt } from './transitions.js'
 
@@ -61,17 +62,13 @@ export interface RunnerStatus {
   paused: boolean
 }
 
-interface Running {
-  record: TaskRecord
+/** An attempt in flight here (Started: its record, start time and start's write). */
+interface Running extends Started {
   round: number
   controller: LazyAbortController
   /** The handler is over and its outcome is being written: the slot is free, the id still taken. */
   finishing: boolean
   done: Promise<void>
-  /** Monotonic ms at which the handler started. */
-  startedMono: number
-  /** The commit of the start record, once it has been written (at start, or by the sweep of longer runs). */
-  started: Promise<void> | undefined
 }
 
 export class Runner {
@@ -95,14 +92,14 @@ export class Runner {
    * late peers), so a look at all of them on every pick cost each pick as much as the "all" tasks of the last hour.
    */
   private readonly openAll = new Map<string, TaskRecord>()
-  /** "any" attempts running whose start is not written yet; one timer writes those that outlive startRecordDelayMs, in one batch. */
-  private readonly unwritten = new Set<Running>()
-  private sweep: TimerHandle | undefined
-  private readonly startDelayMs: number
+  /** When each attempt's start is written (start-writes.ts). */
+  private readonly starts: StartWrites<Running>
 
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
-    this.startDelayMs = deps.startRecordDelayMs ?? START_RECORD_DELAY_MS
+    this.starts = new StartWrites<Running>({
+      store: deps.store, spread: deps.spread, logger: deps.logger, clock: deps.clock, timers: deps.timers, delayMs: deps.startRecordDelayMs ?? START_RECORD_DELAY_MS,
+    })
   }
 
   /** Handlers running now (attempts being recorded excluded). */
@@ -234,8 +231,7 @@ export class Runner {
   async stop(deadlineMs: number, signal?: AbortSignal): Promise<void> {
     this.stopping = true
     if (this.wake !== undefined) this.deps.timers.clearTimeout(this.wake.handle)
-    if (this.sweep !== undefined) this.deps.timers.clearTimeout(this.sweep)
-    this.sweep = undefined
+    this.starts.stop()
     const all = (): Promise<unknown> => Promise.allSettled([...this.running.values()].map(r => r.done))
     if (this.running.size > 0 && deadlineMs > 0 && signal?.aborted !== true) {
       let handle: TimerHandle | undefined
@@ -342,44 +338,13 @@ export class Runner {
     if (r !== undefined) this.index.put(r)
   }
 
-  /** Writes, in one batch, the start of the "any" attempts that have run startDelayMs or longer; re-arms for the rest. */
-  private armSweep(): void {
-    if (this.sweep !== undefined || this.unwritten.size === 0 || this.stopping) return
-    let first = Number.POSITIVE_INFINITY
-    for (const e of this.unwritten) first = Math.min(first, e.startedMono)
-    const waitMs = Math.max(0, first + this.startDelayMs - this.deps.clock.now())
-    this.sweep = this.deps.timers.setTimeout(() => {
-      this.sweep = undefined
-      const now = this.deps.clock.now()
-      const due: Running[] = []
-      for (const e of this.unwritten) if (now - e.startedMono >= this.startDelayMs) due.push(e)
-      if (due.length > 0) this.writeStarts(due)
-      this.armSweep()
-    }, waitMs)
-  }
-
-  private writeStarts(entries: Running[]): void {
-    for (const e of entries) this.unwritten.delete(e)
-    const records = entries.map(e => e.record)
-    // Never rejects (a rejection could go unhandled while a long handler runs): a refused start (a full disk) is
-    // logged; the attempt's end is written with its start either way, and that write's failure fails the attempt.
-    const started = this.deps.store.merge(records).then(() => {}, (err: unknown) => {
-      this.deps.logger.warn('could not record the start of task attempts', { ids: records.map(r => r.id), err: (err as Error).message })
-    })
-    for (const e of entries) e.started = started
-    this.deps.spread(records)
-  }
-
   /**
    * One attempt. The start is computed on the record as picked (the newest
    * copy here, which may not be committed yet). An "all" attempt's start is
    * merged into the store without waiting for the commit (the merge is a
    * join, so whatever lands meanwhile, a cancel say, still wins and then
    * aborts the handler through onChanges). An "any" attempt's start is
-   * written only if the handler runs startDelayMs or longer; a shorter one is
-   * written once, start and end together. If the peer dies before the start
-   * is written the task is still pending (or marked running by an attempt
-   * that left no end) and runs again: at least once either way. The slot
+   * written only if the handler runs long (start-writes.ts). The slot
    * frees when the handler ends; the id stays taken until its outcome is
    * committed, so the task is never picked again on stale state.
    */
@@ -394,18 +359,13 @@ export class Runner {
     const { record, attempt } = startAttempt(cur, { self, now: clock.wallNow() }, fence)
     entry.record = record
     entry.startedMono = clock.now()
-    if (record.scope === 'all' || this.startDelayMs === 0) {
-      this.writeStarts([entry])
-    } else {
-      this.unwritten.add(entry)
-      this.armSweep()
-    }
+    this.starts.begin(entry, record.scope === 'all')
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
     const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.deps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     entry.finishing = true
-    this.unwritten.delete(entry)
+    this.starts.end(entry)
     this.pump()
     const owner = record.scope === 'all' || claims.held(record.partition)?.fence === fence
     // The end is written with the start: an unwritten start (a short "any" attempt) or one refused (a full disk)

@@ -1,6 +1,6 @@
 // The TaskService: wires the store, gossip, sync, replication, the runner
 // and periodic scheduling to the components it is given, and offers the
-// public operations (enqueue, get, list, cancel, retry, delete).
+// public operations (enqueue, get, list, cancel, retry, delete, pause).
 import { validateInput } from '../app/validate.js'
 import { ConfigError, UnavailableError } from '../errors.js'
 import type { Store } from '../store/store.js'
@@ -13,8 +13,8 @@ import type { TaskPubSub } from './bus.js'
 import type { PartitionClaims } from './claims.js'
 import { CHANNEL_PUSH, TASKS_TOPIC, WIRE_VERSION } from './constants.js'
 import type { TaskDefinition } from './define.js'
-import { buildRecords, checkMany, checkOne, type Checked, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions } from './enqueue.js'
-import { NotReplicatedError, TaskNotFoundError, TaskStateError, UnknownTaskError } from './errors.js'
+import { checkMany, checkOne, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions } from './enqueue.js'
+import { TaskNotFoundError, TaskStateError, UnknownTaskError } from './errors.js'
 import { compactRecords } from './compact.js'
 import { GossipOut } from './gossip.js'
 import { GossipIn } from './gossip-in.js'
@@ -24,7 +24,7 @@ import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.js'
-import { PutBatcher, replicateMany } from './replicate.js'
+import { PutBatcher } from './replicate.js'
 import { AllReports } from './report.js'
 import { isAllReport } from './settler.js'
 import { TaskStore, type TaskOverview, type TaskQuery } from './store.js'
@@ -32,6 +32,7 @@ import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncOptions, type SyncResult } from './sync.js'
 import { SyncRounds } from './sync-rounds.js'
+import { Submitter } from './submit.js'
 import { cancelRecord, deleteRecord, retryRecord, type Actor } from './transitions.js'
 
 export { INPUT_BYTES_MAX, type EnqueueItem, type EnqueueManyOptions, type EnqueueOptions, type TaskOptions } from './enqueue.js'
@@ -70,7 +71,7 @@ export class TaskService {
   private readonly definitions: ReadonlyMap<string, TaskDefinition>
   private readonly tasks: TaskStore
   private readonly gossip: GossipOut
-  private readonly batcher: PutBatcher
+  private readonly submit: Submitter
   private readonly runner: Runner
   private readonly periodic: Periodic
   private readonly syncDeps: SyncDeps
@@ -108,7 +109,6 @@ export class TaskService {
         this.accept(records)
       },
     })
-    this.batcher = new PutBatcher(c.messenger, () => c.clock.now())
     // An "all" task's attempts go to its settler only, and the settled record from there to every member (report.ts).
     this.reports = new AllReports({
       self: c.self, members: c.members, latest: id => this.tasks.latest(id), timers: c.timers, logger: this.logger,
@@ -121,6 +121,11 @@ export class TaskService {
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
       spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.gossip.push([r]) },
       context: c.context, meter,
+    })
+    this.submit = new Submitter({
+      self: c.self, clock: c.clock, timers: c.timers, random: c.random, claims: c.claims, members: c.members, holderOf: c.holderOf, limits: l,
+      tasks: this.tasks, batcher: new PutBatcher(c.messenger, () => c.clock.now()), gossip: this.gossip, runner: this.runner, meter,
+      pushAll: records => this.pushAll(records),
     })
     this.periodic = new Periodic({
       definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
@@ -242,7 +247,7 @@ export class TaskService {
     if (!this.definitions.has(name)) throw new UnknownTaskError(name)
     this.checkStarted()
     const checked = await checkOne(this.definitions, name, input, options)
-    const [id] = await this.store([checked], options)
+    const [id] = await this.submit.store([checked], options)
     return id as string
   }
 
@@ -260,50 +265,7 @@ export class TaskService {
   async enqueueMany(items: readonly EnqueueItem[], options: EnqueueManyOptions = {}): Promise<string[]> {
     this.checkStarted()
     const checked = await checkMany(this.definitions, items)
-    return this.store(checked, options)
-  }
-
-  /** Stores checked tasks in one transaction, spreads them, and waits until each is durable on its replicas. */
-  private async store(checked: readonly Checked[], options: EnqueueManyOptions): Promise<string[]> {
-    const { ids, fresh } = buildRecords(checked, {
-      now: this.c.clock.wallNow(), random: this.c.random, self: this.c.self, partitionOf: id => this.c.claims.partitionOf(id), allExpiryMs: this.limits.allExpiryMs,
-    })
-    // The replica puts leave before the local commit ends (the call still waits for both): one commit less before the task can start on its holder.
-    // A task known already (an idempotent repeat) replicates what is stored.
-    const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.enqueueTimeoutMs)
-    const settled = replicateMany(this.batcher, [...fresh.values()].map((f) => {
-      const record = this.tasks.get(f.record.id) ?? f.record
-      return { record, prefer: record.scope === 'any' ? this.c.holderOf?.(record.partition) : undefined, bytes: f.bytes }
-    }), {
-      self: this.c.self, members: this.c.members, replicas: this.limits.replicas, timers: this.c.timers, now: () => this.c.clock.now(), deadline, signal: options.signal,
-    })
-    const records = [...fresh.values()].map(f => f.record)
-    const creating = this.tasks.create(records)
-    // Both start before the local commit (the call is not acked until the tasks are durable anyway): an "any" task of
-    // a partition held here, and a new "all" task with a random id (no other enqueue can name it), which also goes to
-    // every member at once, each starting it on arrival. Ones with a key wait for the commit, which tells whether
-    // the key already names a task (whose stored input wins).
-    const early = records.filter(r => r.scope === 'all' && r.idempotencyKey === undefined)
-    // The pushes leave (are encoded and queued on their links) before this peer runs its own copy.
-    if (early.length > 0) this.pushAll(early)
-    this.runner.offer([...records.filter(r => r.scope === 'any'), ...early])
-    const created = await creating
-    const spread: TaskRecord[] = []
-    for (const { after } of created) {
-      if (after === undefined) continue
-      this.meter.task(after.name, 'enqueued')
-      spread.push(after)
-    }
-    if (spread.length > 0) this.spreadNew(spread, new Set(early.map(r => r.id)))
-    const results = await settled
-    if (results.length === 1 && results[0]?.status === 'rejected') throw results[0].reason
-    const unique = [...fresh.keys()]
-    const failed = results.flatMap((s, i) => s.status === 'rejected' ? [{ id: unique[i] as string, err: s.reason as unknown }] : [])
-    if (failed.length === 0) return ids
-    const other = failed.find(f => !(f.err instanceof NotReplicatedError))
-    if (other !== undefined) throw other.err
-    throw new NotReplicatedError(`${failed.length} of ${fresh.size} tasks of the batch are stored on this peer but not acked by enough replicas before the deadline (first: ${(failed[0]?.err as Error).message})`,
-      { details: { ids: failed.map(f => f.id) } })
+    return this.submit.store(checked, options)
   }
 
   /** The record with its attempts, as this peer knows it; undefined if unknown or deleted. */
@@ -369,7 +331,7 @@ export class TaskService {
     }))
     if (change?.after !== undefined) {
       this.meter.task(def.name, 'enqueued')
-      this.spreadNew([change.after])
+      this.submit.spreadNew([change.after])
     }
   }
 
@@ -377,21 +339,6 @@ export class TaskService {
   private accept(records: TaskRecord[], lazyMs = 0): void {
     this.runner.offer(records)
     this.background.track(this.tasks.merge(records, this.limits.retentionMs, lazyMs))
-  }
-
-  /**
-   * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
-   * gossiped lazily, riding with whatever message goes out within gossipLazyMs (the repair of a lost push, before
-   * sync's); an "any" task, which its put has taken to a replica (its holder when known), is gossiped after
-   * gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
-   */
-  private spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
-    const all = records.filter(r => r.scope === 'all')
-    const any = records.filter(r => r.scope !== 'all')
-    this.gossip.defer(any)
-    this.gossip.push(all, true)
-    const toPush = all.filter(r => !pushed.has(r.id))
-    if (toPush.length > 0) this.pushAll(toPush)
   }
 
   /** `peer` died or left: the "all" tasks whose attempts this peer reported to it go to their next settler. */
