@@ -23,11 +23,16 @@ interface Batch {
 /** Key of a task record in lmdb: [partition, id]. */
 export type RecordKey = [number, string]
 
+/** A queued removal (a put is queued as its value alone: no wrapper object per write, its key built at the flush). */
+class Removal {
+  constructor(readonly key: RecordKey) {}
+}
+
 export class GroupCommit<V> {
-  /** Writes not yet sent to lmdb, newest value per id (undefined: removed). */
-  private queued = new Map<string, { key: RecordKey, value: V | undefined }>()
+  /** Writes not yet sent to lmdb, newest value per id (a Removal: removed). */
+  private queued = new Map<string, V | Removal>()
   /** Writes in the commit under way. */
-  private committing = new Map<string, { key: RecordKey, value: V | undefined }>()
+  private committing = new Map<string, V | Removal>()
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
   private flushing = false
@@ -37,10 +42,11 @@ export class GroupCommit<V> {
   /** The timer of a queue of lazy writes only, and when it fires. */
   private lazy: { handle: TimerHandle, at: number } | undefined
 
-  /** `stored`: the value lmdb gets for a queued one (its encoding's shape); the clock and timers time lazy writes. */
+  /** `stored`: the value lmdb gets for a queued one (its encoding's shape), under `keyOf`'s key; the clock and timers time lazy writes. */
   constructor(
     private readonly db: Database<unknown, RecordKey>,
     private readonly stored: (value: V) => unknown,
+    private readonly keyOf: (value: V) => RecordKey,
     private readonly clock: Clock = systemClock,
     private readonly timers: Timers = systemTimers,
   ) {}
@@ -51,14 +57,15 @@ export class GroupCommit<V> {
   }
 
   pending(id: string): V | undefined {
-    return (this.queued.get(id) ?? this.committing.get(id))?.value
+    const w = this.queued.get(id) ?? this.committing.get(id)
+    return w instanceof Removal ? undefined : w
   }
 
   /** The newest value of every write not yet committed, by id (undefined: removed). */
   uncommitted(): Map<string, V | undefined> {
     const out = new Map<string, V | undefined>()
-    for (const [id, w] of this.committing) out.set(id, w.value)
-    for (const [id, w] of this.queued) out.set(id, w.value)
+    for (const [id, w] of this.committing) out.set(id, w instanceof Removal ? undefined : w)
+    for (const [id, w] of this.queued) out.set(id, w instanceof Removal ? undefined : w)
     return out
   }
 
@@ -67,9 +74,14 @@ export class GroupCommit<V> {
     if (this.closed) throw new UnavailableError('the task store is closed')
   }
 
-  /** Queues the write of `value` (undefined: remove) under `id`. */
-  queue(key: RecordKey, value: V | undefined): void {
-    this.queued.set(key[1], { key, value })
+  /** Queues the write of `value` under its id. */
+  put(id: string, value: V): void {
+    this.queued.set(id, value)
+  }
+
+  /** Queues the removal of the value under `key`. */
+  remove(key: RecordKey): void {
+    this.queued.set(key[1], new Removal(key))
   }
 
   /**
@@ -142,7 +154,7 @@ export class GroupCommit<V> {
     // promise settles after all of them.
     let last: Promise<unknown> | undefined
     try {
-      for (const { key, value } of writes.values()) last = value === undefined ? this.db.remove(key) : this.db.put(key, this.stored(value))
+      for (const w of writes.values()) last = w instanceof Removal ? this.db.remove(w.key) : this.db.put(this.keyOf(w), this.stored(w))
     } catch (err) {
       done(err)
       return

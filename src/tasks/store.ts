@@ -98,7 +98,7 @@ export class TaskStore {
     this.mono = options.now ?? (() => 0)
     this.index = new SyncIndex(partitions, partitionOf, settleMs, this.mono)
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
-    this.commits = new GroupCommit<TaskRecord>(this.db, toStored, options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
+    this.commits = new GroupCommit<TaskRecord>(this.db, toStored, r => [r.partition, r.id], options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
   }
 
   /** The per-partition digest of the records as they were settleMs ago and earlier (sync-index.ts). */
@@ -281,7 +281,7 @@ export class TaskStore {
       for (const [p, id] of keys) {
         const before = this.get(id, p)
         if (before === undefined || !isCollectable(before, now, retentionMs)) continue
-        this.commits.queue([before.partition, before.id], undefined)
+        this.commits.remove([before.partition, before.id])
         this.track(before, undefined, now)
         out.push({ before, after: undefined })
       }
@@ -353,7 +353,7 @@ export class TaskStore {
   }
 
   private putNow(before: TaskRecord | undefined, after: TaskRecord, now: number): void {
-    this.commits.queue([after.partition, after.id], after)
+    this.commits.put(after.id, after)
     this.track(before, after, now)
   }
 
