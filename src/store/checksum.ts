@@ -8,6 +8,7 @@
 // by earlier versions still decode).
 
 import { crc32 } from 'node:zlib'
+import { asBinary, type Binary } from 'lmdb'
 import { Packr, RESERVE_START_SPACE } from 'msgpackr'
 import { TroupeError } from '../errors.js'
 
@@ -43,6 +44,19 @@ export const checksummedEncoder = {
     if (view.readUInt32BE(0) !== crc32(body)) throw new StoreCorruptError('a stored value does not match its checksum')
     return packr.unpack(body)
   },
+}
+
+/**
+ * The stored form of a value whose msgpack bytes `write` puts into `out` (between `begin` and `end`, after the
+ * checksum's room): lmdb-js stores the bytes as they are, skipping the encoder. They decode as `encode`'s do.
+ */
+export function checksummedBytes(out: { begin: () => void, reserve: (n: number) => number, end: () => Buffer }, write: () => void): Binary {
+  out.begin()
+  out.reserve(CRC_BYTES)
+  write()
+  const bytes = out.end()
+  bytes.writeUInt32BE(crc32(bytes.subarray(CRC_BYTES)), 0)
+  return asBinary(bytes)
 }
 
 /** openDB options for sub-database `name` with checksummed values (lmdb-js takes `encoder`; its typings omit it). */

@@ -10,7 +10,7 @@ import type { LazyAbortController } from '../util/abort.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskContext, TaskContextBase, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError } from './errors.js'
-import { attemptsOf, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import type { Attempt, AttemptOutcome, TaskRecord } from './record.js'
 
 export interface AttemptDeps {
   timers: Timers
@@ -29,11 +29,27 @@ export interface AttemptRun {
   deps: AttemptDeps
 }
 
+/** The outcome of every attempt that ends well: one object, read only. */
+const OK: { readonly outcome: AttemptOutcome } = Object.freeze({ outcome: 'ok' })
+
+/** `ctx.peer` for each peer id: one object per peer, not one per attempt. */
+const peerRefs = new Map<string, { readonly id: string }>()
+
+function peerRef(self: string): { readonly id: string } {
+  let ref = peerRefs.get(self)
+  if (ref === undefined) {
+    // A process runs one peer, or a few in tests: bounded in practice, and cleared if it ever is not.
+    if (peerRefs.size >= 64) peerRefs.clear()
+    peerRefs.set(self, ref = Object.freeze({ id: self }))
+  }
+  return ref
+}
+
 /**
  * Runs the handler once, racing it against its signal; never throws. A handler that returns without a promise
  * (and an input schema that checks synchronously) ends here at once: no timer, no race.
  */
-export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ outcome: AttemptOutcome, error?: ErrorShape }> {
+export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ readonly outcome: AttemptOutcome, readonly error?: ErrorShape }> {
   const { timers, logger, self } = deps
   // The peer's extensions (actor and task senders) arrive through deps.context.
   const base = new AttemptContext(record, attempt, self, controller, logger)
@@ -46,7 +62,7 @@ export async function runAttempt({ def, record, attempt, controller, deps }: Att
     if (!(checked instanceof Promise)) {
       if (controller.aborted) throw controller.reason
       const out: unknown = def.run(ctx, checked)
-      if (!isThenable(out)) return { outcome: 'ok' }
+      if (!isThenable(out)) return OK
       pending = Promise.resolve(out)
     } else {
       pending = checked.then((value) => {
@@ -69,7 +85,7 @@ export async function runAttempt({ def, record, attempt, controller, deps }: Att
   })
   try {
     await Promise.race([pending, aborted])
-    return { outcome: 'ok' }
+    return OK
   } catch (err) {
     return failed(signal, err)
   } finally {
@@ -99,8 +115,8 @@ class AttemptContext implements TaskContextBase {
     this.name = record.name
     this.fence = attempt.fence
     this.partition = record.partition
-    this.peer = { id: self }
-    this.attempt = record.scope === 'any' ? attemptsOf(record).length : attempt.n
+    this.peer = peerRef(self)
+    this.attempt = record.scope === 'any' ? attemptsInRound(record) : attempt.n
     this.#controller = controller
     this.#logger = logger
     this.#n = attempt.n
@@ -113,6 +129,13 @@ class AttemptContext implements TaskContextBase {
   get logger(): Logger {
     return this.#child ??= this.#logger.child({ task: this.name, taskId: this.taskId, attempt: this.#n })
   }
+}
+
+/** How many attempts the record has in its current round (attemptsOf's length, without the array). */
+function attemptsInRound(r: TaskRecord): number {
+  let n = 0
+  for (const a of r.attempts) if (a.round === r.round) n++
+  return n
 }
 
 function failed(signal: { aborted: boolean, reason: unknown }, err: unknown): { outcome: AttemptOutcome, error: ErrorShape } {

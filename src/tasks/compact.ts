@@ -18,7 +18,7 @@
 // what a malformed tuple yields is refused like any malformed record.
 import type { ErrorShape } from '../errors.js'
 import type { TaskScope } from './define.js'
-import type { Attempt, AttemptOutcome, TaskRecord, TaskState } from './record.js'
+import { attemptKey, type Attempt, type AttemptOutcome, type TaskRecord, type TaskState } from './record.js'
 
 const SCOPES: readonly TaskScope[] = ['any', 'all']
 const STATES: readonly TaskState[] = ['pending', 'running', 'done', 'failed', 'cancelled']
@@ -33,6 +33,12 @@ const PEER_SCAN_MAX = 16
 export class PeerTable {
   readonly ids: string[] = []
   private index: Map<string, number> | undefined
+
+  /** Empties the table for another value (a writer keeps one for every stored value it writes). */
+  reset(): void {
+    this.ids.length = 0
+    this.index = undefined
+  }
 
   ref(peer: string): number {
     const { ids } = this
@@ -108,7 +114,7 @@ export function fromTuple(t: unknown, peers: readonly unknown[]): TaskRecord | u
     const n = flat[i + 2]
     // The key is built from them: anything but numbers (a map with its own toString) is refused here.
     if (typeof round !== 'number' || typeof n !== 'number') return undefined
-    const a: Attempt = { key: `${peer}#${round}.${n}`, peer, round, n, startedAt: flat[i + 4] as number }
+    const a: Attempt = { key: attemptKey(peer, round, n), peer, round, n, startedAt: flat[i + 4] as number }
     // Optional fields in the order endAttempt (record.ts) gives them: one map for every attempt.
     if (flat[i + 3] !== null) a.fence = flat[i + 3] as string
     if (flat[i + 5] !== null) a.endedAt = flat[i + 5] as number

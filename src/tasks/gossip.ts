@@ -16,9 +16,9 @@
 import type { Clock, Timers, TimerHandle } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskPubSub } from './bus.js'
-import { pack } from 'msgpackr'
 import { encodeGossipPacked } from './codec.js'
-import { PeerTable, toTuple } from './compact.js'
+import { PeerTable } from './compact.js'
+import { CompactWriter } from './compact-writer.js'
 import { changes } from './merge.js'
 import type { TaskRecord } from './record.js'
 
@@ -57,6 +57,8 @@ export class GossipOut {
   /** No publish before this (the pace). */
   private notBefore = 0
   private publishing = false
+  /** Writes each record's tuple once, for its size and then the message. */
+  private readonly writer = new CompactWriter()
   private stopped = false
 
   constructor(private readonly pubsub: TaskPubSub, private readonly timers: Timers, private readonly clock: Clock, private readonly logger: Logger, private readonly init: GossipOutInit) {}
@@ -169,7 +171,9 @@ export class GossipOut {
     let bytes = ENVELOPE_BYTES
     for (const [id, r] of this.queue) {
       const known = peers.ids.length
-      const packed = pack(toTuple(r, peers))
+      this.writer.begin()
+      this.writer.tuple(r, peers)
+      const packed = this.writer.end()
       // A peer id new to this message adds its bytes to the table (a record that does not fit leaves one unused: harmless).
       let size = packed.length
       for (let i = known; i < peers.ids.length; i++) size += PEER_ENTRY_BYTES + (peers.ids[i] as string).length

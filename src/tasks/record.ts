@@ -68,6 +68,28 @@ export type TaskHead = Pick<TaskRecord, 'state' | 'round' | 'runAt' | 'version' 
 export const BODY_FIELDS = ['id', 'name', 'scope', 'partition', 'input', 'priority', 'idempotencyKey', 'timeoutMs', 'expiresAt', 'createdAt', 'creator'] as const
 export const HEAD_FIELDS = ['state', 'round', 'runAt', 'version', 'writer', 'updatedAt', 'deleted', 'error'] as const
 
+/** Peers whose attempt keys are interned, and the rounds and attempt numbers below which they are. */
+const KEY_CACHE_PEERS_MAX = 256
+const KEY_CACHE_ROUNDS = 8
+const KEY_CACHE_N = 8
+const keyCache = new Map<string, Array<string | undefined>>()
+
+/**
+ * An attempt's key, `peer#round.n`. The common ones (a peer's first few attempts in its first few rounds) are
+ * interned: a drain decodes and starts thousands of attempts whose keys are the same few strings, and each one
+ * built anew was another string to keep alive for as long as its record.
+ */
+export function attemptKey(peer: string, round: number, n: number): string {
+  if (round >= KEY_CACHE_ROUNDS || n >= KEY_CACHE_N || !(round >= 0 && n >= 0) || round % 1 !== 0 || n % 1 !== 0) return `${peer}#${round}.${n}`
+  let keys = keyCache.get(peer)
+  if (keys === undefined) {
+    if (keyCache.size >= KEY_CACHE_PEERS_MAX) return `${peer}#${round}.${n}`
+    keyCache.set(peer, keys = new Array<string | undefined>(KEY_CACHE_ROUNDS * KEY_CACHE_N).fill(undefined))
+  }
+  const at = round * KEY_CACHE_N + n
+  return keys[at] ?? (keys[at] = `${peer}#${round}.${n}`)
+}
+
 export function isTerminal(state: TaskState): boolean {
   return TERMINAL_STATES.has(state)
 }

@@ -375,7 +375,7 @@ export class Runner {
     // The store's copy still the one picked (the common case: nothing arrived meanwhile): the started record is their merge.
     const withStart = (now: TaskRecord): TaskRecord => now.attempts.some(a => a.key === attempt.key) ? now : now === cur ? record : mergeRecords(now, record)
     const finishing = store.update(id, now => now === undefined ? undefined
-      : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: this.deps.members(), owner }))
+      : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: record.scope === 'all' ? this.deps.members() : undefined, owner }))
     const [, finished] = await Promise.all([entry.started, finishing])
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)

@@ -7,13 +7,14 @@
 // still run ("active") and the census (census.ts), all updated with the write
 // they reflect.
 import type { Database } from 'lmdb'
-import { StoreCorruptError } from '../store/checksum.js'
+import { checksummedBytes, StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
 import { systemClock, systemTimers, type Timers } from '../util/clock.js'
 import type { Store } from '../store/store.js'
 import { Census, type StateCounts } from './census.js'
 import { GroupCommit } from './commit.js'
-import { fromStored, storedLifetime, toStored, type Lifetime } from './compact.js'
+import { fromStored, storedLifetime, type Lifetime } from './compact.js'
+import { CompactWriter } from './compact-writer.js'
 import { COLLECT_PAGE_RECORDS } from './constants.js'
 import type { Digest } from './digest.js'
 import { mergeChange } from './merge.js'
@@ -98,7 +99,9 @@ export class TaskStore {
     this.mono = options.now ?? (() => 0)
     this.index = new SyncIndex(partitions, partitionOf, settleMs, this.mono)
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
-    this.commits = new GroupCommit<TaskRecord>(this.db, toStored, r => [r.partition, r.id], options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
+    // Each value written straight into a chunk of bytes (compact-writer.ts), checksummed, and handed to lmdb as is.
+    const writer = new CompactWriter()
+    this.commits = new GroupCommit<TaskRecord>(this.db, r => checksummedBytes(writer, () => { writer.stored(r) }), r => [r.partition, r.id], options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
   }
 
   /** The per-partition digest of the records as they were settleMs ago and earlier (sync-index.ts). */

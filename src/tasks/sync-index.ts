@@ -8,33 +8,31 @@ import { SYNC_BUCKETS } from './constants.js'
 import { bucketOf, Digest, fingerprint } from './digest.js'
 import type { TaskRecord } from './record.js'
 
-/**
- * A write not yet in the digest. An active record is kept as it is (the store's active map holds it anyway); a
- * finished one only by its fingerprint, so that it can be collected young: holding every finished record for the
- * settle window had each one copied by the young-generation GC and promoted, the largest part of the task plane's
- * GC time.
- */
-interface Unhashed {
-  partition: number
-  /** Monotonic ms of the last write. */
-  at: number
-  /** Undefined: removed, or not kept (see fp). */
-  record: TaskRecord | undefined
-  /** The record's fingerprint when it is not kept. */
-  fp: number | undefined
-}
-
-/** The fingerprint of the record as written, or undefined if it was removed. */
-function fingerprintAt(u: Unhashed): number | undefined {
-  return u.fp ?? (u.record === undefined ? undefined : fingerprint(u.record))
-}
+/** Past this many digested slots at the front of the ring (and half of it), the ring drops them. */
+const RING_COMPACT_MIN = 1024
 
 export class SyncIndex {
   private readonly state: Digest
   /** Fingerprint by id, one map per partition and bucket (at p * SYNC_BUCKETS + b), as of the last read of the digest. */
   private readonly cells: Array<Map<string, number> | undefined>
-  /** Records written and not yet in the digest, in the order of their last write (monotonic ms `at`). */
-  private readonly unhashed = new Map<string, Unhashed>()
+  /**
+   * Writes not yet in the digest, in write order, as parallel arrays (no object per write: each lived for the whole
+   * settle window, long enough to be copied by the young-generation GC and promoted). Slot s is at index s - base;
+   * a slot whose id a later write has superseded holds undefined. A write of an active record keeps the record
+   * (the store's active map holds it anyway); of a finished one, only its fingerprint, so that the record can be
+   * collected young; a removal, neither (fingerprint NaN).
+   */
+  private ids: Array<string | undefined> = []
+  private parts: number[] = []
+  /** Monotonic ms of each write. */
+  private ats: number[] = []
+  private recs: Array<TaskRecord | undefined> = []
+  private fps: number[] = []
+  private base = 0
+  /** The first slot not yet in the digest. */
+  private head = 0
+  /** The slot of each id's last write not yet in the digest. */
+  private readonly slots = new Map<string, number>()
 
   constructor(partitions: number, private readonly partitionOf: (id: string) => number, private readonly settleMs: number, private readonly mono: () => number) {
     this.state = new Digest(partitions)
@@ -43,25 +41,44 @@ export class SyncIndex {
 
   /** A write of `id` at monotonic ms `at`: `after` (undefined: removed), kept whole when `active`, else by fingerprint. */
   mark(id: string, partition: number, at: number, after: TaskRecord | undefined, active: boolean): void {
-    // Moved to the end: the map stays in the order of last writes, so the digest's read stops at the first young one.
-    this.unhashed.delete(id)
-    this.unhashed.set(id, { partition, at, record: active ? after : undefined, fp: active || after === undefined ? undefined : fingerprint(after) })
+    const old = this.slots.get(id)
+    if (old !== undefined) this.clear(old - this.base)
+    this.slots.set(id, this.base + this.ids.length)
+    this.ids.push(id)
+    this.parts.push(partition)
+    this.ats.push(at)
+    this.recs.push(active ? after : undefined)
+    this.fps.push(active || after === undefined ? Number.NaN : fingerprint(after))
   }
 
   /** The digest of the records as they were settleMs ago and earlier: writes that old enter it now. */
   get digest(): Digest {
     const cutoff = this.mono() - this.settleMs
-    for (const [id, u] of this.unhashed) {
-      if (u.at > cutoff) break
-      this.unhashed.delete(id)
+    const end = this.base + this.ids.length
+    for (; this.head < end; this.head++) {
+      const i = this.head - this.base
+      const id = this.ids[i]
+      if (id === undefined) continue
+      if ((this.ats[i] as number) > cutoff) break
+      const p = this.parts[i] as number
+      const next = this.fingerprintAt(i)
+      this.slots.delete(id)
+      this.clear(i)
       const b = bucketOf(id)
-      const c = u.partition * SYNC_BUCKETS + b
+      const c = p * SYNC_BUCKETS + b
       const cell = this.cells[c] ?? (this.cells[c] = new Map())
-      const old = cell.get(id)
-      const next = fingerprintAt(u)
-      this.state.update(u.partition, b, old, next)
+      this.state.update(p, b, cell.get(id), next)
       if (next === undefined) cell.delete(id)
       else cell.set(id, next)
+    }
+    const done = this.head - this.base
+    if (done >= RING_COMPACT_MIN && done * 2 >= this.ids.length) {
+      this.ids = this.ids.slice(done)
+      this.parts = this.parts.slice(done)
+      this.ats = this.ats.slice(done)
+      this.recs = this.recs.slice(done)
+      this.fps = this.fps.slice(done)
+      this.base = this.head
     }
     return this.state
   }
@@ -69,8 +86,8 @@ export class SyncIndex {
   /** The fingerprint of the record `id` as the digest has it (undefined if none); with `fresh`, of the record as it is now. */
   fingerprintOf(id: string, fresh = false): number | undefined {
     void this.digest
-    const marked = fresh ? this.unhashed.get(id) : undefined
-    if (marked !== undefined) return fingerprintAt(marked)
+    const slot = fresh ? this.slots.get(id) : undefined
+    if (slot !== undefined) return this.fingerprintAt(slot - this.base)
     return this.cells[this.partitionOf(id) * SYNC_BUCKETS + bucketOf(id)]?.get(id)
   }
 
@@ -82,11 +99,12 @@ export class SyncIndex {
     void this.digest
     const all = new Map<string, number>()
     for (const b of buckets) for (const [id, fp] of this.cells[p * SYNC_BUCKETS + b] ?? []) all.set(id, fp)
-    if (fresh && this.unhashed.size > 0) {
+    if (fresh && this.slots.size > 0) {
       const wanted = new Set(buckets)
-      for (const [id, u] of this.unhashed) {
-        if (u.partition !== p || !wanted.has(bucketOf(id))) continue
-        const fp = fingerprintAt(u)
+      for (let i = this.head - this.base; i < this.ids.length; i++) {
+        const id = this.ids[i]
+        if (id === undefined || this.parts[i] !== p || !wanted.has(bucketOf(id))) continue
+        const fp = this.fingerprintAt(i)
         if (fp === undefined) all.delete(id)
         else all.set(id, fp)
       }
@@ -102,8 +120,25 @@ export class SyncIndex {
 
   /** Whether a record of `id` is stored (or being written): every write marks it, and the digest's read moves it into its cell. */
   holds(p: number, id: string): boolean {
-    const marked = this.unhashed.get(id)
-    if (marked !== undefined) return marked.record !== undefined || marked.fp !== undefined
+    const slot = this.slots.get(id)
+    if (slot !== undefined) {
+      const i = slot - this.base
+      return this.recs[i] !== undefined || !Number.isNaN(this.fps[i])
+    }
     return this.cells[p * SYNC_BUCKETS + bucketOf(id)]?.has(id) === true
+  }
+
+  /** The fingerprint of the write at index i, or undefined for a removal. */
+  private fingerprintAt(i: number): number | undefined {
+    const r = this.recs[i]
+    if (r !== undefined) return fingerprint(r)
+    const fp = this.fps[i] as number
+    return Number.isNaN(fp) ? undefined : fp
+  }
+
+  /** Forgets the write at index i (superseded or digested): its id and record go, so they can be collected. */
+  private clear(i: number): void {
+    this.ids[i] = undefined
+    this.recs[i] = undefined
   }
 }

@@ -6,7 +6,7 @@
 import type { ErrorShape } from '../errors.js'
 import { BACKOFF_MAX_MS } from './constants.js'
 import type { RetryPolicy } from './define.js'
-import { attemptsOf, endAttempt, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import { attemptKey, attemptsOf, endAttempt, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 
 export interface Actor {
   self: string
@@ -24,7 +24,7 @@ export function retryDelayMs(retry: Required<RetryPolicy>, failures: number): nu
 export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined): { record: TaskRecord, attempt: Attempt } {
   let n = 1
   for (const a of r.attempts) if (a.round === r.round && a.peer === at.self) n++
-  const attempt: Attempt = { key: `${at.self}#${r.round}.${n}`, peer: at.self, round: r.round, n, startedAt: at.now }
+  const attempt: Attempt = { key: attemptKey(at.self, r.round, n), peer: at.self, round: r.round, n, startedAt: at.now }
   if (fence !== undefined) attempt.fence = fence
   // "any": the caller holds the partition, so every unended attempt is dead. "all": only our own (we crashed mid-run).
   const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? endAttempt(a, at.now, 'lost') : a)

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/store.js'
 import { checkRecords } from '../../src/tasks/codec.js'
 import { compactRecords, fromStored, fromTuple, PeerTable, toStored, toTuple } from '../../src/tasks/compact.js'
+import { CompactWriter, WRITER_CHUNK_BYTES } from '../../src/tasks/compact-writer.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { TASKS_DB, TaskStore } from '../../src/tasks/store.js'
 import { finishAttempt, startAttempt } from '../../src/tasks/transitions.js'
@@ -62,6 +63,49 @@ describe('the compact encoding of task records', () => {
     const attempts = [...(t[19] as unknown[])]
     attempts[1] = { toString: 1 }
     expect(fromTuple(Object.assign([...t], { 19: attempts }), peers.ids)).toBeUndefined()
+  })
+
+  it('writes tuples and stored values straight from records, decoding as msgpackr packs the tuples', () => {
+    const writer = new CompactWriter()
+    // Strings of every header size and non-ASCII ones, numbers of every width and sign, floats, and inputs of any shape.
+    const text = fc.oneof(fc.string({ maxLength: 70 }), fc.string({ minLength: 250, maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constant('é'.repeat(40)))
+    const number = fc.oneof(fc.integer(), fc.integer({ min: -200, max: 70_000 }), fc.double({ noNaN: true }), fc.constantFrom(2 ** 32, 2 ** 40 + 1, -(2 ** 31) - 1, 1.8e12))
+    const shaped = fc.tuple(recordArb, text, text, number, number, fc.anything()).map(([r, id, name, priority, runAt, input]) => ({ ...r, id, name, priority, runAt, input }))
+    fc.assert(fc.property(shaped, (r) => {
+      const peers = new PeerTable()
+      writer.begin()
+      writer.tuple(r, peers)
+      const viaWriter = writer.end()
+      const reference = new PeerTable()
+      expect(fromTuple(unpack(viaWriter), peers.ids)).toEqual(fromTuple(unpack(pack(toTuple(r, reference))), reference.ids))
+      writer.begin()
+      writer.stored(r)
+      expect(fromStored(unpack(writer.end()))).toEqual(fromStored(unpack(pack(toStored(r)))))
+    }), { numRuns: 300 })
+    // ASCII strings and integers come out byte for byte as msgpackr's.
+    const r = finished(7)
+    writer.begin()
+    writer.stored(r)
+    const table = new PeerTable()
+    table.ref(PEER_A)
+    table.ref(PEER_B)
+    expect(writer.end().equals(pack([table.ids, toTuple(r, table)]))).toBe(true)
+  })
+
+  it('never writes again bytes it has handed out, across chunks', () => {
+    const writer = new CompactWriter()
+    const views: Array<{ bytes: Buffer, copy: Buffer, r: TaskRecord }> = []
+    for (let i = 0; i < 3 * WRITER_CHUNK_BYTES / 150; i++) {
+      const r = { ...finished(i), input: i % 97 === 0 ? 'x'.repeat(WRITER_CHUNK_BYTES) : { n: i } }
+      writer.begin()
+      writer.stored(r)
+      const bytes = writer.end()
+      views.push({ bytes, copy: Buffer.from(bytes), r })
+    }
+    for (const { bytes, copy, r } of views) {
+      expect(bytes.equals(copy)).toBe(true)
+      expect(fromStored(unpack(bytes))).toEqual(r)
+    }
   })
 
   it('stores records compactly and still reads records stored as plain maps', async () => {
