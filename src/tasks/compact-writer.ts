@@ -11,7 +11,7 @@
 // its commit, or to a message) are never written again. A chunk that fills
 // is left to the holders of its views and a new one is started.
 import { pack } from 'msgpackr'
-import { PeerTable } from './compact.js'
+import { PeerTable, stateCode } from './compact.js'
 import type { Attempt, TaskRecord } from './record.js'
 
 /** Size of a new chunk; a value larger than that gets a chunk of twice its size. */
@@ -20,16 +20,6 @@ export const WRITER_CHUNK_BYTES = 64 * 1024
 const TUPLE_FIELDS = 20
 const ATTEMPT_FIELDS = 9
 const OUTCOME_CODES: Readonly<Record<string, number>> = { ok: 0, error: 1, timeout: 2, cancelled: 3, lost: 4, aborted: 5 }
-
-function stateCode(s: TaskRecord['state']): number {
-  switch (s) {
-    case 'pending': return 0
-    case 'running': return 1
-    case 'done': return 2
-    case 'failed': return 3
-    default: return 4
-  }
-}
 
 export class CompactWriter {
   private chunk: Buffer = Buffer.allocUnsafeSlow(WRITER_CHUNK_BYTES)
@@ -113,14 +103,22 @@ export class CompactWriter {
 
   private arrayHeader(n: number): void {
     this.room(5)
+    if (n < 0x10) this.chunk[this.pos++] = 0x90 | n
+    else this.sized(n, 0, 0xdc, 0xdd)
+  }
+
+  /** `n` (unsigned) after the code of its width: `c8` (unless 0) for 8 bits, `c16` for 16, else `c32`. Room made by the caller. */
+  private sized(n: number, c8: number, c16: number, c32: number): void {
     const b = this.chunk
-    if (n < 0x10) b[this.pos++] = 0x90 | n
-    else if (n < 0x10000) {
-      b[this.pos++] = 0xdc
+    if (n < 0x100 && c8 !== 0) {
+      b[this.pos++] = c8
+      b[this.pos++] = n
+    } else if (n < 0x10000) {
+      b[this.pos++] = c16
       b[this.pos++] = n >> 8
       b[this.pos++] = n & 0xff
     } else {
-      b[this.pos++] = 0xdd
+      b[this.pos++] = c32
       this.view.setUint32(this.pos, n)
       this.pos += 4
     }
@@ -157,18 +155,7 @@ export class CompactWriter {
     const b = this.chunk
     if (v >>> 0 === v) {
       if (v < 0x80) b[this.pos++] = v
-      else if (v < 0x100) {
-        b[this.pos++] = 0xcc
-        b[this.pos++] = v
-      } else if (v < 0x10000) {
-        b[this.pos++] = 0xcd
-        b[this.pos++] = v >> 8
-        b[this.pos++] = v & 0xff
-      } else {
-        b[this.pos++] = 0xce
-        this.view.setUint32(this.pos, v)
-        this.pos += 4
-      }
+      else this.sized(v, 0xcc, 0xcd, 0xce)
     } else if (v >> 0 === v) {
       if (v >= -0x20) b[this.pos++] = 0x100 + v
       else if (v >= -0x80) {
@@ -241,20 +228,8 @@ export class CompactWriter {
     }
     const bytes = Buffer.byteLength(s)
     this.room(bytes + 5)
-    const b = this.chunk
-    if (bytes < 0x20) b[this.pos++] = 0xa0 | bytes
-    else if (bytes < 0x100) {
-      b[this.pos++] = 0xd9
-      b[this.pos++] = bytes
-    } else if (bytes < 0x10000) {
-      b[this.pos++] = 0xda
-      b[this.pos++] = bytes >> 8
-      b[this.pos++] = bytes & 0xff
-    } else {
-      b[this.pos++] = 0xdb
-      this.view.setUint32(this.pos, bytes)
-      this.pos += 4
-    }
+    if (bytes < 0x20) this.chunk[this.pos++] = 0xa0 | bytes
+    else this.sized(bytes, 0xd9, 0xda, 0xdb)
     this.pos += this.chunk.write(s, this.pos, bytes, 'utf8')
   }
 

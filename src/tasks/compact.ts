@@ -57,7 +57,8 @@ export class PeerTable {
   }
 }
 
-function stateCode(s: TaskState): number {
+/** A state's code in a tuple (STATES index). */
+export function stateCode(s: TaskState): number {
   switch (s) {
     case 'pending': return 0
     case 'running': return 1
