@@ -19,6 +19,8 @@ export interface AttemptDeps {
   taskTimeoutMs: number
   /** Extra ctx fields (the peer's actor and task senders). */
   context?: () => object
+  /** `ctx.peer`, made once by the caller for all its attempts; default a new one per attempt. */
+  peer?: { readonly id: string }
 }
 
 export interface AttemptRun {
@@ -32,19 +34,6 @@ export interface AttemptRun {
 /** The outcome of every attempt that ends well: one object, read only. */
 const OK: { readonly outcome: AttemptOutcome } = Object.freeze({ outcome: 'ok' })
 
-/** `ctx.peer` for each peer id: one object per peer, not one per attempt. */
-const peerRefs = new Map<string, { readonly id: string }>()
-
-function peerRef(self: string): { readonly id: string } {
-  let ref = peerRefs.get(self)
-  if (ref === undefined) {
-    // A process runs one peer, or a few in tests: bounded in practice, and cleared if it ever is not.
-    if (peerRefs.size >= 64) peerRefs.clear()
-    peerRefs.set(self, ref = Object.freeze({ id: self }))
-  }
-  return ref
-}
-
 /**
  * Runs the handler once, racing it against its signal; never throws. A handler that returns without a promise
  * (and an input schema that checks synchronously) ends here at once: no timer, no race.
@@ -52,7 +41,7 @@ function peerRef(self: string): { readonly id: string } {
 export async function runAttempt({ def, record, attempt, controller, deps }: AttemptRun): Promise<{ readonly outcome: AttemptOutcome, readonly error?: ErrorShape }> {
   const { timers, logger, self } = deps
   // The peer's extensions (actor and task senders) arrive through deps.context.
-  const base = new AttemptContext(record, attempt, self, controller, logger)
+  const base = new AttemptContext(record, attempt, deps.peer ?? { id: self }, controller, logger)
   const extensions = deps.context?.()
   const ctx = (extensions === undefined ? base : Object.assign(base, extensions)) as unknown as TaskContext
   let pending: Promise<unknown>
@@ -110,12 +99,12 @@ class AttemptContext implements TaskContextBase {
   readonly #n: number
   #child: Logger | undefined
 
-  constructor(record: TaskRecord, attempt: Attempt, self: string, controller: LazyAbortController, logger: Logger) {
+  constructor(record: TaskRecord, attempt: Attempt, peer: { readonly id: string }, controller: LazyAbortController, logger: Logger) {
     this.taskId = record.id
     this.name = record.name
     this.fence = attempt.fence
     this.partition = record.partition
-    this.peer = peerRef(self)
+    this.peer = peer
     this.attempt = record.scope === 'any' ? attemptsInRound(record) : attempt.n
     this.#controller = controller
     this.#logger = logger

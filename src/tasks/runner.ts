@@ -15,7 +15,7 @@ import { compareDue, pickRunnable, type PickContext } from './pick.js'
 import type { TaskRecord } from './record.js'
 import { START_RECORD_DELAY_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
-import { runAttempt } from './attempt.js'
+import { runAttempt, type AttemptDeps } from './attempt.js'
 import { StartWrites, type Started } from './start-writes.js'
 import type { Change, TaskStore } from './store.js'
 import { attemptEvent, finishAttempt, peerStatus, settleAll, startAttempt } from './transitions.js'
@@ -94,9 +94,12 @@ export class Runner {
   private readonly openAll = new Map<string, TaskRecord>()
   /** When each attempt's start is written (start-writes.ts). */
   private readonly starts: StartWrites<Running>
+  /** What each attempt is run with: the deps, and one `ctx.peer` for all of them. */
+  private readonly attemptDeps: AttemptDeps
 
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
+    this.attemptDeps = { ...deps, peer: Object.freeze({ id: deps.self }) }
     this.starts = new StartWrites<Running>({
       store: deps.store, spread: deps.spread, logger: deps.logger, clock: deps.clock, timers: deps.timers, delayMs: deps.startRecordDelayMs ?? START_RECORD_DELAY_MS,
     })
@@ -362,7 +365,7 @@ export class Runner {
     this.starts.begin(entry, record.scope === 'all')
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
-    const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.deps })
+    const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.attemptDeps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     entry.finishing = true
     this.starts.end(entry)
