@@ -11,7 +11,8 @@ export interface HistogramInit<L extends string> {
   labelNames: readonly L[]
   /** Upper bounds, ascending; `+Inf` is implied. */
   buckets: readonly number[]
-  registers: readonly Registry[]
+  /** Registries to join now; `register` joins one later. */
+  registers?: readonly Registry[]
 }
 
 /** One label set's counts. */
@@ -71,8 +72,13 @@ export class LabelledHistogram<L extends string> {
     this.labelNames = [...init.labelNames]
     this.bounds = [...init.buckets]
     for (let i = 1; i < this.bounds.length; i++) if (!(this.bounds[i]! > this.bounds[i - 1]!)) throw new TypeError(`histogram ${init.name}: buckets must ascend`)
+    for (const registry of init.registers ?? []) this.register(registry)
+  }
+
+  /** Joins `registry`: it then exports this histogram with its other metrics. */
+  register(registry: Registry): void {
     // The registry only reads name, get/getForPromString and reset: the same surface as prom-client's metrics.
-    for (const registry of init.registers) registry.registerMetric(this as unknown as Metric)
+    registry.registerMetric(this as unknown as Metric)
   }
 
   /** The series of these label values (made on first use); keep it to observe without any lookup. */

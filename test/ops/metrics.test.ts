@@ -121,4 +121,31 @@ describe('meters', () => {
       'troupe_actor_messages_total{actor="cart"} 2', 'troupe_actor_mailbox_depth{actor="cart"} 5', 'troupe_actor_activations{actor="cart"} 2',
     ]) expect(text).toContain(line)
   })
+
+  it('keep what was counted before the registry is first used, and count each increment once across scrapes', async () => {
+    const metrics = createMetrics({ processMetrics: true })
+    const tasks = taskMeter(metrics)
+    const leases = leaseMeter(metrics)
+    // Counted while nothing has read the registry (an idle peer nobody scrapes never builds it).
+    tasks.task('email', 'completed')
+    leases.rounds(2)
+    countTask(metrics, 'email', 'completed')
+    countFrame(metrics, 'in', 10)
+    const first = await metrics.registry.metrics()
+    expect(first).toContain('troupe_tasks_completed_total{task="email"} 2')
+    expect(first).toContain('troupe_lease_rounds_total 2')
+    expect(first).toContain('troupe_wire_bytes_total{direction="in"} 10')
+    // Built on first use, the process metrics included.
+    expect(first).toContain('process_cpu')
+    tasks.task('email', 'completed')
+    leases.rounds(1)
+    const second = await metrics.registry.metrics()
+    expect(second).toContain('troupe_tasks_completed_total{task="email"} 3')
+    expect(second).toContain('troupe_lease_rounds_total 3')
+    expect(second).toContain('troupe_wire_bytes_total{direction="in"} 10')
+    // A handle's own get() folds the tallies in too.
+    tasks.task('email', 'completed')
+    const { values } = await metrics.tasks.completed.get()
+    expect(values.find(v => v.labels.task === 'email')?.value).toBe(4)
+  })
 })
