@@ -28,15 +28,17 @@ export interface LeaseNodeInit {
 }
 
 export interface Holding {
-  partition: number
-  fence: string
-  validUntil: number
+  readonly partition: number
+  readonly fence: string
+  readonly validUntil: number
 }
 
 const LOOPBACK_MAX = 64
 
 export class LeaseNode {
   readonly state: NodeState
+  /** The last Holding handed out per partition (holding() returns it again while it is still the same). */
+  private readonly holdings: Array<Holding | undefined> = []
 
   constructor(init: LeaseNodeInit) {
     const params = resolveLeaseParams(init.params)
@@ -84,7 +86,19 @@ export class LeaseNode {
   holding(partition: number, now: number): Holding | undefined {
     const slot = this.state.slots[partition]
     if (!slot || slot.phase !== 'holding' || now >= slot.validUntil) return undefined
-    return { partition, fence: slot.fence!, validUntil: slot.validUntil }
+    // Asked several times per task started: the same object while the tenure and its renewal stay the same.
+    const last = this.holdings[partition]
+    if (last !== undefined && last.fence === slot.fence && last.validUntil === slot.validUntil) return last
+    return this.holdings[partition] = { partition, fence: slot.fence!, validUntil: slot.validUntil }
+  }
+
+  /**
+   * A hint, never a claim: the node whose lease on `partition` this node's acceptor accepted and still honours at
+   * `now` (a voter sees most grants; a non-voter none). Placement moves make the hash-ranked owner a poor guess.
+   */
+  acceptedHolder(partition: number, now: number): string | undefined {
+    const a = this.state.acc[partition]?.accepted
+    return a !== undefined && now < a.expiresAt ? a.b.by : undefined
   }
 
   /** Like holding(), but throws LeaseLostError: for guarding a side effect. */

@@ -3,9 +3,9 @@
 // of changes, and a hint of who holds any partition.
 
 export interface PartitionGrant {
-  fence: string
+  readonly fence: string
   /** In Clock.now() ms: do not start a side effect at or after this. */
-  validUntil: number
+  readonly validUntil: number
 }
 
 export interface ClaimsChange {

@@ -165,8 +165,8 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   }
 
   held(p: number): PartitionGrant | undefined {
-    const h = this.node.holding(p, this.c.clock.now())
-    return h === undefined ? undefined : { fence: h.fence, validUntil: h.validUntil }
+    // The node's Holding as is (read only, the same object while the tenure is): no copy per call.
+    return this.node.holding(p, this.c.clock.now())
   }
 
   onChange(listener: (event: ClaimsChange) => void): () => void {
@@ -176,6 +176,9 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   holderOf(p: number): string | undefined {
     if (this.grants.has(p) && this.held(p) !== undefined) return this.c.self
+    // The holder our acceptor granted, when it is a live other; else the hash-ranked owner (where placement heads).
+    const seen = this.node.acceptedHolder(p, this.c.clock.now())
+    if (seen !== undefined && seen !== this.c.self && this.alive.includes(seen)) return seen
     return this.rank(p)[0]
   }
 

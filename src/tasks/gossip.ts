@@ -51,6 +51,8 @@ export class GossipOut {
   /** Deferred records and when each joins the queue (monotonic ms), oldest first. */
   private readonly deferred = new Map<string, { record: TaskRecord, at: number }>()
   private deferTimer: TimerHandle | undefined
+  /** Ids undeferred before they were deferred, and until when (monotonic ms) that holds. */
+  private readonly early = new Map<string, number>()
   /** When the queue must go out at the latest (monotonic ms); undefined when empty. */
   private dueAt: number | undefined
   private timer: { handle: TimerHandle, at: number } | undefined
@@ -85,17 +87,43 @@ export class GossipOut {
   /** Holds records back for gossipDeferMs, then queues them, unless `supersede` drops them first. */
   defer(records: readonly TaskRecord[]): void {
     if (this.stopped || records.length === 0) return
-    const at = this.clock.now() + this.init.deferMs
+    const now = this.clock.now()
+    const at = now + this.init.deferMs
+    let early: TaskRecord[] | undefined
     for (const r of records) {
       this.deferred.delete(r.id)
-      this.deferred.set(r.id, { record: r, at })
+      if (this.early.size > 0 && this.takeEarly(r.id, now)) (early ??= []).push(r)
+      else this.deferred.set(r.id, { record: r, at })
     }
+    if (early !== undefined) this.push(early)
     while (this.deferred.size > this.init.queueMax) {
       const oldest = this.deferred.keys().next().value as string
       this.deferred.delete(oldest)
       this.dropped++
     }
     this.armDeferred()
+  }
+
+  /**
+   * Queues now those of `ids` that are deferred (their put reached a peer that will not run them): the holder hears
+   * by gossip. An id not deferred yet (the answer came before the local commit that defers it) is remembered for
+   * gossipDeferMs, and goes out at once when it is deferred.
+   */
+  undefer(ids: Iterable<string>): void {
+    if (this.stopped) return
+    const now: TaskRecord[] = []
+    const until = this.clock.now() + this.init.deferMs
+    for (const id of ids) {
+      const d = this.deferred.get(id)
+      if (d === undefined) {
+        this.early.set(id, until)
+        continue
+      }
+      this.deferred.delete(id)
+      now.push(d.record)
+    }
+    while (this.early.size > this.init.queueMax) this.early.delete(this.early.keys().next().value as string)
+    this.push(now)
   }
 
   /**
@@ -121,6 +149,14 @@ export class GossipOut {
     this.deferred.clear()
     this.stopped = true
     while (this.queue.size > 0) await this.publishOne()
+  }
+
+  /** Whether `id` was undeferred before it was deferred, within gossipDeferMs; forgets it either way. */
+  private takeEarly(id: string, now: number): boolean {
+    const until = this.early.get(id)
+    if (until === undefined) return false
+    this.early.delete(id)
+    return until >= now
   }
 
   /** Moves deferred records whose time has come into the queue; arms for the next. */

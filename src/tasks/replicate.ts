@@ -30,6 +30,27 @@ export interface PutBody extends CompactRecords {
   v: number
 }
 
+/** A put's answer: `away` lists the partitions of its new "any" tasks that the receiver does not hold. */
+export interface PutReply {
+  stored: number
+  away?: number[]
+}
+
+/** The partitions of the new "any" tasks among `records` that `held` says this peer does not hold, each once. */
+export function awayPartitions(records: readonly TaskRecord[], held: (p: number) => boolean): number[] {
+  const away = new Set<number>()
+  const seen = new Set<number>()
+  for (const r of records) {
+    if (r.scope !== 'any' || r.state !== 'pending' || r.attempts.length > 0 || seen.has(r.partition)) continue
+    seen.add(r.partition)
+    if (!held(r.partition)) away.add(r.partition)
+  }
+  return [...away]
+}
+
+/** Records of a put whose receiver said it does not hold their partitions (`PutReply.away`). */
+export type OnAway = (peer: string, records: TaskRecord[]) => void
+
 /** One caller's records for one peer: settled when every request carrying a part of them has. */
 interface Waiter {
   records: readonly TaskRecord[]
@@ -61,8 +82,11 @@ export class PutBatcher {
   private readonly queues = new Map<string, Waiter[]>()
   private armed = false
 
-  /** `defer` decides how long puts gather before they leave; the default sends them at the end of the turn that queued them. */
-  constructor(private readonly messenger: Messenger, private readonly now: () => number, private readonly defer: Defer = endOfTurn) {}
+  /**
+   * `defer` decides how long puts gather before they leave; the default sends them at the end of the turn that queued
+   * them. `onAway` hears of the records a put's receiver will not run (see PutReply).
+   */
+  constructor(private readonly messenger: Messenger, private readonly now: () => number, private readonly defer: Defer = endOfTurn, private readonly onAway?: OnAway) {}
 
   /** Resolves when `peer` has stored the record durably; the request gives up at the latest deadline of its batch. */
   put(peer: string, record: TaskRecord, deadline: number, bytes = RECORD_OVERHEAD_BYTES): Promise<void> {
@@ -121,7 +145,10 @@ export class PutBatcher {
     }
     const body: PutBody = { v: WIRE_VERSION, ...compactRecords(records) }
     this.messenger.request(peer, CHANNEL_PUT, body, { timeoutMs: Math.max(1, deadline - this.now()) }).then(
-      () => { for (const { waiter } of parts) if (--waiter.left === 0 && !waiter.failed) waiter.resolve() },
+      (reply) => {
+        for (const { waiter } of parts) if (--waiter.left === 0 && !waiter.failed) waiter.resolve()
+        this.heard(peer, records, reply)
+      },
       (err: unknown) => {
         for (const { waiter } of parts) {
           if (waiter.failed) continue
@@ -130,6 +157,15 @@ export class PutBatcher {
         }
       },
     )
+  }
+
+  /** Hands `onAway` the "any" records of a put whose partitions its receiver listed as not held. */
+  private heard(peer: string, records: readonly TaskRecord[], reply: unknown): void {
+    const away = (reply as Partial<PutReply> | undefined)?.away
+    if (this.onAway === undefined || !Array.isArray(away) || away.length === 0) return
+    const partitions = new Set(away)
+    const missed = records.filter(r => r.scope === 'any' && partitions.has(r.partition))
+    if (missed.length > 0) this.onAway(peer, missed)
   }
 }
 

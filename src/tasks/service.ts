@@ -24,7 +24,7 @@ import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
 import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.js'
-import { PutBatcher } from './replicate.js'
+import { awayPartitions, endOfTurn, PutBatcher } from './replicate.js'
 import { AllReports } from './report.js'
 import { isAllReport } from './settler.js'
 import { TaskStore, type TaskOverview, type TaskQuery } from './store.js'
@@ -124,7 +124,7 @@ export class TaskService {
     })
     this.submit = new Submitter({
       self: c.self, clock: c.clock, timers: c.timers, random: c.random, claims: c.claims, members: c.members, holderOf: c.holderOf, limits: l,
-      tasks: this.tasks, batcher: new PutBatcher(c.messenger, () => c.clock.now()), gossip: this.gossip, runner: this.runner, meter,
+      tasks: this.tasks, batcher: new PutBatcher(c.messenger, () => c.clock.now(), endOfTurn, (_peer, records) => { this.missedHolder(records) }), gossip: this.gossip, runner: this.runner, meter,
       pushAll: records => this.pushAll(records),
     })
     this.periodic = new Periodic({
@@ -186,10 +186,14 @@ export class TaskService {
     const { c } = this
     // A put is acked once flushed to disk, not just committed: the ack is what makes an enqueue durable.
     // A put may carry new tasks for partitions held here: they start on receipt, before this peer's own commit.
+    // The answer names the partitions of its new "any" tasks not held here: a put meant for their holder missed it
+    // (placement moved), and the sender gossips them now rather than after gossipDeferMs.
     this.cleanups.push(serveSync(this.syncDeps, (records) => this.background.guard((async () => {
+      const away = awayPartitions(records, p => this.c.claims.held(p) !== undefined)
       this.runner.offer(records)
       await this.tasks.merge(records, this.limits.retentionMs)
       await this.tasks.flushed()
+      return away
     })())))
     // Reports of "all" tasks (to their settler, and the settled records from there): nothing waits for their commit here
     // (the sender keeps its copy, sync repairs), so they may wait allReportMs to share a commit with other writes.
@@ -333,6 +337,14 @@ export class TaskService {
       this.meter.task(def.name, 'enqueued')
       this.submit.spreadNew([change.after])
     }
+  }
+
+  /**
+   * New "any" tasks whose put reached a peer that does not hold their partition (the holder hint was stale): unless
+   * this peer holds it (and runs them), they are gossiped now, not after gossipDeferMs, so their holder hears at once.
+   */
+  private missedHolder(records: readonly TaskRecord[]): void {
+    this.gossip.undefer(records.filter(r => this.c.claims.held(r.partition) === undefined).map(r => r.id))
   }
 
   /** Records that arrived by push or gossip: "all" tasks this peer may run start at once, and everything is merged. */

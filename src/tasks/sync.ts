@@ -190,8 +190,12 @@ function parseSummary(v: unknown, from: number): SummaryReply | undefined {
   return { buckets, ids, fps, next }
 }
 
-/** Registers the answering side: digest, summary, pull, and put (shared with replication). */
-export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: string) => Promise<void>): () => void {
+/**
+ * Registers the answering side: digest, summary, pull, and put (shared with replication). `onPut` stores a put's
+ * records and returns the partitions of its new "any" tasks that this peer does not hold (the reply's `away`): their
+ * sender lets the holder know by gossip at once.
+ */
+export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: string) => Promise<readonly number[]>): () => void {
   const { messenger } = deps
   const isPartition = (p: unknown): p is number => Number.isInteger(p) && (p as number) >= 0 && (p as number) < deps.partitions
   messenger.handle(CHANNEL_DIGEST, (_from, body) => {
@@ -243,8 +247,8 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
     if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/put of wire version ${String(v)}; this peer speaks ${WIRE_VERSION}`)
     const { records, dropped } = checkRecords(body, deps.partitions)
     if (dropped > 0) deps.logger.warn('dropped malformed records from a put', { from, dropped })
-    await onPut(records, from)
-    return { stored: records.length }
+    const away = await onPut(records, from)
+    return away.length === 0 ? { stored: records.length } : { stored: records.length, away }
   })
   return () => {
     for (const c of [CHANNEL_DIGEST, CHANNEL_SUMMARY, CHANNEL_PULL, CHANNEL_PUT]) messenger.unhandle(c)

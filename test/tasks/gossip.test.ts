@@ -119,4 +119,31 @@ describe('outbound gossip', () => {
     await out.stop() // sends deferred records at once
     expect(messages.at(-1)!.map(r => r.id)).toEqual(['t9'])
   })
+
+  it('sends a deferred record at once when its put missed the holder, whether that answer comes after the record was deferred or before', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 50, deferMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    out.defer([rec(1)])
+    out.undefer(['t1', 't2'])
+    clock.advance(5)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t1']])
+    // The answer came first (before this peer's own commit deferred t3): t3 goes when deferred.
+    out.undefer(['t3'])
+    out.defer([rec(3)])
+    clock.advance(5)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t1'], ['t3']])
+    // Remembered for deferMs only: a record deferred later than that waits as usual.
+    out.undefer(['t4'])
+    clock.advance(1_500)
+    out.defer([rec(4)])
+    clock.advance(5)
+    await settle()
+    expect(messages).toHaveLength(2)
+    clock.advance(1_000)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id)).slice(2)).toEqual([['t4']])
+  })
 })

@@ -70,6 +70,8 @@ export interface ClusterInit {
   partitions?: number
   definitions: (peer: string) => TaskDefinition[]
   init?: TaskServiceInit
+  /** Who peer `self` thinks holds partition p (its enqueues put new "any" tasks there first); default the actual holder. */
+  holderOf?: (self: string, p: number, assignment: StaticAssignment) => string | undefined
 }
 
 export class Cluster {
@@ -122,7 +124,7 @@ export class Cluster {
     const service = new TaskService({
       store, messenger, pubsub: this.bus.attach(name), clock: this.clock, timers: this.clock, random: seededRandom(this.seed++),
       logger: silentLogger, claims: this.assignment.claimsFor(name), members: () => [...this.live], self: name,
-      holderOf: p => this.assignment.holder(p),
+      holderOf: p => this.init.holderOf === undefined ? this.assignment.holder(p) : this.init.holderOf(name, p, this.assignment),
     }, this.init.definitions(name), this.init.init)
     this.live.add(name)
     const peer: Peer = { name, dir, store, messenger, service }

@@ -514,6 +514,7 @@ describe('handlers of a running peer', () => {
       async (records) => {
         put.push(records)
         await tasks.merge(records, RETENTION_MS)
+        return []
       })
     await Promise.all([sender.start(), stranger.start(), target.start()])
     membership.start()
