@@ -58,6 +58,7 @@ function sections () {
     out.push(`| enqueue, tasks/s (same batches; each batch awaits its replica acks) | ${fmtSummary(t.troupe.enqueue)} | ${t.bull ? fmtSummary(t.bull.enqueue) : 'skipped'} | ${xs(t.enqueueRatio)} |`)
     if (t.queued?.troupe) {
       out.push(`| queued drain, tasks/s (the BullMQ baseline's own measure: the tasks enqueued with every Troupe runner paused, or BullMQ's workers idle, and stored on every peer before the clock starts; Troupe done when every peer has stored each task finished) | ${fmtSummary(t.queued.troupe)} | ${t.queued.bull ? fmtSummary(t.queued.bull) : 'skipped'} | ${xs(t.queued.ratio)} |`)
+      if (t.queued.troupeCommitted) out.push(`| queued drain, tasks/s, Troupe done when every completion is committed on the peer that ran it (what BullMQ's completed count says; not yet stored on every peer) | ${fmtSummary(t.queued.troupeCommitted)} | ${t.queued.bull ? fmtSummary(t.queued.bull) : 'skipped'} | ${xs(t.queued.committedRatio)} |`)
     }
     if (t.troupeSingle?.drain) {
       out.push(`| submit + drain, tasks/s, Troupe with single enqueue() x 200 in flight on each peer | ${fmtSummary(t.troupeSingle.drain)} | ${t.bull ? fmtSummary(t.bull.drain) : 'skipped'} | ${xs(t.drainRatioSingle)} |`)

@@ -103,16 +103,21 @@ async function troupeQueued () {
   const open = c => c.pending + c.running
   // Every peer holds every task before the clock starts (the deferred gossip spreads them within ~1 s).
   await waitUntil('troupe queued: tasks on every peer', async () => (await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => open(c) >= total))
+  const completed = async () => (await Promise.all(peers.map(p => p.call('completed')))).reduce((a, c) => a + c.count, 0)
+  const c0 = await completed()
   const t0 = nowMs()
   await Promise.all(peers.map(p => p.call('resume')))
   let d = { ran: 0 }
+  // Also when every completion is committed on the peer that ran it: what BullMQ's completed count says of its jobs.
+  let committedAt
   const end = await waitUntil('troupe queued drain', async () => {
-    const [counts, ran] = await Promise.all([Promise.all(peers.map(p => p.call('taskCounts'))), Promise.all(peers.map(p => p.call('ran')))])
+    const [counts, ran, done] = await Promise.all([Promise.all(peers.map(p => p.call('taskCounts'))), Promise.all(peers.map(p => p.call('ran'))), committedAt === undefined ? completed() : 0])
+    if (committedAt === undefined && done - c0 >= total) committedAt = nowMs()
     if (ran.reduce((a, r) => a + r.count, 0) < total || !counts.every(c => open(c) === 0)) return false
     d = await doubles(peers)
     return d.ran >= total
   })
-  return { drainPerSec: total / ((end - t0) / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
+  return { drainPerSec: total / ((end - t0) / 1000), committedPerSec: total / (((committedAt ?? end) - t0) / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
 }
 
 /** The baseline's drain: N jobs added with the workers idle (autorun off), timed from their start until all completed. */
@@ -155,7 +160,7 @@ async function troupeLatency (n) {
     await peers[from].call('enqueueTimed', { name: 'lat' })
     const s = await started
     out.push(s.ms)
-    if (LAT_TRACE) latStarts.push({ id: s.id, ms: s.ms, from })
+    if (LAT_TRACE) latStarts.push({ id: s.id, ms: s.ms, from, peer: s.peer, partition: s.partition })
     await sleep(2)
   }
   return out
@@ -163,8 +168,17 @@ async function troupeLatency (n) {
 
 function explainLatency (traces) {
   const enq = new Map(traces.flatMap(t => t.enq))
+  // sent/acked come from the enqueuer's trace; recv is the first receipt on any peer, and recvBy[peer] each peer's.
   const put = new Map()
-  for (const t of traces) for (const [id, e] of t.put) put.set(id, { ...put.get(id), ...e })
+  for (const t of traces) {
+    for (const [id, e] of t.put) {
+      const cur = put.get(id) ?? { recvBy: {} }
+      if (e.sent !== undefined) cur.sent = e.sent
+      if (e.acked !== undefined) cur.acked = e.acked
+      if (e.recv !== undefined) { cur.recvBy[t.id] = e.recv; if (cur.recv === undefined || e.recv < cur.recv) cur.recv = e.recv }
+      put.set(id, cur)
+    }
+  }
   const steps = { local: [], remote: [], enqueueToPutSent: [], putSentToReceived: [], receivedToStart: [], enqueueCall: [], putRoundTrip: [] }
   for (const { id, ms } of latStarts) {
     const e = enq.get(id); const p = put.get(id)
@@ -183,7 +197,8 @@ function explainLatency (traces) {
   for (const s of slow) {
     const e = enq.get(s.id); const p = put.get(s.id)
     const rel = x => x === undefined || e === undefined ? '-' : (x - e.t0).toFixed(2)
-    console.log(`  slow ${s.ms.toFixed(2)} ms from peer ${s.from}: put sent ${rel(p?.sent)} recv ${rel(p?.recv)} acked ${rel(p?.acked)}, enqueue resolved ${rel(e?.resolved)}`)
+    const starter = traces.findIndex(t => t.id === s.peer)
+    console.log(`  slow ${s.ms.toFixed(2)} ms from peer ${s.from}, started on peer ${starter} (partition ${s.partition}): put sent ${rel(p?.sent)} first recv ${rel(p?.recv)} recv by the starter ${rel(p?.recvBy?.[s.peer])} acked ${rel(p?.acked)}, enqueue resolved ${rel(e?.resolved)}`)
   }
 }
 
@@ -233,7 +248,8 @@ for (let r = 0; r < ROUNDS; r++) {
       : name === 'troupe-q' ? await troupeQueued() : await bullQueued()
     runs[name].push(res)
     const enq = res.enqueuePerSec === undefined ? '' : `, enqueue ${Math.round(res.enqueuePerSec)}/s`
-    console.log(`round ${r + 1} ${name.padEnd(8)} ${N} tasks: ${name.endsWith('-q') ? 'queued ' : ''}drain ${Math.round(res.drainPerSec)}/s${enq}, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
+    const committed = res.committedPerSec === undefined ? '' : ` (every completion committed on its runner: ${Math.round(res.committedPerSec)}/s)`
+    console.log(`round ${r + 1} ${name.padEnd(8)} ${N} tasks: ${name.endsWith('-q') ? 'queued ' : ''}drain ${Math.round(res.drainPerSec)}/s${committed}${enq}, ran ${res.ran}, double runs ${res.doubles}, enqueue errors ${res.errors}`)
   }
 }
 for (const [which, l] of [['fresh', lat], ['settled', latSettled]]) {
@@ -262,6 +278,9 @@ writeResult('tasks', {
   /** Queued drain (the baseline's measure): tasks stored before the clock starts, then run. */
   queued: {
     troupe: sum('troupe-q', 'drainPerSec'), bull: redis === undefined ? undefined : sum('bullmq-q', 'drainPerSec'),
+    /** Until every completion is committed on the peer that ran it (BullMQ's completed count), not yet stored everywhere. */
+    troupeCommitted: sum('troupe-q', 'committedPerSec'),
+    committedRatio: redis === undefined ? undefined : summarize(runs['troupe-q'].map((x, i) => x.committedPerSec / runs['bullmq-q'][i].drainPerSec)),
     doubles: runs['troupe-q'].reduce((a, x) => a + x.doubles, 0) + runs['bullmq-q'].reduce((a, x) => a + x.doubles, 0),
     ratio: redis === undefined ? undefined : summarize(runs['troupe-q'].map((x, i) => x.drainPerSec / runs['bullmq-q'][i].drainPerSec)),
   },

@@ -28,7 +28,7 @@ const lat = defineTask({
   name: 'lat',
   scope: 'any',
   input: z.object({ t0: z.number() }),
-  run: (ctx, input) => { send({ type: 'started', id: ctx.taskId, ms: nowMs() - input.t0, partition: ctx.partition }) },
+  run: (ctx, input) => { send({ type: 'started', id: ctx.taskId, ms: nowMs() - input.t0, partition: ctx.partition, peer: ctx.peer.id }) },
 })
 
 const fan = defineTask({

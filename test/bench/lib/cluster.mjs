@@ -38,8 +38,9 @@ export const MEMBERSHIP = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tic
 export async function startPeer ({ seeds = [], http = false, tasks = {}, lease = SPEED_LEASE, membership = SPEED_MEMBERSHIP, dataDir }) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'troupe-bench-'))
   const h = await startChild(CHILD, {
-    // BENCH_PROF=<dir>: each peer writes a V8 CPU profile there when it stops.
-    execArgv: [...PEER_V8_FLAGS, '--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
+    // BENCH_PROF=<dir>: each peer writes a V8 CPU profile there when it stops. PEER_NODE_FLAGS: more node flags for
+    // every peer (e.g. `--max-semi-space-size=64`), for A/B runs of flags only the command line takes.
+    execArgv: [...PEER_V8_FLAGS, ...(process.env.PEER_NODE_FLAGS ?? '').split(' ').filter(Boolean), '--import', COMPAT, ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])],
     env: { BENCH_PEER: JSON.stringify({ seeds, dataDir: dir, http, lease, membership, tasks }) },
   })
   h.dataDir = dir

@@ -75,10 +75,13 @@ async function counters () {
 }
 // LAT trace ("any" tasks): put request sent / received / acked per task with a t0 input, keyed by id.
 const lat = { on: false, put: new Map() }
+const { fromTuple } = await import('../../../dist/tasks/compact.js')
+/** The ids of a tasks/put body's records that carry a t0 (its records are compact tuples, docs/tasks.md). */
+const timedIds = body => (body?.records ?? []).map(t => fromTuple(t, body.peers ?? [])).filter(r => r?.input?.t0 !== undefined).map(r => r.id)
 const onPut = messenger.handlers?.requests?.get('tasks/put')
 if (onPut !== undefined) {
   messenger.handlers.requests.set('tasks/put', (from, body, opts) => {
-    if (lat.on) { const t = nowMs(); for (const r of body?.records ?? []) if (r.input?.t0 !== undefined) (lat.put.get(r.id) ?? lat.put.set(r.id, {}).get(r.id)).recv ??= t }
+    if (lat.on) { const t = nowMs(); for (const id of timedIds(body)) (lat.put.get(id) ?? lat.put.set(id, {}).get(id)).recv ??= t }
     return onPut(from, body, opts)
   })
 }
@@ -107,7 +110,7 @@ for (const method of ['send', 'request']) {
     sent.set(channel, (sent.get(channel) ?? 0) + 1)
     const body = rest[0]
     if (lat.on && channel === 'tasks/put') {
-      const t = nowMs(); const ids = (body?.records ?? []).filter(r => r.input?.t0 !== undefined).map(r => r.id)
+      const t = nowMs(); const ids = timedIds(body)
       // The first put of a task is its replica put (sync pages later use the same channel).
       const first = ids.filter(id => lat.put.get(id)?.sent === undefined)
       for (const id of first) (lat.put.get(id) ?? lat.put.set(id, {}).get(id)).sent = t
