@@ -237,6 +237,8 @@ serve({
   },
   pause: () => { peer.tasks.pause(); return true },
   resume: () => { peer.tasks.resume(); return true },
+  /** The task store's sync digest (settled records): per partition, its record count and hash. */
+  digest: () => peer.tasks.tasks.digest.body(),
   /** "noop" attempts this peer ran whose completion it has committed (troupe_tasks_completed_total). */
   completed: async () => ({ count: (await peer.metrics.tasks.completed.get()).values.filter(v => v.labels.task === 'noop').reduce((a, v) => a + v.value, 0) }),
   /** Records by state in this peer's store (the census: no scan). */
