@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { Attempt, TaskRecord, TaskState } from '../tasks/record.js'
+import { LIST_SCAN_RECORDS } from '../tasks/constants.js'
 import { formatDuration, formatTable } from './format.js'
 import { STATUS_URL_DEFAULT, STATUS_WAIT_MS_DEFAULT } from './status.js'
 import { CommandError, UsageError } from './usage.js'
@@ -129,8 +130,10 @@ async function list(argv: string[]): Promise<number> {
   if (values.name !== undefined) query.set('name', values.name as string)
   if (values.limit !== undefined) query.set('limit', String(wholeNumber('--limit', values.limit as string, 1)))
   const qs = query.size === 0 ? '' : `?${query.toString()}`
-  const { tasks } = await request<{ tasks: TaskRecord[] }>(client, 'GET', `/tasks${qs}`, 'list tasks')
-  process.stdout.write(client.json ? json({ tasks }) : formatTaskList(tasks, Date.now()))
+  const { tasks, truncated = false } = await request<{ tasks: TaskRecord[], truncated?: boolean }>(client, 'GET', `/tasks${qs}`, 'list tasks')
+  process.stdout.write(client.json ? json({ tasks, truncated }) : formatTaskList(tasks, Date.now()))
+  // The peer stops reading after LIST_SCAN_RECORDS stored records: say so, on stderr, where a table reader looks.
+  if (truncated && !client.json) process.stderr.write(`the peer stopped reading after ${LIST_SCAN_RECORDS} stored tasks before --limit matched: more may match; narrow the query (--state, --name)\n`)
   return 0
 }
 

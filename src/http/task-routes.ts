@@ -13,7 +13,7 @@
 import type { Context, Env, Hono } from 'hono'
 import { toErrorShape, isTroupeError, type ErrorShape } from '../errors.js'
 import type { EnqueueItem, EnqueueManyOptions, EnqueueOptions, TaskOptions } from '../tasks/service.js'
-import type { TaskQuery } from '../tasks/store.js'
+import type { TaskList, TaskQuery } from '../tasks/store.js'
 import type { TaskRecord, TaskState } from '../tasks/record.js'
 
 export interface TaskControl {
@@ -21,6 +21,7 @@ export interface TaskControl {
   enqueueMany(items: readonly EnqueueItem[], options?: EnqueueManyOptions): Promise<string[]>
   get(id: string): TaskRecord | undefined
   list(query?: TaskQuery): TaskRecord[]
+  listPage(query?: TaskQuery): TaskList
   cancel(id: string): Promise<TaskRecord>
   retry(id: string): Promise<TaskRecord>
   delete(id: string): Promise<TaskRecord>
@@ -56,7 +57,8 @@ export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): voi
       return c.json({ error: { name: 'ValidationError', message: `state must be one of ${STATES.join(', ')}`, code: 'ERR_VALIDATION', retryable: false } }, 422)
     }
     const limit = Math.min(TASK_LIST_LIMIT_MAX, Math.max(1, Number(c.req.query('limit') ?? 100) || 100))
-    return c.json({ tasks: tasks.list({ state: state as TaskState | undefined, name: c.req.query('name'), limit }) })
+    // truncated: the peer read LIST_SCAN_RECORDS stored records and stopped; narrow the query (state, name) for more.
+    return c.json(tasks.listPage({ state: state as TaskState | undefined, name: c.req.query('name'), limit }))
   }))
   app.get('/tasks/:id', c => guard(c, () => {
     const record = tasks.get(c.req.param('id'))

@@ -53,6 +53,13 @@ export const RETENTION_MS = 24 * 60 * 60 * 1000
 export const COLLECT_INTERVAL_MS = 60_000
 
 /** Records a collection reads per page; the event loop gets a turn between pages (a page takes ~2-3 ms). */
+/**
+ * Stored records one `list` reads at most (from disk, and the finished ids it looks up): a query that few records
+ * match (a rare name among done tasks, tombstones) stops there, flagged `truncated`, instead of holding the event
+ * loop for a read of the whole store (~2 ms per 1,000 records; leases renew on that loop).
+ */
+export const LIST_SCAN_RECORDS = 20_000
+
 export const COLLECT_PAGE_RECORDS = 1_000
 
 /** An "all" task runs on a peer that receives it up to this long after its runAt; later it is skipped. */

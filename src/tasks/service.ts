@@ -27,7 +27,7 @@ import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.j
 import { awayPartitions, endOfTurn, PutBatcher } from './replicate.js'
 import { AllReports } from './report.js'
 import { isAllReport } from './settler.js'
-import { TaskStore, type TaskOverview, type TaskQuery } from './store.js'
+import { TaskStore, type TaskList, type TaskOverview, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
 import { serveSync, syncWith, type SyncDeps, type SyncOptions, type SyncResult } from './sync.js'
@@ -280,6 +280,11 @@ export class TaskService {
 
   list(query: TaskQuery = {}): TaskRecord[] {
     return this.tasks.list(query)
+  }
+
+  /** As `list`, and whether the read stopped at LIST_SCAN_RECORDS stored records before `limit` matched. */
+  listPage(query: TaskQuery = {}): TaskList {
+    return this.tasks.listPage(query)
   }
 
   /** Counts by state and the `rows` records written and failed last on this peer, without reading the whole store. */

@@ -15,7 +15,7 @@ import { Census, type StateCounts } from './census.js'
 import { GroupCommit } from './commit.js'
 import { fromStored, storedLifetime, type Lifetime } from './compact.js'
 import { CompactWriter } from './compact-writer.js'
-import { COLLECT_PAGE_RECORDS } from './constants.js'
+import { COLLECT_PAGE_RECORDS, LIST_SCAN_RECORDS } from './constants.js'
 import type { Digest } from './digest.js'
 import { mergeChange } from './merge.js'
 import { SyncIndex } from './sync-index.js'
@@ -42,6 +42,13 @@ export interface TaskQuery {
   /** Include deleted records (tombstones). Default false. */
   deleted?: boolean
   limit?: number
+}
+
+/** What `listPage` found. */
+export interface TaskList {
+  tasks: TaskRecord[]
+  /** The read stopped after LIST_SCAN_RECORDS stored records, before `limit` matched: more records may match. */
+  truncated: boolean
 }
 
 /** The record of a stored value; a value of neither layout throws (its checksum matched: written by a bug, not the disk). */
@@ -296,12 +303,14 @@ export class TaskStore {
   /**
    * Up to `limit` records matching the query, sorted by creation. Pending, running, failed and cancelled records are
    * found in memory (the active set and the census's ids, newest writes first); done ones and tombstones by reading
-   * the store in key order until `limit` match.
+   * the store in key order until `limit` match. At most `scanMax` (LIST_SCAN_RECORDS) stored records are read:
+   * `truncated` says the read stopped there.
    */
-  list(query: TaskQuery = {}): TaskRecord[] {
+  listPage(query: TaskQuery = {}, scanMax = LIST_SCAN_RECORDS): TaskList {
     const out: TaskRecord[] = []
     const limit = query.limit ?? Number.POSITIVE_INFINITY
     const state = query.state
+    let scanned = 0
     if (this.loaded && state !== undefined && state !== 'done' && query.deleted !== true) {
       const matches = (r: TaskRecord | undefined): r is TaskRecord => r !== undefined && !r.deleted && r.state === state && (query.name === undefined || r.name === query.name)
       // Active: pending and running records, and "all" ones (any state) until they expire.
@@ -312,12 +321,14 @@ export class TaskStore {
       }
       for (const id of this.census.idleIds(state)) {
         if (out.length >= limit) break
+        if (scanned++ >= scanMax) return { tasks: out.sort(byCreation), truncated: true }
         const r = this.get(id)
         if (matches(r)) out.push(r)
       }
-      return out.sort(byCreation)
+      return { tasks: out.sort(byCreation), truncated: false }
     }
     for (const { value: stored } of this.db.getRange()) {
+      if (scanned++ >= scanMax) return { tasks: out.sort(byCreation), truncated: true }
       const value = decodeStored(stored)
       if (value.deleted && query.deleted !== true) continue
       if (query.state !== undefined && value.state !== query.state) continue
@@ -325,7 +336,12 @@ export class TaskStore {
       out.push(value)
       if (out.length >= limit) break
     }
-    return out.sort(byCreation)
+    return { tasks: out.sort(byCreation), truncated: false }
+  }
+
+  /** `listPage`'s records alone. */
+  list(query: TaskQuery = {}): TaskRecord[] {
+    return this.listPage(query).tasks
   }
 
   /** How many records are in each state (tombstones apart), and the `rows` written last and failed last, newest first; no scan. */

@@ -19,6 +19,26 @@ beforeEach(async () => { dir = await tempDir(); store = await openStore(dir.path
 afterEach(async () => { await store.close(); await dir.remove() })
 
 describe('TaskStore', () => {
+  it('lists by reading at most scanMax stored records, and says when it stopped short of the limit', async () => {
+    const s = open()
+    const done = (id: string, name: string): TaskRecord => {
+      const r = { ...rec(id), name }
+      return finishAttempt(startAttempt(r, { self: 'a', now: 2000 }, 'f').record, { self: 'a', now: 2001 }, { key: 'a#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1 }, owner: true })
+    }
+    await s.merge([...Array.from({ length: 60 }, (_, i) => done(`c${i}`, 'common')), done('r1', 'rare')], Number.POSITIVE_INFINITY)
+    s.load()
+    // Done records are read from disk in key order: the rare one is somewhere among 61.
+    const all = s.listPage({ state: 'done', name: 'rare', limit: 10 }, 1_000)
+    expect(all).toEqual({ tasks: [expect.objectContaining({ id: 'r1' })], truncated: false })
+    const short = s.listPage({ state: 'done', name: 'nothing', limit: 10 }, 20)
+    expect(short).toEqual({ tasks: [], truncated: true })
+    // A limit reached within the budget is not a truncation.
+    expect(s.listPage({ state: 'done', limit: 5 }, 20)).toMatchObject({ truncated: false })
+    expect(s.listPage({ state: 'done', limit: 5 }, 20).tasks).toHaveLength(5)
+    // Exactly the whole store within the budget: complete.
+    expect(s.listPage({ state: 'done', name: 'nothing' }, 61)).toEqual({ tasks: [], truncated: false })
+  })
+
   it('merges concurrent writes to one record without losing any', async () => {
     const s = open()
     await s.merge([rec('x')], 1000)
