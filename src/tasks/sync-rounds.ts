@@ -6,7 +6,8 @@
 // acquired close together share one round (debounced); the runner holds
 // their tasks back until that round has ended, or handoverSyncMs if a peer
 // is slow to answer, so a task their old holder has just finished does not
-// run again.
+// run again. An exchange that fails is tried again with that peer soon
+// (SYNC_RETRY_MS, doubling), rather than left to the random round.
 import type { TimerHandle, Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { Random } from '../util/random.js'
@@ -15,6 +16,13 @@ import type { SyncResult } from './sync.js'
 
 /** Partitions granted one by one (a lease protocol warming up) share one sync round. */
 export const SYNC_ALL_DEBOUNCE_MS = 10
+
+/**
+ * A failed exchange with a peer (it timed out, the link was down) is tried again this much later, doubling on each
+ * failure up to syncIntervalMs, while the peer is a member: the random round might not pick that peer for many
+ * intervals, and a restarted or overloaded peer would wait that long for the records it missed.
+ */
+export const SYNC_RETRY_MS = 500
 
 export interface SyncRoundsDeps {
   self: string
@@ -39,6 +47,8 @@ export class SyncRounds {
   private readonly timers = new Map<'sync' | 'syncAll' | 'startSettled', TimerHandle>()
   /** Partitions acquired since the last round with every member began. */
   private readonly warming = new Set<number>()
+  /** Peers whose last exchange failed: when it is tried again, and the wait before the next try after that. */
+  private readonly retries = new Map<string, { handle: TimerHandle | undefined, nextMs: number }>()
   private running = false
 
   constructor(private readonly deps: SyncRoundsDeps) {}
@@ -61,6 +71,8 @@ export class SyncRounds {
     this.running = false
     for (const h of this.timers.values()) this.deps.timers.clearTimeout(h)
     this.timers.clear()
+    for (const { handle } of this.retries.values()) if (handle !== undefined) this.deps.timers.clearTimeout(handle)
+    this.retries.clear()
   }
 
   /** `partition` was acquired: it joins the next round with every member, which the runner waits for. */
@@ -110,13 +122,38 @@ export class SyncRounds {
     this.deps.background.track(this.once(peer))
   }
 
-  /** One exchange; a failure is logged (the next round retries). */
+  /** One exchange; a failure is logged and the exchange tried again (SYNC_RETRY_MS, doubling). */
   private async once(peer: string, fresh: readonly number[] = []): Promise<void> {
     try {
       const r = await this.deps.syncWith(peer, { signal: this.deps.signal, fresh })
       if (r.pulled > 0 || r.pushed > 0) this.deps.logger.debug('synced', { peer, ...r })
+      this.settled(peer)
     } catch (err) {
-      this.deps.logger.debug('sync failed; the next round retries', { peer, err: (err as Error).message })
+      this.deps.logger.debug('sync failed; retrying', { peer, err: (err as Error).message })
+      this.retry(peer)
     }
+  }
+
+  /** The exchange with `peer` worked: no retry pending, and the next failure starts from SYNC_RETRY_MS again. */
+  private settled(peer: string): void {
+    const r = this.retries.get(peer)
+    if (r === undefined) return
+    if (r.handle !== undefined) this.deps.timers.clearTimeout(r.handle)
+    this.retries.delete(peer)
+  }
+
+  /** Tries `peer` again later, unless a retry is already due (another exchange that fails meanwhile adds none). */
+  private retry(peer: string): void {
+    if (!this.running || this.deps.signal.aborted) return
+    const last = this.retries.get(peer)
+    if (last?.handle !== undefined) return
+    const waitMs = last?.nextMs ?? SYNC_RETRY_MS
+    const entry: { handle: TimerHandle | undefined, nextMs: number } = { handle: undefined, nextMs: Math.min(this.deps.syncIntervalMs, waitMs * 2) }
+    entry.handle = this.deps.timers.setTimeout(() => {
+      entry.handle = undefined
+      if (this.running && this.others().includes(peer)) this.track(peer)
+      else this.retries.delete(peer)
+    }, waitMs)
+    this.retries.set(peer, entry)
   }
 }

@@ -5,22 +5,22 @@
 // does not answer.
 import { describe, expect, it } from 'vitest'
 import { Background } from '../../src/tasks/background.js'
-import { SYNC_ALL_DEBOUNCE_MS, SyncRounds } from '../../src/tasks/sync-rounds.js'
+import { SYNC_ALL_DEBOUNCE_MS, SYNC_RETRY_MS, SyncRounds } from '../../src/tasks/sync-rounds.js'
 import { silentLogger } from '../../src/util/logger.js'
 import { seededRandom } from '../../src/util/random.js'
 import { fakeTime } from '../helpers/fake-time.js'
 
 const tick = (): Promise<void> => new Promise(r => setImmediate(r))
 
-function rounds(answer: (peer: string) => Promise<void> = async () => {}) {
+function rounds(answer: (peer: string) => Promise<void> = async () => {}, members: () => readonly string[] = () => ['a', 'b', 'c'], intervalMs = 1_000) {
   const t = fakeTime()
   const synced: Array<{ peer: string, fresh: readonly number[] }> = []
   const released: number[][] = []
   const r = new SyncRounds({
-    self: 'a', members: () => ['a', 'b', 'c'], random: seededRandom(1), timers: t.timers, logger: silentLogger, background: new Background(silentLogger),
+    self: 'a', members, random: seededRandom(1), timers: t.timers, logger: silentLogger, background: new Background(silentLogger),
     syncWith: async (peer, { fresh }) => { synced.push({ peer, fresh }); await answer(peer); return { partitions: 0, pulled: 0, pushed: 0 } },
     release: ps => { released.push(ps) }, signal: new AbortController().signal,
-    syncIntervalMs: 1_000, syncSettleMs: 300, handoverSyncMs: 2_000,
+    syncIntervalMs: intervalMs, syncSettleMs: 300, handoverSyncMs: 2_000,
   })
   return { t, r, synced, released }
 }
@@ -60,5 +60,53 @@ describe('sync rounds', () => {
     expect(released).toEqual([])
     t.advance(2_000)
     expect(released).toEqual([[3, 7]])
+  })
+
+  it('tries a peer whose exchange failed again soon, waiting twice as long after each failure, until one works or it leaves', async () => {
+    let failing = 3
+    let members = ['a', 'b', 'c']
+    // The random round is far off: only the retries can bring c's exchanges back.
+    const { t, r, synced } = rounds(async (peer) => {
+      if (peer === 'c' && failing > 0) {
+        failing--
+        throw new Error('timed out')
+      }
+    }, () => members, 600_000)
+    r.start()
+    t.advance(SYNC_ALL_DEBOUNCE_MS)
+    await tick()
+    const toC = (): number => synced.filter(s => s.peer === 'c').length
+    expect(toC()).toBe(1) // failed at 10 ms: a retry is due at 510 ms
+    t.advance(300)
+    await tick()
+    expect(toC()).toBe(2) // the start's settled round (310 ms) failed too: the retry already due stays the only one
+    t.advance(SYNC_RETRY_MS - 301)
+    await tick()
+    expect(toC()).toBe(2)
+    t.advance(1)
+    await tick()
+    expect(toC()).toBe(3) // 510 ms: failed again, next in twice the wait
+    t.advance(2 * SYNC_RETRY_MS - 1)
+    await tick()
+    expect(toC()).toBe(3)
+    t.advance(1)
+    await tick()
+    expect(toC()).toBe(4)
+    expect(failing).toBe(0)
+    // It worked: no more tries until a round asks for one.
+    t.advance(60_000)
+    await tick()
+    expect(toC()).toBe(4)
+    const afterThird = toC()
+    // A peer that fails and then leaves the members is not tried again.
+    failing = 1
+    r.catchUp('c')
+    await tick()
+    members = ['a', 'b']
+    t.advance(60_000)
+    await tick()
+    expect(toC()).toBe(afterThird + 1)
+    r.stop()
+    expect(t.pending()).toBe(0)
   })
 })
