@@ -71,6 +71,8 @@ export class Tally {
 
 /** The tallies behind the counters (see `Metrics.counts`). */
 export interface MetricCounts {
+  readonly wireFrames: Tally
+  readonly wireBytes: Tally
   readonly tasks: Readonly<Record<TaskEvent, Tally>>
   readonly gossipMessages: Tally
   readonly gossipBytes: Tally
@@ -94,8 +96,8 @@ export interface Metrics {
   readonly taskDuration: LabelledHistogram<'task' | 'outcome'>
   /** What the meters count into; folded into the counters below at each scrape. */
   readonly counts: MetricCounts
-  /** Frames and bytes counted by `countFrame` since the last scrape; the wire counters take them in when scraped. */
-  readonly wireTally: Record<WireDirection, { frames: number, bytes: number }>
+  /** The cells of `counts.wireFrames` and `counts.wireBytes` by direction: `countFrame` adds to them, no lookup per frame. */
+  readonly wireTally: Record<WireDirection, { readonly frames: TallyCell, readonly bytes: TallyCell }>
   // The registry's handles: each builds the registry on first access.
   /** Labels: state. Filled at scrape time from the source given to `trackMembers`. */
   readonly members: Gauge<'state'>
@@ -153,9 +155,9 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
   let memberSource: () => ReadonlyArray<{ state: MemberState }> = () => []
   let leaseSource: () => number = () => 0
   let actorSource: () => ActorGauges = () => ({})
-  // A frame costs two additions here; prom-client's labelled inc (a label hash per call) runs once per scrape.
-  const wireTally: Metrics['wireTally'] = { in: { frames: 0, bytes: 0 }, out: { frames: 0, bytes: 0 } }
   const counts: MetricCounts = {
+    wireFrames: new Tally(),
+    wireBytes: new Tally(),
     tasks: Object.fromEntries(TASK_EVENTS.map(e => [e, new Tally()])) as Record<TaskEvent, Tally>,
     gossipMessages: new Tally(),
     gossipBytes: new Tally(),
@@ -169,6 +171,9 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
     leaseHandovers: new Tally(),
     actorMessages: new Tally(),
   }
+  // A frame costs two additions; prom-client's labelled inc (a label hash per call) runs once per scrape.
+  const wireCells = (direction: WireDirection): Metrics['wireTally'][WireDirection] => ({ frames: counts.wireFrames.cell(direction), bytes: counts.wireBytes.cell(direction) })
+  const wireTally: Metrics['wireTally'] = { in: wireCells('in'), out: wireCells('out') }
   // Observed on every request: our own histograms (same export), not prom-client's per-call label checks.
   const httpRequests = new LabelledHistogram({ name: 'troupe_http_request_duration_seconds', help: 'HTTP requests by action, method and status', labelNames: ['action', 'method', 'status'], buckets: HTTP_DURATION_BUCKETS })
   const taskDuration = new LabelledHistogram({ name: 'troupe_task_duration_seconds', help: 'Task attempts by task name and outcome', labelNames: ['task', 'outcome'], buckets: HTTP_DURATION_BUCKETS })
@@ -194,17 +199,6 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
       },
     })
     if (init.processMetrics === true) collectDefaultMetrics({ register: registry })
-    const wireCounter = (name: string, help: string, field: 'frames' | 'bytes'): Counter<'direction'> => new Counter({
-      name, help, labelNames: ['direction'], registers,
-      collect() {
-        for (const direction of ['in', 'out'] as const) {
-          const n = wireTally[direction][field]
-          if (n === 0) continue
-          wireTally[direction][field] = 0
-          this.inc({ direction }, n)
-        }
-      },
-    })
     // A counter fed by a tally: `label` names its one label, if any.
     const counter = <L extends string = never>(name: string, help: string, tally: Tally, label?: L): Counter<L> => new Counter<L>({
       name, help, labelNames: label === undefined ? [] : [label], registers,
@@ -218,8 +212,8 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
     return {
       registry,
       members,
-      wireFrames: wireCounter('troupe_wire_frames_total', 'Wire frames by direction', 'frames'),
-      wireBytes: wireCounter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', 'bytes'),
+      wireFrames: counter('troupe_wire_frames_total', 'Wire frames by direction', counts.wireFrames, 'direction'),
+      wireBytes: counter('troupe_wire_bytes_total', 'Wire bytes (frame headers included) by direction', counts.wireBytes, 'direction'),
       tasks: Object.fromEntries(TASK_EVENTS.map(e => [e, counter(`troupe_tasks_${e}_total`, `Tasks ${e} on this peer, by task name`, counts.tasks[e], 'task')])) as Record<TaskEvent, Counter<'task'>>,
       gossipMessages: counter('troupe_gossip_messages_total', 'Task gossip messages published (out) and accepted (in)', counts.gossipMessages, 'direction'),
       gossipBytes: counter('troupe_gossip_bytes_total', 'Task gossip bytes published (out) and accepted (in)', counts.gossipBytes, 'direction'),
@@ -278,9 +272,9 @@ export function createMetrics(init: MetricsInit = {}): Metrics {
 
 /** For the wire layer (or a wrapper around it): one frame of `bytes` bytes went `direction`. */
 export function countFrame(metrics: Metrics, direction: WireDirection, bytes: number): void {
-  const tally = metrics.wireTally[direction]
-  tally.frames++
-  tally.bytes += bytes
+  const cells = metrics.wireTally[direction]
+  cells.frames.n++
+  cells.bytes.n += bytes
 }
 
 /** For the task layer: `task` went through `event`. */

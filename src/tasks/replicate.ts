@@ -38,14 +38,14 @@ export interface PutReply {
 
 /** The partitions of the new "any" tasks among `records` that `held` says this peer does not hold, each once. */
 export function awayPartitions(records: readonly TaskRecord[], held: (p: number) => boolean): number[] {
-  const away = new Set<number>()
   const seen = new Set<number>()
+  const away: number[] = []
   for (const r of records) {
     if (r.scope !== 'any' || r.state !== 'pending' || r.attempts.length > 0 || seen.has(r.partition)) continue
     seen.add(r.partition)
-    if (!held(r.partition)) away.add(r.partition)
+    if (!held(r.partition)) away.push(r.partition)
   }
-  return [...away]
+  return away
 }
 
 /** Records of a put whose receiver said it does not hold their partitions (`PutReply.away`). */
