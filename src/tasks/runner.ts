@@ -75,6 +75,8 @@ export class Runner {
   /** Attempts started and finished by this runner, for tests and metrics. */
   readonly counts = { started: 0, finished: 0 }
   private readonly running = new Map<string, Running>()
+  /** How many entries of `running` are not finishing (counted, not scanned: thousands may be finishing while commits lag). */
+  private handlers = 0
   /** Partitions just acquired, not run until a sync round has brought their latest records (or a timeout passed). */
   private readonly warming = new Set<number>()
   private stopping = false
@@ -105,11 +107,9 @@ export class Runner {
     })
   }
 
-  /** Handlers running now (attempts being recorded excluded). */
+  /** Handlers running now (attempts being recorded excluded): the entries of `running` not yet finishing. */
   get active(): number {
-    let n = 0
-    for (const e of this.running.values()) if (!e.finishing) n++
-    return n
+    return this.handlers
   }
 
   /** What the runner is doing, for /status: attempts in flight (ids, at most 20) and partitions held back until their handover sync. */
@@ -311,19 +311,33 @@ export class Runner {
   private launch(r: TaskRecord): void {
     const entry: Running = { record: r, round: r.round, controller: new LazyAbortController(), finishing: false, done: Promise.resolve(), startedMono: 0, started: undefined }
     this.running.set(r.id, entry)
+    this.handlers++
     entry.done = this.execute(entry)
       .then((started) => {
-        this.running.delete(r.id)
+        this.ended(entry)
         this.reindex(r.id)
         // Nothing started: look again on a timer, never in a microtask loop that would starve lmdb's commits.
         if (started) this.pump()
         else this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       }, (err: unknown) => {
-        this.running.delete(r.id)
+        this.ended(entry)
         this.reindex(r.id)
         this.deps.logger.error('task attempt failed to record', { id: r.id, err: (err as Error).message })
         this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       })
+  }
+
+  /** The handler of `entry` is over (its outcome is being written). */
+  private finishing(entry: Running): void {
+    if (entry.finishing) return
+    entry.finishing = true
+    this.handlers--
+  }
+
+  /** `entry`'s attempt is over, recorded or not: its id is free. */
+  private ended(entry: Running): void {
+    this.finishing(entry)
+    this.running.delete(entry.record.id)
   }
 
   /** Keeps `openAll` to the "all" records this peer may still run, as `r` (the newest copy) stands. */
@@ -367,7 +381,7 @@ export class Runner {
     this.meter.task(cur.name, 'claimed')
     const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.attemptDeps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
-    entry.finishing = true
+    this.finishing(entry)
     this.starts.end(entry)
     this.pump()
     const owner = record.scope === 'all' || claims.held(record.partition)?.fence === fence
@@ -379,7 +393,8 @@ export class Runner {
     const withStart = (now: TaskRecord): TaskRecord => now.attempts.some(a => a.key === attempt.key) ? now : now === cur ? record : mergeRecords(now, record)
     const finishing = store.update(id, now => now === undefined ? undefined
       : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: record.scope === 'all' ? this.deps.members() : undefined, owner }))
-    const [, finished] = await Promise.all([entry.started, finishing])
+    // A short attempt wrote no start: no Promise.all (an array and a promise per attempt) for one promise.
+    const finished = entry.started === undefined ? await finishing : (await Promise.all([entry.started, finishing]))[1]
     this.counts.finished++
     const event = finished?.after === undefined ? (outcome === 'ok' ? 'completed' : undefined) : attemptEvent(finished.after, attempt.key, def.retry)
     if (event !== undefined) this.meter.task(cur.name, event)

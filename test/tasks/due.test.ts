@@ -112,4 +112,47 @@ describe('DueIndex', () => {
       expect(index.take(context(records, held, 100), slots).map(r => r.id)).toEqual(pickRunnable(list, ctx, slots).start.map(r => r.id))
     }))
   })
+
+  it('orders tasks that tie up to the id as their ids compare, whatever the ids (prefixes, lengths, codes past 127)', () => {
+    const ids = fc.uniqueArray(fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.stringMatching(/^t-[0-9a-z]{8}-[0-9a-z]{0,16}$/),
+      fc.constantFrom('', 'a', 'a\u0000', 'a\u0080', 'a\u00ff', 'a\uffff', 'aaaaaaa', 'aaaaaaaa', 'aaaaaaa\u0080', 'aaaaaaa\u00ff'),
+    ), { maxLength: 40 })
+    fc.assert(fc.property(ids, (list) => {
+      const records = new Map(list.map(id => [id, rec(id, { createdAt: 7, runAt: 3 })]))
+      const index = new DueIndex()
+      for (const r of records.values()) index.put(r, { now: 10, held: true })
+      const out = index.take(context(records, new Set([0]), 10), list.length).map(r => r.id)
+      expect(out).toEqual([...list].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)))
+    }))
+  })
+
+  it('keeps a task put again with the same order keys in one entry, which starts it as last put', () => {
+    const index = new DueIndex()
+    const first = rec('t', { version: 1 })
+    const second = rec('t', { version: 2 })
+    index.put(first, { now: 10, held: true })
+    index.put(second, { now: 10, held: true })
+    index.put(second)
+    expect(index.size).toBe(1)
+    const seen: TaskRecord[] = []
+    const ctx = context(new Map(), new Set([0]), 10)
+    expect(index.take({ ...ctx, current: (r) => { seen.push(r); return r } }, 10)).toEqual([second])
+    // One entry, judged once: no stale copy surfaced.
+    expect(seen).toEqual([second])
+  })
+
+  it('moves a parked task to the heaps when it is put again with its partition held', () => {
+    const index = new DueIndex()
+    const r = rec('p', { partition: 1 })
+    const records = new Map([[r.id, r]])
+    expect(index.take(context(records, new Set(), 10, 0), 10)).toEqual([])
+    index.put(r, { now: 10, held: false })
+    // Parked and not looked at again before the recheck: still not taken.
+    expect(index.take(context(records, new Set([1]), 10, 0), 10)).toEqual([])
+    index.put(r, { now: 10, held: true })
+    expect(index.take(context(records, new Set([1]), 10, 0), 10)).toEqual([r])
+  })
 })
