@@ -25,12 +25,16 @@ export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
 /** The merge of `incoming` into `current` if that changes it (`incoming` itself when there is no `current`), else undefined. */
 export function mergeChange(current: TaskRecord | undefined, incoming: TaskRecord): TaskRecord | undefined {
   if (current === undefined) return incoming
-  // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
-  if (sameValue(current, incoming)) return undefined
   // The common news, a copy that has moved on from ours (our pending record, its holder's finished one): when ours
   // has no attempts, the same body and a head that loses, the merge is the incoming copy itself (canonically equal),
-  // provided its attempts are in the merge's order already.
-  if (current.attempts.length === 0 && compareHeads(incoming, current) > 0 && compareBodies(current, incoming) === 0 && inOrder(incoming.attempts)) return incoming
+  // provided its attempts are in the merge's order already. Asked first: a head that wins is no echo, so the whole
+  // records need not be compared.
+  if (current.attempts.length === 0 && compareHeads(incoming, current) > 0) {
+    if (compareBodies(current, incoming) === 0 && inOrder(incoming.attempts)) return incoming
+    return mergeRecords(current, incoming)
+  }
+  // An echo of what is stored (the common case: gossip and puts of known copies) changes nothing.
+  if (sameValue(current, incoming)) return undefined
   const merged = mergeRecords(current, incoming)
   return sameValue(merged, current) ? undefined : merged
 }
