@@ -1,7 +1,7 @@
 // The sync index (src/tasks/sync-index.ts) against a plain model of what it
-// promises: a write enters the digest once it is settleMs old, and until then
-// the digest keeps the id's older value; the fresh view and `holds` see every
-// write at once. Seeded runs long enough for the ring of pending writes to
+// promises: a write enters the digest once it is settleMs old (at the next
+// write or read of the index), and until then the digest keeps the id's older
+// value; the fresh view and `holds` see every write at once. Seeded runs long enough for the ring of pending writes to
 // compact many times.
 import { describe, expect, it } from 'vitest'
 import { SYNC_BUCKETS } from '../../src/tasks/constants.js'
@@ -50,6 +50,8 @@ describe('SyncIndex', () => {
           const active = r !== undefined && r.state === 'pending'
           index.mark(id, partitionOf(id), now, r, active)
           const fp = r === undefined ? undefined : fingerprint(r)
+          // Every write first digests what has settled by its time (its id's earlier write included).
+          settle(model, now - SETTLE_MS)
           model.last.set(id, { at: now, fp })
           fresh.set(id, fp)
         } else {
