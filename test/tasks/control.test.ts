@@ -185,6 +185,8 @@ describe('periodic tasks', () => {
         defineTask({ name: 'tick', scope: 'any', input: z.object({}), frequencyMs: 60_000, run: (ctx) => { anyRuns.push(ctx.taskId) } }),
         defineTask({ name: 'sweep', scope: 'all', input: z.object({}), frequencyMs: 60_000, run: (ctx) => { allRuns.push(`${peer} ${ctx.taskId}`) } }),
       ],
+      // Periods are wall-clock minutes: start 10 ms into one, so real time does not reach the next before the test moves the clock.
+      startAt: now => Math.ceil(now / 60_000) * 60_000 + 10,
     })
     const c = cluster
     await waitFor('first period', () => anyRuns.length === 1 && allRuns.length === 3)

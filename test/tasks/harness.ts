@@ -72,6 +72,8 @@ export interface ClusterInit {
   init?: TaskServiceInit
   /** Who peer `self` thinks holds partition p (its enqueues put new "any" tasks there first); default the actual holder. */
   holderOf?: (self: string, p: number, assignment: StaticAssignment) => string | undefined
+  /** Moves the clock to this wall time (given the real one) before the peers open: periods that real time would cross mid-test start aligned instead. */
+  startAt?: (wallNow: number) => number
 }
 
 export class Cluster {
@@ -91,6 +93,7 @@ export class Cluster {
 
   static async start(init: ClusterInit): Promise<Cluster> {
     const c = new Cluster(init)
+    if (init.startAt !== undefined) c.clock.advance(Math.max(0, init.startAt(c.clock.wallNow()) - c.clock.wallNow()))
     const names = Array.from({ length: init.peers ?? 3 }, (_, i) => String.fromCharCode(97 + i))
     for (const n of names) c.live.add(n)
     c.assignment.spread(names)
