@@ -203,6 +203,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       logger: parts.logger.child({ part: 'seeds' }),
       contact: id => this.membership.contact(id),
       joined: () => this.membership.members().some(m => !m.self && m.state === 'alive'),
+      alive: id => this.membership.members().some(m => m.record.id === id && m.state === 'alive'),
     }, config.seeds)
     this.http = createHttpApp({
       actions: app.actions,

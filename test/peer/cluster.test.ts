@@ -4,6 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeer, type Peer, type PeerInit } from '../../src/index.js'
 import { silentLogger } from '../../src/util/logger.js'
+import { SEED_WATCH_MS } from '../../src/peer/seeds.js'
+import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -69,6 +71,19 @@ describe('cluster membership over libp2p', () => {
     expect(again.incarnation).toBe(firstIncarnation + 1)
     await waitFor('the restarted peer to be alive everywhere', () => [a, b].every(p => p.members().find(m => m.id === cId)?.state === 'alive'))
     expect(a.members().find(m => m.id === cId)?.incarnation).toBe(firstIncarnation + 1)
+  })
+
+  it('peers that joined in two islands (a cluster restarted at once) merge through the seeds they did not use', async () => {
+    const [portC, portD] = [await freePort(), await freePort()]
+    const at = (port: number): string => `/ip4/127.0.0.1/tcp/${port}`
+    const a = await start()
+    // b joins through a, its first seed; c and d (not up yet) then join each other: two islands.
+    const b = await start({ seeds: [a.multiaddrs[0]!, at(portC)] })
+    await waitFor('a and b to see each other', () => aliveIds(a).length === 2 && aliveIds(b).length === 2)
+    const [c, d] = await Promise.all([start({ listen: [at(portC)], seeds: [at(portD)] }), start({ listen: [at(portD)], seeds: [at(portC)] })])
+    const all = [a, b, c, d]
+    const ids = all.map(p => p.id).sort()
+    await waitFor('the islands to merge', () => all.every(p => aliveIds(p).join() === ids.join()), 3 * SEED_WATCH_MS)
   })
 
   it('refuses a second peer on the same data folder', async () => {

@@ -132,15 +132,18 @@ export class FaultCluster {
   }
 
   /**
-   * True once the running peers hold all 256 partitions between them and, when
+   * True once the running peers all see each other alive, hold all 256 partitions between them and, when
    * `voters` is given, every one of them reports that many voters. (A restarted
    * peer reports no voters in /status until the voter set next changes, so
    * after restarts only the partitions are awaited.)
    */
   async formed(voters?: number): Promise<boolean> {
     try {
-      const views = await Promise.all(this.up().map(async s => (await httpJson<{ leases: { voters: string[], held: unknown[] } }>(`${s.http}/status`, { timeoutMs: 2_000 })).body.leases))
-      return (voters === undefined || views.every(v => v.voters.length === voters)) && views.reduce((n, v) => n + v.held.length, 0) === 256
+      const up = this.up()
+      const views = await Promise.all(up.map(async s => (await httpJson<{ leases: { voters: string[], held: unknown[] }, members: Array<{ state: string }> }>(`${s.http}/status`, { timeoutMs: 2_000 })).body))
+      // One cluster: every running peer sees every running peer alive (the majority side could hold all 256 alone).
+      return views.every(v => v.members.filter(m => m.state === 'alive').length === up.length)
+        && (voters === undefined || views.every(v => v.leases.voters.length === voters)) && views.reduce((n, v) => n + v.leases.held.length, 0) === 256
     } catch {
       return false
     }
@@ -152,7 +155,7 @@ export class FaultCluster {
       if (await this.formed(voters)) return performance.now() - started
       await sleep(200)
     }
-    throw new Error(`the partitions were not all held${voters === undefined ? '' : ` by ${voters} voters`} within ${timeoutMs} ms`)
+    throw new Error(`the running peers did not all see each other alive and hold the partitions${voters === undefined ? '' : ` with ${voters} voters`} within ${timeoutMs} ms`)
   }
 
   /** Kills whatever still runs (paused peers are continued first) and waits for the exits. */

@@ -85,7 +85,7 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessResult> {
     }
     notes.push(...await cluster.heal())
     try {
-      o.log(`  +${secs(began)} healed; all partitions held ${Math.round(await cluster.waitFormed(undefined, o.formMs))} ms later`)
+      o.log(`  +${secs(began)} healed; one cluster, all partitions held ${Math.round(await cluster.waitFormed(undefined, o.formMs))} ms later`)
     } catch (err) {
       notes.push(`after the last fault: ${(err as Error).message}`)
     }
@@ -149,7 +149,7 @@ async function inject(cluster: FaultCluster, step: FaultStep, o: HarnessOptions,
       await cluster.restart(cluster.slots)
       if (last) return // the settle that follows waits for the tasks
       try {
-        o.log(`    all partitions held again ${Math.round(await cluster.waitFormed(undefined, o.formMs))} ms after the restart`)
+        o.log(`    one cluster, all partitions held again ${Math.round(await cluster.waitFormed(undefined, o.formMs))} ms after the restart`)
       } catch (err) {
         notes.push(`after ${describeStep(step)}: ${(err as Error).message}`)
       }
