@@ -18,7 +18,8 @@ import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt, type AttemptDeps } from './attempt.js'
 import { StartWrites, type Started } from './start-writes.js'
 import type { Change, TaskStore } from './store.js'
-import { attemptEvent, finishAttempt, peerStatus, settleAll, startAttempt } from './transitions.js'
+import { OpenAll } from './open-all.js'
+import { attemptEvent, finishAttempt, startAttempt } from './transitions.js'
 
 /**
  * Longest sleep between looks at the due tasks. runAt is wall time and timers
@@ -88,12 +89,8 @@ export class Runner {
   /** "any" tasks that might start here, instead of a scan of every open record per look. */
   private readonly index = new DueIndex()
   private indexed = false
-  /**
-   * The "all" records this peer may still run (now or at a retry time): not those it has run to an end, nor
-   * cancelled, deleted, expired or unknown ones. "All" records stay active on every peer until they expire (for
-   * late peers), so a look at all of them on every pick cost each pick as much as the "all" tasks of the last hour.
-   */
-  private readonly openAll = new Map<string, TaskRecord>()
+  /** The "all" records this peer may still run (open-all.ts). */
+  private readonly openAll: OpenAll
   /** When each attempt's start is written (start-writes.ts). */
   private readonly starts: StartWrites<Running>
   /** What each attempt is run with: the deps, and one `ctx.peer` for all of them. */
@@ -102,6 +99,7 @@ export class Runner {
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
     this.attemptDeps = { ...deps, peer: Object.freeze({ id: deps.self }) }
+    this.openAll = new OpenAll(deps)
     this.starts = new StartWrites<Running>({
       store: deps.store, spread: deps.spread, logger: deps.logger, clock: deps.clock, timers: deps.timers, delayMs: deps.startRecordDelayMs ?? START_RECORD_DELAY_MS,
     })
@@ -185,30 +183,14 @@ export class Runner {
         continue
       }
       if (after.scope === 'all') {
-        this.settle(after)
-        if (this.indexed) this.trackAll(after)
+        if (!this.stopping) this.openAll.settle(after)
+        if (this.indexed) this.openAll.track(after)
       } else if (this.indexed && !this.running.has(after.id)) this.index.put(after, { now, held: this.deps.claims.held(after.partition) !== undefined })
       const entry = this.running.get(after.id)
       if (entry === undefined) continue
       if (after.deleted || after.state === 'cancelled' || after.round !== entry.round) entry.controller.abort(new TaskCancelledError(after.id))
     }
     this.pump()
-  }
-
-  /** Marks an "all" record done or failed when the news that completes it lands here. */
-  private settle(r: TaskRecord): void {
-    const retry = this.deps.definitions.get(r.name)?.retry
-    if (retry === undefined || this.stopping) return
-    const at = { self: this.deps.self, now: this.deps.clock.wallNow() }
-    if (settleAll(r, at, retry, this.deps.members()) === r) return
-    this.deps.store.update(r.id, cur => {
-      if (cur === undefined) return undefined
-      const next = settleAll(cur, { self: this.deps.self, now: this.deps.clock.wallNow() }, retry, this.deps.members())
-      return next === cur ? undefined : next
-    }).then(
-      (change) => { if (change?.after !== undefined) this.deps.spread([change.after]) },
-      (err: unknown) => this.deps.logger.warn('could not settle an "all" task', { id: r.id, err: (err as Error).message }),
-    )
   }
 
   /** Holds back a newly acquired partition: its tasks may have finished elsewhere in news not yet received. */
@@ -264,12 +246,11 @@ export class Runner {
     if (!this.indexed) {
       this.indexed = true
       for (const r of store.activeRecords()) if (r.scope === 'any' && !this.running.has(r.id)) this.index.put(r)
-      for (const r of store.activeAllRecords()) this.trackAll(r)
+      for (const r of store.activeAllRecords()) this.openAll.track(r)
     }
     const ctx = this.pickContext()
     const slots = this.deps.concurrency - this.active
-    for (const [id, r] of this.openAll) if ((r.expiresAt ?? Number.POSITIVE_INFINITY) <= ctx.now) this.openAll.delete(id)
-    const all = pickRunnable(this.openAll.values(), ctx, slots)
+    const all = pickRunnable(this.openAll.records(ctx.now), ctx, slots)
     const any = slots <= 0 ? [] : this.index.take({
       now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
       current: (r) => {
@@ -338,15 +319,6 @@ export class Runner {
   private ended(entry: Running): void {
     this.finishing(entry)
     this.running.delete(entry.record.id)
-  }
-
-  /** Keeps `openAll` to the "all" records this peer may still run, as `r` (the newest copy) stands. */
-  private trackAll(r: TaskRecord): void {
-    const retry = this.deps.definitions.get(r.name)?.retry
-    const open = retry !== undefined && !r.deleted && r.state !== 'cancelled' && (r.expiresAt ?? Number.POSITIVE_INFINITY) > this.deps.clock.wallNow()
-      && peerStatus(r, this.deps.self, retry) === 'open'
-    if (open) this.openAll.set(r.id, r)
-    else this.openAll.delete(r.id)
   }
 
   /** An attempt ended: its task may run again (a retry), so it goes back into the index as the store now has it. */
