@@ -25,6 +25,7 @@
 import { noise, type NoiseInit } from '@chainsafe/libp2p-noise'
 import type { ConnectionEncrypter, SecureConnectionOptions, SecuredConnection } from '@libp2p/interface'
 import type { Duplex, Source } from 'it-stream-types'
+import { noiseCrypto } from './noise-crypto.js'
 import { OpeningSource, SealingSource, type Bytes, type NoiseCipher } from './noise-transport.js'
 
 type ByteDuplex = Duplex<AsyncGenerator<Bytes> | AsyncIterable<Bytes>, Source<Bytes>, Promise<void>>
@@ -68,7 +69,7 @@ export function hasLeanNoiseShape(encrypter: unknown): encrypter is NoiseInterna
 export function leanNoise(init: LeanNoiseInit = {}): (components: Parameters<ReturnType<typeof noise>>[0]) => ConnectionEncrypter {
   const { stats = leanNoiseStats, ...noiseInit } = init
   return (components) => {
-    const encrypter = noise(noiseInit)(components)
+    const encrypter = noise({ crypto: noiseCrypto, ...noiseInit })(components)
     if (hasLeanNoiseShape(encrypter)) patch(encrypter, stats)
     return encrypter
   }
