@@ -23,4 +23,15 @@ describe('noise crypto', () => {
       expect(() => noiseCrypto.chaCha20Poly1305Decrypt(forged, nonce, ad, key)).toThrow()
     })
   }
+
+  it(`gets OpenSSL's output (a Buffer) from noise's default crypto from ${NOISE_OPENSSL_MIN_BYTES} bytes on, WebAssembly's below: the split the register clear follows`, () => {
+    const below = randomBytes(NOISE_OPENSSL_MIN_BYTES - 1)
+    const at = randomBytes(NOISE_OPENSSL_MIN_BYTES)
+    const sealedBelow = defaultCrypto.chaCha20Poly1305Encrypt(below, nonce, ad, key)
+    const sealedAt = defaultCrypto.chaCha20Poly1305Encrypt(at, nonce, ad, key)
+    expect([Buffer.isBuffer(sealedBelow), Buffer.isBuffer(sealedAt)]).toEqual([false, true])
+    // Opening goes by the ciphertext's size (plaintext + 16-byte tag).
+    const opened = (n: number): unknown => defaultCrypto.chaCha20Poly1305Decrypt(bytes(defaultCrypto.chaCha20Poly1305Encrypt(randomBytes(n), nonce, ad, key)), nonce, ad, key)
+    expect([Buffer.isBuffer(opened(NOISE_OPENSSL_MIN_BYTES - 17)), Buffer.isBuffer(opened(NOISE_OPENSSL_MIN_BYTES - 16))]).toEqual([false, true])
+  })
 })
