@@ -14,11 +14,13 @@ afterEach(() => cli.cleanup())
 type Started = CliPeer
 const startCluster = (opts: { app?: string, env?: Record<string, string> } = {}): Promise<Started[]> => startLeaseCluster(cli, opts)
 
+/** The peer holding `partition`, waited for: placement may still be handing partitions over, and a handover leaves one unheld for a moment. */
 async function holderOf(peers: Started[], partition: number): Promise<Started> {
-  const views = await Promise.all(peers.map(leaseView))
-  const i = views.findIndex(v => v.held.some(h => h.partition === partition))
-  expect(i).toBeGreaterThanOrEqual(0)
-  return peers[i]!
+  return waitFor(`a holder of partition ${partition}`, async () => {
+    const views = await Promise.all(peers.map(leaseView))
+    const i = views.findIndex(v => v.held.some(h => h.partition === partition))
+    return i < 0 ? undefined : peers[i]
+  }, 10_000, 100)
 }
 
 describe('SIGKILL of the peer doing the work', () => {
