@@ -126,6 +126,11 @@ export class Digest {
     return { counts: [...this.counts], hashes: [...this.hashes] }
   }
 
+  /** How many records bucket b of partition p holds. */
+  bucketCount(p: number, b: number): number {
+    return this.bucketCounts[p * SYNC_BUCKETS + b] ?? 0
+  }
+
   /** The digest of each bucket of partition p. */
   buckets(p: number): DigestBody {
     const from = p * SYNC_BUCKETS

@@ -104,7 +104,7 @@ export class TaskStore {
     if (settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
     // Without a settle window every write enters the digest at its next read, whatever the time.
     this.mono = options.now ?? (() => 0)
-    this.index = new SyncIndex(partitions, partitionOf, settleMs, this.mono)
+    this.index = new SyncIndex(partitions, settleMs, this.mono)
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
     // Each value written straight into a chunk of bytes (compact-writer.ts), checksummed, and handed to lmdb as is.
     const writer = new CompactWriter()
@@ -153,17 +153,12 @@ export class TaskStore {
   get(id: string, partition?: number): TaskRecord | undefined {
     const active = this.activeMap.get(id)
     if (active !== undefined) return active
-    const p = partition ?? this.partitionOf(id)
-    if (!this.holds(p, id)) return undefined
+    // Before the load, every read goes to disk.
+    if (this.loaded && !this.index.holds(id)) return undefined
     // Not committed yet: the newest value is in memory (lmdb still has the one before, or none).
     if (this.commits.has(id)) return this.commits.pending(id)
-    const stored = this.db.get([p, id])
+    const stored = this.db.get([partition ?? this.partitionOf(id), id])
     return stored === undefined ? undefined : decodeStored(stored)
-  }
-
-  /** Whether a record of `id` is stored (or being written); before the load, every read goes to disk. */
-  private holds(p: number, id: string): boolean {
-    return !this.loaded || this.index.holds(p, id)
   }
 
   /** The newest copy this peer has: the active one, which includes writes not yet committed, else the committed one. */
