@@ -10,7 +10,7 @@ import type { PartitionClaims } from './claims.js'
 import type { TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError, TaskServiceStoppingError } from './errors.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
-import { mergeRecords } from './merge.js'
+import { mergeChange, mergeRecords } from './merge.js'
 import { compareDue, pickRunnable, type PickContext } from './pick.js'
 import type { TaskRecord } from './record.js'
 import { START_RECORD_DELAY_MS } from './constants.js'
@@ -158,7 +158,9 @@ export class Runner {
       // "any" tasks of partitions held elsewhere wait for their commit here (onChanges indexes them), at no extra read.
       if (r.scope === 'any' && (!this.indexed || this.deps.claims.held(r.partition) === undefined)) continue
       const held = this.deps.store.latest(r.id)
-      const joined = held === undefined ? r : mergeRecords(held, r)
+      // The held copy itself when `r` adds nothing to it (a copy gossiped after its put): the index then holds the
+      // store's object, and the take and the attempt's end need no merge of their own.
+      const joined = held === undefined ? r : (mergeChange(held, r) ?? held)
       if (r.scope === 'all') {
         candidates.push(joined)
       } else {
@@ -255,7 +257,7 @@ export class Runner {
       now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
       current: (r) => {
         const held = store.active(r.id)
-        return held === undefined || held === r ? r : mergeRecords(held, r)
+        return held === undefined || held === r ? r : (mergeChange(held, r) ?? held)
       },
       judge: (r) => {
         if (r.scope !== 'any' || r.deleted || (r.state !== 'pending' && r.state !== 'running')) return 'drop'
