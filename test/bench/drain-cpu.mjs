@@ -1,0 +1,72 @@
+/* global process, console */
+// CPU per task of a queued "any" drain on 3 peers (3 processes, concurrency 50 each): the tasks are enqueued with
+// every runner paused and stored on every peer, then the runners resume; timed until every peer stores every task
+// finished. Prints, per round, tasks/s and the CPU of the 3 peers per task (from /proc/<pid>/stat), for A/B runs of
+// two builds on a noisy machine (alternate the builds run by run and compare medians; the first round of a run warms
+// it up). Not part of `npm run bench`.
+//
+//   node --import ./dist/compat.js test/bench/drain-cpu.mjs
+//
+// Env: TASKS (20000), ROUNDS (4), PROFILE=<dir> (a CPU profile of each peer over each drain after the first),
+// THREADS=1 (CPU per task of the peers' main threads and of their other threads).
+import { readdirSync, readFileSync } from 'node:fs'
+import { startCluster } from './lib/cluster.mjs'
+import { watchdog } from './lib/proc.mjs'
+import { nowMs, sleep } from './lib/stats.mjs'
+
+const N = Number(process.env.TASKS ?? 20_000)
+const ROUNDS = Number(process.env.ROUNDS ?? 4)
+/** No drain of this bench takes a minute; past it the round fails. */
+const DRAIN_TIMEOUT_MS = 60_000
+watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 60_000, 'drain-cpu')
+
+/** CPU µs of a thread's stat line (utime + stime, 100 Hz ticks). */
+const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
+/** CPU µs of process `pid`: of its main thread and of the others. */
+function cpu (pid) {
+  const out = { main: 0, other: 0 }
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
+  }
+  return out
+}
+
+const cluster = await startCluster(3, { tasks: { concurrency: 50 } })
+const peers = cluster.peers
+await sleep(4_000)
+const share = Math.ceil(N / peers.length)
+const total = share * peers.length
+for (let r = 0; r < ROUNDS; r++) {
+  await Promise.all(peers.map(p => p.call('resetRan')))
+  await Promise.all(peers.map(p => p.call('pause')))
+  await Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
+  for (let i = 0; ; i++) {
+    if ((await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => c.pending + c.running >= total)) break
+    if (i * 20 > DRAIN_TIMEOUT_MS) throw new Error('the queued tasks did not reach every peer')
+    await sleep(20)
+  }
+  const profiling = process.env.PROFILE !== undefined && r > 0
+  if (profiling) await Promise.all(peers.map(p => p.call('profileStart', { kind: 'cpu' })))
+  const c0 = peers.map(p => cpu(p.child.pid))
+  const t0 = nowMs()
+  await Promise.all(peers.map(p => p.call('resume')))
+  for (;;) {
+    const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
+    if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
+    if (nowMs() - t0 > DRAIN_TIMEOUT_MS) throw new Error(`round ${r + 1}: the drain did not end within ${DRAIN_TIMEOUT_MS} ms`)
+    await sleep(20)
+  }
+  const ms = nowMs() - t0
+  const c1 = peers.map(p => cpu(p.child.pid))
+  if (profiling) await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.cpuprofile` })))
+  const per = c1.map((c, i) => (c.main + c.other - c0[i].main - c0[i].other) / total)
+  const line = { round: r + 1, perSec: Math.round(total / ms * 1000), cpuUs: Math.round(per.reduce((a, b) => a + b, 0)), perPeer: per.map(Math.round) }
+  if (process.env.THREADS === '1') {
+    line.mainUs = Math.round(c1.reduce((a, c, i) => a + c.main - c0[i].main, 0) / total)
+    line.otherUs = Math.round(c1.reduce((a, c, i) => a + c.other - c0[i].other, 0) / total)
+  }
+  console.log(JSON.stringify(line))
+  await sleep(3_000)
+}
+await cluster.stop()
+process.exit(0)
