@@ -22,7 +22,7 @@ const RING_COMPACT_MIN = 1024
 /** Slots of a new index; the arrays double as they fill. */
 const SLOTS_INITIAL = 1024
 
-/** "None" in the Int32Arrays of slots and ring positions. */
+/** "None" where a slot or a ring position is expected (cell lists, last writes, superseded ring entries). */
 const NONE = -1
 
 export class SyncIndex {
