@@ -17,6 +17,22 @@ const { app, ran } = await import('./app.mjs')
 
 /** Profiles under way (profileStart), by kind. */
 const profiling = new Map()
+/**
+ * A profile of this process over the inspector: `kind` 'cpu' (a V8 CPU profile) or 'alloc' (allocations sampled
+ * every `interval` bytes, collected or not: what the young-generation GC works through). Resolves with its stopper.
+ */
+async function startProfile (kind, interval = 2048) {
+  const session = new Session(); session.connect()
+  const [domain, start, stop, params] = kind === 'cpu' ? ['Profiler', 'start', 'stop', {}]
+    : ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }]
+  await session.post(`${domain}.enable`)
+  await session.post(`${domain}.${start}`, params)
+  return async (file) => {
+    const { profile } = await session.post(`${domain}.${stop}`)
+    writeFileSync(file, JSON.stringify(profile))
+    session.disconnect()
+  }
+}
 const init = JSON.parse(process.env.BENCH_PEER ?? '{}')
 /** BENCH_LOG=<regex>: log lines whose message matches go to the parent as { type: 'log', t, level, msg, fields } (else silent). */
 const logMatch = process.env.BENCH_LOG ? new RegExp(process.env.BENCH_LOG) : undefined
@@ -186,17 +202,10 @@ serve({
   },
   traceReset: async () => {
     // FANOUT_PROF=<dir>: a CPU profile of this peer over the traced window only (written by `trace`).
-    if (process.env.FANOUT_PROF && trace.session === undefined) {
-      trace.session = new Session(); trace.session.connect()
-      await trace.session.post('Profiler.enable'); await trace.session.post('Profiler.start')
-    }
+    if (process.env.FANOUT_PROF && trace.session === undefined) trace.session = await startProfile('cpu')
     // HEAP_PROF=<dir>: a sampling allocation profile over the traced window, collected objects included (where the
     // garbage comes from, written by `trace`).
-    if (process.env.HEAP_PROF && trace.heap === undefined) {
-      trace.heap = new Session(); trace.heap.connect()
-      await trace.heap.post('HeapProfiler.enable')
-      await trace.heap.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
-    }
+    if (process.env.HEAP_PROF && trace.heap === undefined) trace.heap = await startProfile('alloc', 8192)
     trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
     trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters(); trace.io0 = { ...io }
@@ -205,14 +214,12 @@ serve({
   },
   trace: async () => {
     if (trace.session !== undefined) {
-      const { profile } = await trace.session.post('Profiler.stop')
-      writeFileSync(`${process.env.FANOUT_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.windows = (trace.windows ?? 0) + 1}.cpuprofile`, JSON.stringify(profile))
-      trace.session.disconnect(); trace.session = undefined
+      await trace.session(`${process.env.FANOUT_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.windows = (trace.windows ?? 0) + 1}.cpuprofile`)
+      trace.session = undefined
     }
     if (trace.heap !== undefined) {
-      const { profile } = await trace.heap.post('HeapProfiler.stopSampling')
-      writeFileSync(`${process.env.HEAP_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.heapWindows = (trace.heapWindows ?? 0) + 1}.heapprofile`, JSON.stringify(profile))
-      trace.heap.disconnect(); trace.heap = undefined
+      await trace.heap(`${process.env.HEAP_PROF}/${peer.id.slice(-6)}-${process.pid}-${trace.heapWindows = (trace.heapWindows ?? 0) + 1}.heapprofile`)
+      trace.heap = undefined
     }
     const cpu = process.cpuUsage(trace.cpu)
     const ms = x => x / 1e6
@@ -237,26 +244,16 @@ serve({
     session.disconnect()
     return true
   },
-  /**
-   * Starts a profile of this process over the inspector, written to `file` by `profileStop`: `kind` 'cpu' (a V8 CPU
-   * profile) or 'alloc' (every allocation sampled, collected or not: what the young-generation GC works through).
-   */
+  /** Starts a profile of this process (startProfile), written to `file` by `profileStop`. */
   profileStart: async ({ kind }) => {
-    const session = new Session(); session.connect()
-    const [domain, start, stop, params] = kind === 'cpu' ? ['Profiler', 'start', 'stop', {}]
-      : ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: 2048, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }]
-    await session.post(`${domain}.enable`)
-    await session.post(`${domain}.${start}`, params)
-    profiling.set(kind, { session, stop: `${domain}.${stop}` })
+    profiling.set(kind, await startProfile(kind))
     return true
   },
   profileStop: async ({ kind, file }) => {
-    const on = profiling.get(kind)
-    if (on === undefined) return false
+    const stop = profiling.get(kind)
+    if (stop === undefined) return false
     profiling.delete(kind)
-    const { profile } = await on.session.post(on.stop)
-    writeFileSync(file, JSON.stringify(profile))
-    on.session.disconnect()
+    await stop(file)
     return true
   },
   /** ns per Date.now() over 100,000 calls (about 40 here; several times that while the CPU's upper vector state is dirty). */
