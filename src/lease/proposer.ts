@@ -6,8 +6,8 @@ import { assert } from './assert.js'
 import { makeFence } from './ballot.js'
 import { jitter, persist, quorumOf, sendAll } from './io.js'
 import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
-import { rankOf, shouldRelease, wantsToAcquire, workers } from './placement.js'
-import { hrwIndex, hrwTop } from './hash.js'
+import type { Placement } from './balance.js'
+import { placementFor, rankOf, shouldRelease, wantsToAcquire } from './placement.js'
 import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
 
 /** Rounds may stretch to this many times roundTimeoutMs (and never beyond half a lease). */
@@ -71,7 +71,7 @@ function startPrepare(ctx: Ctx, ps: number[]): void {
  * and handed it over again: a fresh bench cluster's partitions moved to and
  * fro for seconds, each time running nothing for ~0.5-1 s).
  */
-function release(ctx: Ctx, ps: number[], among: string[]): void {
+function release(ctx: Ctx, ps: number[], placement: Placement): void {
   if (ps.length === 0) return
   const { s, now } = ctx
   const es = ps.map((p) => ({ p, n: s.slots[p]!.b!.n }))
@@ -81,7 +81,7 @@ function release(ctx: Ctx, ps: number[], among: string[]): void {
     const slot = s.slots[p]!
     backOff(ctx, slot, s.params.handoffStableMs)
     slot.ownerSeenAt = now
-    const desired = hrwTop(among, p)
+    const desired = placement.owner(p)
     if (desired !== undefined && desired !== s.id && !s.config.voters.includes(desired)) owners.add(desired)
   }
   sendAll(ctx, [...s.config.voters, ...owners], { t: 'release', es })
@@ -98,9 +98,10 @@ export function onReleased(ctx: Ctx, from: string, es: ReadonlyArray<{ p: number
   const s = ctx.s
   if (from === s.id || s.leaving || s.config.cfg === 0) return
   let due = false
+  const placement = placementFor(s)
   for (const { p, n } of es) {
     const slot = s.slots[p]!
-    if (slot.phase === 'idle' && rankOf(s, p) === 0) {
+    if (slot.phase === 'idle' && rankOf(s, p, placement) === 0) {
       // The voters promised the releaser's ballot: a probe below it would only be nacked.
       s.nSeen = Math.max(s.nSeen, n)
       if (slot.retryAt > ctx.now) slot.retryAt = ctx.now
@@ -115,7 +116,7 @@ export function onReleased(ctx: Ctx, from: string, es: ReadonlyArray<{ p: number
 export function tickPartitions(ctx: Ctx): void {
   const { s, now } = ctx
   if (s.config.cfg === 0) return
-  const among = workers(s)
+  const placement = placementFor(s)
   const prepare: number[] = []
   const renew: number[] = []
   const rel: number[] = []
@@ -125,21 +126,21 @@ export function tickPartitions(ctx: Ctx): void {
       if (now >= slot.validUntil) {
         end(ctx, p, 'expired')
         backOff(ctx, slot, slot.lapsing ? s.params.busyRetryMaxMs : 0)
-      } else if (!slot.lapsing && shouldRelease(s, p, now, among)) rel.push(p)
+      } else if (!slot.lapsing && shouldRelease(s, p, now, placement)) rel.push(p)
       else if (!slot.lapsing && now >= slot.renewAt) renew.push(p)
     } else if (slot.phase !== 'idle' && now >= slot.deadline) {
       backOff(ctx, slot, 0)
       timedOut = true
     }
-    else if (slot.phase === 'idle' && now >= slot.retryAt && wantsToAcquire(s, p, now, among)) prepare.push(p)
+    else if (slot.phase === 'idle' && now >= slot.retryAt && wantsToAcquire(s, p, now, placement)) prepare.push(p)
   })
   for (const [seq, round] of s.rounds) if (now >= round.deadline) s.rounds.delete(seq)
   // Rounds that time out are given longer next time (an overloaded peer's or network's replies come late, and a round
   // abandoned early is a ballot wasted that nacks the next); a round that succeeds brings the time back down.
   if (timedOut) s.roundScale = Math.min(s.roundScale * 2, ROUND_SCALE_MAX)
-  release(ctx, rel, among)
+  release(ctx, rel, placement)
   startPropose(ctx, coalesce(ctx, renew, rel))
-  startPrepare(ctx, withSoon(ctx, prepare, among))
+  startPrepare(ctx, withSoon(ctx, prepare, placement))
 }
 
 /**
@@ -151,13 +152,13 @@ export function tickPartitions(ctx: Ctx): void {
  * fallback rank's partitions drift apart and each costs its own Prepare to
  * every voter: a non-voter of a 10-peer bench cluster sent ~25 a second.
  */
-function withSoon(ctx: Ctx, due: number[], among: string[]): number[] {
+function withSoon(ctx: Ctx, due: number[], placement: Placement): number[] {
   if (due.length === 0) return due
   const { s, now } = ctx
   const soon = now + s.params.backoffJitterMs
   const out = new Set(due)
   s.slots.forEach((slot, p) => {
-    if (!out.has(p) && slot.phase === 'idle' && slot.retryAt <= soon && wantsToAcquire(s, p, now, among)) out.add(p)
+    if (!out.has(p) && slot.phase === 'idle' && slot.retryAt <= soon && wantsToAcquire(s, p, now, placement)) out.add(p)
   })
   return [...out]
 }
@@ -184,9 +185,9 @@ function coalesce(ctx: Ctx, due: number[], released: number[]): number[] {
 /** Does `peer` come before us in partition p's placement order (as our hint sees it)? */
 function ranksBefore(s: Ctx['s'], p: number, peer: string): boolean {
   if (peer === s.id) return false
-  const among = workers(s)
-  const theirs = hrwIndex(among, p, peer)
-  return theirs >= 0 && theirs < rankOf(s, p, among)
+  const placement = placementFor(s)
+  const theirs = placement.indexOf(p, peer)
+  return theirs >= 0 && theirs < rankOf(s, p, placement)
 }
 
 function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {

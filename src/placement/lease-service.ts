@@ -1,11 +1,12 @@
 // The lease shell: drives the pure LeaseNode with the clock and one timer,
 // carries its messages over the Messenger, writes its persisted state to the
 // store before any later effect, and serves the result to tasks and actors as
-// PartitionClaims. Placement hints come from membership (HRW over live peers).
+// PartitionClaims. Placement hints come from membership (balanced rendezvous
+// over the live peers, src/lease/balance.ts).
 
 import { EventEmitter } from 'node:events'
 import {
-  hrwRank, LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LeaseNode, partitionOf,
+  LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LeaseNode, partitionOf, placementOf, type Placement,
   type Effect, type LeaseParams, type PersistedState,
 } from '../lease/index.js'
 import type { Store } from '../store/store.js'
@@ -99,8 +100,10 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private readonly events = new EventEmitter<{ change: [ClaimsChange], voters: [readonly string[]] }>()
   private config = { cfg: 0, voters: [] as string[], voter: false }
   private alive: string[] = []
-  /** hrwRank(alive, p) per partition, kept until `alive` changes: asks look a holder up on every send. */
-  private readonly ranked = new Map<number, readonly string[]>()
+  /** Peers alive and not leaving, as the last hint said, sorted. */
+  private workers: string[] = []
+  /** The placement over `workers`, kept until they change: asks look a holder up on every send. */
+  private placement: Placement | undefined
   private timer: TimerHandle | undefined
   private running = false
   private readonly stalls = { count: 0, worstMs: 0, unreported: 0, worstUnreportedMs: 0, warnedAt: -Infinity }
@@ -112,6 +115,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     this.node = new LeaseNode({ id: components.self, random: components.random, params: init.params })
     this.partitions = this.node.state.params.partitions
     this.alive = [components.self]
+    this.workers = [components.self]
   }
 
   start(): void {
@@ -153,9 +157,12 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */
   hint(alive: string[], leaving: string[]): void {
     const sorted = [...alive].sort()
-    if (sorted.length !== this.alive.length || sorted.some((id, i) => id !== this.alive[i])) {
-      this.alive = sorted
-      this.ranked.clear()
+    if (sorted.length !== this.alive.length || sorted.some((id, i) => id !== this.alive[i])) this.alive = sorted
+    const gone = new Set(leaving)
+    const workers = sorted.filter(id => !gone.has(id))
+    if (workers.length !== this.workers.length || workers.some((id, i) => id !== this.workers[i])) {
+      this.workers = workers
+      this.placement = undefined
     }
     if (this.running) this.feed({ type: 'hint', alive, leaving })
   }
@@ -176,16 +183,14 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   holderOf(p: number): string | undefined {
     if (this.grants.has(p) && this.held(p) !== undefined) return this.c.self
-    // The holder our acceptor granted, when it is a live other; else the hash-ranked owner (where placement heads).
+    // The holder our acceptor granted, when it is a live other; else the desired owner (where placement heads).
     const seen = this.node.acceptedHolder(p, this.c.clock.now())
     if (seen !== undefined && seen !== this.c.self && this.alive.includes(seen)) return seen
-    return this.rank(p)[0]
+    return this.placed().owner(p)
   }
 
-  private rank(p: number): readonly string[] {
-    let ranked = this.ranked.get(p)
-    if (ranked === undefined) this.ranked.set(p, ranked = hrwRank(this.alive, p))
-    return ranked
+  private placed(): Placement {
+    return (this.placement ??= placementOf(this.workers, this.partitions))
   }
 
   /** Called with the new voter set each time this peer learns one (first at start, from its disk or from a peer). */
@@ -205,7 +210,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   }
 
   successorsOf(p: number, count: number): string[] {
-    return this.rank(p).filter(id => id !== this.c.self).slice(0, count)
+    return this.placed().order(p).filter(id => id !== this.c.self).slice(0, count)
   }
 
   status(): LeaseStatus {

@@ -5,7 +5,7 @@
 // (in order, without loss), time in simulator units (M = 1 s).
 
 import { describe, expect, it } from 'vitest'
-import { hrwRank, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
+import { LeaseNode, placementOf, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
 import { seededRandom } from '../../src/util/random.js'
 import { simParams } from './sim/params.js'
 
@@ -55,7 +55,7 @@ class Net {
   }
 }
 
-const desiredOf = (alive: string[], p: number): string => hrwRank(alive, p)[0]!
+const desiredOf = (alive: string[], p: number): string => placementOf(alive, P).owner(p)!
 
 describe('placement while a cluster forms', () => {
   it('when the voters become ready, only the desired owners probe; fallback ranks wait fallbackDelayMs from then', () => {

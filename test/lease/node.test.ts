@@ -2,7 +2,7 @@
 // mismatch, and single-node acquisition. Time is whatever we pass as `now`.
 
 import { describe, expect, it } from 'vitest'
-import { hrwRank, LeaseLostError, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
+import { LeaseLostError, placementOf, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
 import { seededRandom } from '../../src/util/random.js'
 import { simParams } from './sim/params.js'
 
@@ -87,7 +87,7 @@ describe('LeaseNode', () => {
       if (prepares.length > 0) rounds.push(prepares[0]!.es)
     }
     // The desired owner's partitions (rank 0) go out again as one round; its fallback ones wait out fallbackDelayMs.
-    const desired = wanted.filter((p) => hrwRank(['A', 'B', 'C', 'X'], p)[0] === 'X')
+    const desired = wanted.filter((p) => placementOf(['A', 'B', 'C', 'X'], simParams.partitions!).owner(p) === 'X')
     expect(desired.length).toBeGreaterThan(1)
     expect(rounds).toHaveLength(1)
     expect(rounds[0]!.map((e) => e.p).sort()).toEqual([...desired].sort())

@@ -5,7 +5,7 @@
 import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { describe, expect, it } from 'vitest'
-import { compareBallots, decodeMessage, fnv1a32, holderValidMs, hrwRank, makeFence, restartWaitMs, validateMessage, type Message } from '../../src/lease/index.js'
+import { compareBallots, decodeMessage, fnv1a32, holderValidMs, hrwRank, makeFence, Placement, restartWaitMs, validateMessage, type Message } from '../../src/lease/index.js'
 
 const peer = fc.string({ minLength: 1, maxLength: 12 })
 const ballot = fc.record({ n: fc.nat({ max: Number.MAX_SAFE_INTEGER }), by: peer })
@@ -44,22 +44,10 @@ describe('hashing', () => {
   })
 })
 
-describe('rendezvous placement', () => {
+describe('rendezvous weights (HRW)', () => {
   const workers = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 10 }), { minLength: 2, maxLength: 12 })
 
-  it('spreads 256 partitions within 1.8x of the mean (plus slack for small counts)', () => {
-    fc.assert(fc.property(workers, (ws) => {
-      const load = new Map<string, number>()
-      for (let p = 0; p < 256; p++) {
-        const owner = hrwRank(ws, p)[0]!
-        load.set(owner, (load.get(owner) ?? 0) + 1)
-      }
-      const mean = 256 / ws.length
-      expect(Math.max(...load.values())).toBeLessThanOrEqual(1.8 * mean + 8)
-    }), { numRuns: 60 })
-  })
-
-  it('moves only the partitions that must move when a worker joins or leaves', () => {
+  it('a join moves only the partitions whose top weight is the newcomer\'s, a leave only the leaver\'s', () => {
     fc.assert(fc.property(workers, fc.string({ minLength: 1, maxLength: 10 }), (ws, extra) => {
       fc.pre(!ws.includes(extra))
       for (let p = 0; p < 64; p++) {
@@ -70,6 +58,69 @@ describe('rendezvous placement', () => {
         const without = hrwRank(ws.slice(1), p)[0]
         if (before !== gone) expect(without).toBe(before)
       }
+    }), { numRuns: 200 })
+  })
+})
+
+describe('balanced placement', () => {
+  const workers = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 10 }), { minLength: 2, maxLength: 12 })
+  const P = 256
+  const loads = (placement: Placement): Map<string, number> => {
+    const load = new Map<string, number>()
+    for (let p = 0; p < P; p++) load.set(placement.owner(p)!, (load.get(placement.owner(p)!) ?? 0) + 1)
+    return load
+  }
+
+  it('places every partition on a worker, each holding floor(partitions / workers) or one more', () => {
+    fc.assert(fc.property(workers, (ws) => {
+      const load = loads(new Placement(ws, P))
+      expect([...load.keys()].every((w) => ws.includes(w))).toBe(true)
+      expect([...load.values()].reduce((a, b) => a + b, 0)).toBe(P)
+      expect(Math.max(...load.values())).toBeLessThanOrEqual(Math.ceil(P / ws.length))
+      expect(Math.min(...ws.map((w) => load.get(w) ?? 0))).toBe(Math.floor(P / ws.length))
+    }), { numRuns: 100 })
+  })
+
+  it('depends only on the set of workers: any order, repeats ignored', () => {
+    fc.assert(fc.property(workers, fc.integer({ min: 0, max: 1000 }), (ws, seed) => {
+      const shuffled = [...ws, ws[0]!].sort((a, b) => fnv1a32(a, seed) - fnv1a32(b, seed))
+      const a = new Placement(ws, P)
+      const b = new Placement(shuffled, P)
+      for (let p = 0; p < P; p++) {
+        expect(b.owner(p)).toBe(a.owner(p))
+        expect(b.order(p)).toEqual(a.order(p))
+      }
+    }), { numRuns: 50 })
+  })
+
+  it('ranks the owner first and the others by weight, and indexOf agrees with the order', () => {
+    fc.assert(fc.property(workers, (ws) => {
+      const placement = new Placement(ws, 32)
+      for (let p = 0; p < 32; p++) {
+        const order = placement.order(p)
+        expect(order[0]).toBe(placement.owner(p))
+        expect(order.slice(1)).toEqual(hrwRank(ws, p).filter((w) => w !== order[0]))
+        for (const w of ws) expect(placement.indexOf(p, w)).toBe(order.indexOf(w))
+        expect(placement.indexOf(p, '\u0000not-a-worker')).toBe(-1)
+      }
+    }), { numRuns: 60 })
+  })
+
+  it('a join or a leave moves at most three times the partitions that must move', () => {
+    fc.assert(fc.property(workers, fc.string({ minLength: 1, maxLength: 10 }), (ws, extra) => {
+      fc.pre(!ws.includes(extra))
+      const before = new Placement(ws, P)
+      const joined = new Placement([...ws, extra], P)
+      const left = new Placement(ws.slice(1), P)
+      let joinMoves = 0
+      let leaveMoves = 0
+      for (let p = 0; p < P; p++) {
+        if (joined.owner(p) !== before.owner(p)) joinMoves++
+        if (left.owner(p) !== before.owner(p)) leaveMoves++
+      }
+      // What must move: the newcomer's share; the leaver's partitions.
+      expect(joinMoves).toBeLessThanOrEqual(3 * Math.ceil(P / (ws.length + 1)))
+      expect(leaveMoves).toBeLessThanOrEqual(3 * Math.ceil(P / ws.length))
     }), { numRuns: 200 })
   })
 })

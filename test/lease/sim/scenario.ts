@@ -1,7 +1,7 @@
 // Helpers for directed scenarios: a calm, preset cluster whose timing,
 // clocks, hints and links the test controls by hand.
 
-import { hrwRank, type LeaseParams, type UnsafeKnobs } from '../../../src/lease/index.js'
+import { placementOf, type LeaseParams, type UnsafeKnobs } from '../../../src/lease/index.js'
 import { calmNet } from './network.js'
 import { simParams } from './params.js'
 import { World } from './world.js'
@@ -29,14 +29,17 @@ export function presetWorld(p: Preset): World {
   return w
 }
 
-/** Worker names (from a fixed pool) such that, for partition 0 among `others` plus them, HRW ranks them first in the given order. */
-export function namesRankedFirst(count: number, others: string[], pool = 200): string[] {
+/**
+ * Worker names (from a fixed pool) such that, for partition 0 of `partitions` among `others` plus them, placement
+ * ranks them first in the given order.
+ */
+export function namesRankedFirst(count: number, others: string[], pool = 200, partitions = 1): string[] {
   const cands = Array.from({ length: pool }, (_, i) => `w${i}`)
   for (let i = 0; i < cands.length; i++) {
     for (let j = 0; j < cands.length; j++) {
       if (i === j) continue
       const picked = count === 1 ? [cands[i]!] : [cands[i]!, cands[j]!]
-      const rank = hrwRank([...others, ...picked], 0)
+      const rank = placementOf([...others, ...picked], partitions).order(0)
       if (picked.every((name, k) => rank[k] === name)) return picked
       if (count === 1) break
     }
