@@ -85,6 +85,29 @@ describe('task control', () => {
     expect(c.service('a').paused).toBe(false)
   })
 
+  it('a backlog of short tasks runs over many turns of the event loop, not in one', async () => {
+    // Each handler returns at once after ~0.1 ms of work: 2,000 of them are ~200 ms of running, which the runner
+    // splits into turns of at most TURN_RUN_MS (50 ms); in one turn, nothing else (timers, I/O) would run meanwhile.
+    let ran = 0
+    const spin = (ms: number): void => { const end = performance.now() + ms; while (performance.now() < end) { /* work */ } }
+    cluster = await Cluster.start({ peers: 1, init: { concurrency: 50 }, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: () => { spin(0.1); ran++ } })] })
+    const s = cluster.service('a')
+    s.pause()
+    const total = 2_000
+    for (let i = 0; i < total; i += 500) await s.enqueueMany(Array.from({ length: 500 }, (_, j) => ({ name: 'x', input: { n: i + j } })))
+    // What a timer sees between turns while the backlog runs.
+    const seen: number[] = []
+    const ticker = setInterval(() => { seen.push(ran) }, 1)
+    s.resume()
+    try {
+      await waitFor('every task run', () => ran === total, 30_000)
+    } finally {
+      clearInterval(ticker)
+    }
+    const midway = seen.filter(n => n > 0 && n < total)
+    expect(new Set(midway).size).toBeGreaterThanOrEqual(2)
+  })
+
   it('runs due tasks by priority, then by due time', async () => {
     const order: number[] = []
     cluster = await Cluster.start({ peers: 1, definitions: () => [defineTask({ name: 'x', scope: 'any', input, run: (_c, { n }) => { order.push(n) } })] })
