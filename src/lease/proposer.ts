@@ -8,7 +8,7 @@ import { jitter, persist, quorumOf, sendAll } from './io.js'
 import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
 import type { Placement } from './balance.js'
 import { placementFor, rankOf, shouldRelease, wantsToAcquire } from './placement.js'
-import { idleSlot, type Ctx, type ProposerSlot } from './state.js'
+import { idleSlot, type Ctx, type ProposeRound, type ProposerSlot } from './state.js'
 
 /** Rounds may stretch to this many times roundTimeoutMs (and never beyond half a lease). */
 export const ROUND_SCALE_MAX = 16
@@ -43,7 +43,7 @@ export function startPropose(ctx: Ctx, ps: number[]): void {
     else slot.phase = 'proposing'
     slot.deadline = now + roundMs(s)
   }
-  s.rounds.set(seq, { seq, tSend: now, entries, acks: new Map(), granted: new Set(), deadline: now + roundMs(s) })
+  s.rounds.set(seq, { seq, tSend: now, entries, acks: new Map(), nacks: new Map(), granted: new Set(), deadline: now + roundMs(s) })
   sendAll(ctx, quorumOf(s).voters, { t: 'propose', seq, es: [...entries].map(([p, n]) => ({ p, n })) })
 }
 
@@ -190,18 +190,23 @@ function ranksBefore(s: Ctx['s'], p: number, peer: string): boolean {
   return theirs >= 0 && theirs < rankOf(s, p, placement)
 }
 
-function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
+/** `round`: the renewal round `r` answered (a held partition's refusal), with `from`, the voter that refused. */
+function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult, round?: { of: ProposeRound, from: string }): void {
   const s = ctx.s
   if (r.r === 'nack') s.nSeen = Math.max(s.nSeen, r.pn ?? 0)
   // A rival ranked before us is trying: as good a sign of an owner as a busy
   // answer, so a fallback rank steps aside instead of duelling with it.
   if (r.r === 'busy' || (r.r === 'nack' && r.pby !== undefined && ranksBefore(s, r.p, r.pby))) slot.ownerSeenAt = ctx.now
   if (slot.phase === 'holding') {
-    // A nack or a sealed config ends renewing: the tenure lapses and the
-    // partition is taken again under a higher ballot, which every voter
-    // accepts. (Renewing on past a nack would leave the nacking voter
-    // refusing this tenure for good: held by a bare majority.)
-    if (r.r === 'nack' || r.r === 'sealed') slot.lapsing = true
+    // A sealed config ends renewing, and so do nacks that leave no spare
+    // voter: the tenure lapses and the partition is taken again under a
+    // higher ballot, which every voter accepts. (Renewing on past them would
+    // leave the nacking voters refusing this tenure for good: held by a bare
+    // majority.) With a spare (one nack of 5 voters) the tenure renews on:
+    // such a nack is a promise a prober got during formation, and a lapse
+    // left the partition with no holder for ~2 s (docs/performance.md,
+    // session 14).
+    if (r.r === 'sealed' || (r.r === 'nack' && (round === undefined || noSpare(ctx.s, round.of, r.p, round.from)))) slot.lapsing = true
     return
   }
   if (r.r === 'wait' && slot.phase === 'proposing') return
@@ -210,6 +215,15 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult): void {
   // Paxos duel); a random pause lets one round finish.
   const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? Math.floor(s.random.next() * roundMs(s)) : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
   backOff(ctx, slot, waitMs)
+}
+
+/** Records `from`'s nack of p in `round`: do the voters that have not nacked it leave no spare above a majority? */
+function noSpare(s: Ctx['s'], round: ProposeRound, p: number, from: string): boolean {
+  const { voters, needed } = quorumOf(s)
+  let nacks = round.nacks.get(p)
+  if (nacks === undefined) round.nacks.set(p, nacks = new Set())
+  nacks.add(from)
+  return voters.length - nacks.size <= needed
 }
 
 export function onPromise(ctx: Ctx, from: string, msg: PromiseMsg): void {
@@ -258,7 +272,7 @@ export function onAccepted(ctx: Ctx, from: string, msg: AcceptedMsg): void {
     const slot = s.slots[r.p]!
     if (round.entries.get(r.p) !== r.n || slot.b?.n !== r.n || (slot.phase !== 'proposing' && slot.phase !== 'holding')) continue
     if (r.r !== 'ok') {
-      refused(ctx, slot, r)
+      refused(ctx, slot, r, { of: round, from })
       continue
     }
     const acks = round.acks.get(r.p) ?? new Set<string>()

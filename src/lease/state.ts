@@ -48,6 +48,8 @@ export interface ProposeRound {
   tSend: number
   entries: Map<number, number>
   acks: Map<number, Set<string>>
+  /** Voters that refused a renewal entry of this round with `nack`, by partition. */
+  nacks: Map<number, Set<string>>
   granted: Set<number>
   deadline: number
 }

@@ -138,4 +138,52 @@ describe('LeaseNode', () => {
     expect(timer).toBeDefined()
     expect((timer as { at: number }).at).toBeLessThanOrEqual(150)
   })
+
+  describe('a renewal nacked by some voters', () => {
+    type Propose = Extract<Message, { t: 'propose' }>
+    /** Worker X (not a voter, the only worker its hint shows) holding every partition under `voters`. */
+    const holder = (voters: string[]): { x: LeaseNode, t: number, held: number[] } => {
+      const x = node('X', { cfg: 1, voters, floorCfg: 1, floorN: 0, propN: 0 })
+      const prepares = sent(x.step({ type: 'hint', alive: ['X'], leaving: [] }, W)).filter((m) => m.t === 'prepare') as Array<{ es: Array<{ p: number, n: number }> }>
+      const es = prepares[0]!.es
+      let proposes: Propose[] = []
+      for (const from of voters) proposes.push(...sent(x.step({ type: 'message', from, body: msg({ t: 'promise', cfg: 1, rs: es.map((e) => ({ ...e, r: 'ok' })) }) }, W + 1)).filter((m): m is Propose => m.t === 'propose'))
+      const propose = proposes[0]!
+      for (const from of voters) x.step({ type: 'message', from, body: msg({ t: 'accepted', cfg: 1, seq: propose.seq, rs: propose.es.map((e) => ({ ...e, r: 'ok' })) }) }, W + 2)
+      proposes = []
+      return { x, t: W + 2, held: propose.es.map((e) => e.p).filter((p) => x.holding(p, W + 3) !== undefined) }
+    }
+    /** The next renewal round after `t`, answered ok by every voter but `nacking`, which nack partition `p`; then the one after. */
+    const renewTwice = (x: LeaseNode, t: number, voters: string[], nacking: string[], p: number): Propose | undefined => {
+      let round: Propose | undefined
+      for (; round === undefined; t += 10) round = sent(x.step({ type: 'tick' }, t)).find((m): m is Propose => m.t === 'propose')
+      for (const from of voters) {
+        const rs = round.es.map((e) => (e.p === p && nacking.includes(from) ? { ...e, r: 'nack', pn: e.n + 100, pby: 'Y' } : { ...e, r: 'ok' }))
+        x.step({ type: 'message', from, body: msg({ t: 'accepted', cfg: 1, seq: round.seq, rs }) }, t)
+      }
+      const first = round.seq
+      for (let u = t; u < t + 1000; u += 10) {
+        const next = sent(x.step({ type: 'tick' }, u)).find((m): m is Propose => m.t === 'propose' && m.seq !== first)
+        if (next !== undefined) return next
+      }
+      return undefined
+    }
+
+    it('renews on past one nack of 5 voters: a spare voter is left above the majority', () => {
+      const voters = ['A', 'B', 'C', 'D', 'E']
+      const { x, t, held } = holder(voters)
+      expect(held).toHaveLength(simParams.partitions!)
+      const next = renewTwice(x, t, voters, ['A'], held[0]!)
+      expect(next?.es.map((e) => e.p)).toContain(held[0])
+    })
+
+    it('lets the tenure lapse on two nacks of 5 voters, or one of 3: no spare voter is left', () => {
+      for (const [voters, nacking] of [[['A', 'B', 'C', 'D', 'E'], ['A', 'B']], [['A', 'B', 'C'], ['A']]] as const) {
+        const { x, t, held } = holder([...voters])
+        const next = renewTwice(x, t, [...voters], [...nacking], held[0]!)
+        // The other partitions renew on; the nacked one is no longer renewed (it lapses at its validUntil).
+        expect(next?.es.map((e) => e.p)).toEqual(held.slice(1))
+      }
+    })
+  })
 })
