@@ -17,6 +17,7 @@ import { START_RECORD_DELAY_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt, type AttemptDeps } from './attempt.js'
 import { StartWrites, type Started } from './start-writes.js'
+import { TurnBudget } from './turn.js'
 import type { Change, TaskStore } from './store.js'
 import { OpenAll } from './open-all.js'
 import { attemptEvent, finishAttempt, startAttempt } from './transitions.js'
@@ -31,15 +32,6 @@ export const WAKE_MAX_MS = 60_000
 /** After an attempt that could not start or be recorded, the next look waits this long. */
 export const RETRY_PICK_MS = 100
 
-/**
- * How long (ms) one turn of the event loop may go on starting attempts; the next look then waits for the next turn.
- * A handler that returns at once ends in a microtask, and its end looks for the next task in another: without this
- * bound a backlog of short tasks ran to its end in one turn, during which nothing else ran (lease renewals, gossip,
- * commits), however long the backlog. Not shorter: a peer that runs its own backlog first, before the outcomes
- * arriving from the others, commits its own sooner (yielding every 256 starts took a queued drain's last commit on its
- * runner from ~460 to ~700 ms, at the same CPU).
- */
-export const TURN_RUN_MS = 50
 
 export interface RunnerDeps {
   store: TaskStore
@@ -94,8 +86,8 @@ export class Runner {
   /** Starts no attempt while set (pause/resume); what runs goes on, and tasks keep arriving and waiting. */
   private paused = false
   private scheduled = false
-  /** When (monotonic ms) this turn of the event loop started its first attempt (TURN_RUN_MS); undefined: none yet. */
-  private turnStartedAt: number | undefined
+  /** How long this turn of the event loop has been starting attempts (turn.ts). */
+  private readonly turn: TurnBudget
   private wake: { handle: TimerHandle, at: number } | undefined
   private readonly meter: TaskMeter
   /** "any" tasks that might start here, instead of a scan of every open record per look. */
@@ -110,6 +102,7 @@ export class Runner {
 
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
+    this.turn = new TurnBudget(() => deps.clock.now())
     this.attemptDeps = { ...deps, peer: Object.freeze({ id: deps.self }) }
     this.openAll = new OpenAll(deps)
     this.starts = new StartWrites<Running>({
@@ -144,7 +137,7 @@ export class Runner {
   pump(): void {
     if (this.scheduled || this.stopping) return
     this.scheduled = true
-    if (this.turnStartedAt !== undefined && this.deps.clock.now() - this.turnStartedAt >= TURN_RUN_MS) setImmediate(this.look)
+    if (this.turn.spent) setImmediate(this.look)
     else queueMicrotask(this.look)
   }
 
@@ -153,9 +146,6 @@ export class Runner {
     this.tick()
   }
 
-  private readonly newTurn = (): void => {
-    this.turnStartedAt = undefined
-  }
 
   /**
    * Records just received (put, push, gossip) or created here, before their
@@ -311,11 +301,7 @@ export class Runner {
   }
 
   private launch(r: TaskRecord): void {
-    // The reset is queued before any look deferred by the bound, so that look finds it reset.
-    if (this.turnStartedAt === undefined) {
-      this.turnStartedAt = this.deps.clock.now()
-      setImmediate(this.newTurn)
-    }
+    this.turn.started()
     const entry: Running = { record: r, round: r.round, controller: new LazyAbortController(), finishing: false, done: Promise.resolve(), startedMono: 0, started: undefined }
     this.running.set(r.id, entry)
     this.handlers++
