@@ -13,7 +13,8 @@
 // or from itself; a few others move too, to keep the loads even.
 // Placement only: who holds a partition is decided by the lease.
 
-import { hrwScore } from './hash.js'
+import { Heap } from '../util/heap.js'
+import { hrwBefore, hrwRank, hrwScore } from './hash.js'
 
 /** Distinct worker sets whose placement is kept (each ~4 bytes per partition): views change rarely. */
 export const PLACEMENTS_KEPT = 8
@@ -44,9 +45,7 @@ export class Placement {
     let order = this.orders.get(p)
     if (order === undefined) {
       const owner = this.owner(p)
-      const rest = this.workers.filter((w) => w !== owner).map((w) => ({ w, s: hrwScore(w, p) }))
-      rest.sort((a, b) => (before(a.w, a.s, b.w, b.s) ? -1 : 1))
-      order = owner === undefined ? [] : [owner, ...rest.map((x) => x.w)]
+      order = owner === undefined ? [] : [owner, ...hrwRank(this.workers, p).filter((w) => w !== owner)]
       this.orders.set(p, order)
     }
     return order
@@ -63,7 +62,7 @@ export class Placement {
     // Indexed: an idle peer runs this unoptimized (TROUPE_V8_IDLE_FLAGS), where for-of allocates an iterator result per step.
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i]!
-      if (w !== peer && w !== owner && before(w, hrwScore(w, p), peer, mine)) n++
+      if (w !== peer && w !== owner && hrwBefore(w, hrwScore(w, p), peer, mine)) n++
     }
     return n
   }
@@ -100,11 +99,6 @@ export function placementOf(workers: readonly string[], partitions: number): Pla
   return placement
 }
 
-/** Does worker `a` come before `b` for a partition (higher weight, ties by id)? The order HRW ranks by. */
-function before(a: string, sa: number, b: string, sb: number): boolean {
-  return sa !== sb ? sa > sb : a < b
-}
-
 /**
  * Deferred acceptance, twice. First each worker may keep floor(partitions / workers): each unplaced partition asks
  * its best worker it has not asked yet; a worker keeps the partitions with the highest weights it was asked by
@@ -128,17 +122,15 @@ function match(workers: readonly string[], free: number[], cap: number, owners: 
   const n = workers.length
   const left: number[] = []
   if (cap === 0) return free
-  // Per worker, a min-heap of the partitions it keeps: the first out is the one it ranks lowest.
-  const heaps: number[][] = workers.map(() => [])
   // The worker each partition last asked (-1: none yet).
   const asked = new Map<number, number>()
   const score = (w: number, p: number): number => hrwScore(workers[w]!, p)
-  /** Does partition a rank below partition b for worker w? */
-  const below = (w: number, a: number, b: number): boolean => {
+  // Per worker, a min-heap of the partitions it keeps: the first out is the one it ranks lowest (ties: the higher partition).
+  const heaps = workers.map((_, w) => new Heap<number>((a, b) => {
     const sa = score(w, a)
     const sb = score(w, b)
-    return sa !== sb ? sa < sb : a > b
-  }
+    return sa !== sb ? sa - sb : b - a
+  }))
   /** The best worker for p after `last` in p's HRW order (-1: from the start; -1 back: none left). */
   const nextChoice = (p: number, last: number): number => {
     const lastScore = last < 0 ? 0 : score(last, p)
@@ -146,8 +138,8 @@ function match(workers: readonly string[], free: number[], cap: number, owners: 
     let bestScore = 0
     for (let w = 0; w < n; w++) {
       const s = score(w, p)
-      if (last >= 0 && !before(workers[last]!, lastScore, workers[w]!, s)) continue
-      if (best < 0 || before(workers[w]!, s, workers[best]!, bestScore)) { best = w; bestScore = s }
+      if (last >= 0 && !hrwBefore(workers[last]!, lastScore, workers[w]!, s)) continue
+      if (best < 0 || hrwBefore(workers[w]!, s, workers[best]!, bestScore)) { best = w; bestScore = s }
     }
     return best
   }
@@ -160,40 +152,9 @@ function match(workers: readonly string[], free: number[], cap: number, owners: 
     }
     asked.set(p, w)
     const heap = heaps[w]!
-    heapPush(heap, p, (a, b) => below(w, a, b))
-    if (heap.length > cap) free.push(heapPop(heap, (a, b) => below(w, a, b)))
+    heap.push(p)
+    if (heap.size > cap) free.push(heap.pop()!)
   }
-  heaps.forEach((heap, w) => { for (const p of heap) owners[p] = w })
+  heaps.forEach((heap, w) => { for (let p = heap.pop(); p !== undefined; p = heap.pop()) owners[p] = w })
   return left
-}
-
-function heapPush(heap: number[], x: number, less: (a: number, b: number) => boolean): void {
-  heap.push(x)
-  let i = heap.length - 1
-  while (i > 0) {
-    const parent = (i - 1) >> 1
-    if (!less(heap[i]!, heap[parent]!)) break
-    ;[heap[i], heap[parent]] = [heap[parent]!, heap[i]!]
-    i = parent
-  }
-}
-
-function heapPop(heap: number[], less: (a: number, b: number) => boolean): number {
-  const top = heap[0]!
-  const last = heap.pop()!
-  if (heap.length > 0) {
-    heap[0] = last
-    let i = 0
-    for (;;) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let m = i
-      if (l < heap.length && less(heap[l]!, heap[m]!)) m = l
-      if (r < heap.length && less(heap[r]!, heap[m]!)) m = r
-      if (m === i) break
-      ;[heap[i], heap[m]] = [heap[m]!, heap[i]!]
-      i = m
-    }
-  }
-  return top
 }

@@ -64,15 +64,15 @@ export function hrwScore(peer: string, partition: number): number {
   return mix32(peerHash(peer) ^ mix32(partition + 0x9e3779b9))
 }
 
-/** Does `a` come before `b` for `partition` (higher weight, ties by id)? */
-function before(a: string, sa: number, b: string, sb: number): boolean {
+/** Does worker `a` (weight `sa`) come before `b` (weight `sb`) for a partition: higher weight, ties by id? */
+export function hrwBefore(a: string, sa: number, b: string, sb: number): boolean {
   return sa !== sb ? sa > sb : a < b
 }
 
 /** Workers ordered by HRW weight for `partition`, best first. Each weight is computed once, not once per comparison. */
 export function hrwRank(workers: readonly string[], partition: number): string[] {
   const scored = workers.map((w) => ({ w, s: hrwScore(w, partition) }))
-  scored.sort((a, b) => (before(a.w, a.s, b.w, b.s) ? -1 : before(b.w, b.s, a.w, a.s) ? 1 : 0))
+  scored.sort((a, b) => (hrwBefore(a.w, a.s, b.w, b.s) ? -1 : hrwBefore(b.w, b.s, a.w, a.s) ? 1 : 0))
   return scored.map((x) => x.w)
 }
 
@@ -84,7 +84,7 @@ export function hrwTop(workers: readonly string[], partition: number): string | 
   for (let i = 0; i < workers.length; i++) {
     const w = workers[i]!
     const score = hrwScore(w, partition)
-    if (best === undefined || before(w, score, best, bestScore)) { best = w; bestScore = score }
+    if (best === undefined || hrwBefore(w, score, best, bestScore)) { best = w; bestScore = score }
   }
   return best
 }
@@ -94,6 +94,6 @@ export function hrwIndex(workers: readonly string[], partition: number, peer: st
   if (!workers.includes(peer)) return -1
   const mine = hrwScore(peer, partition)
   let n = 0
-  for (const w of workers) if (w !== peer && before(w, hrwScore(w, partition), peer, mine)) n++
+  for (const w of workers) if (w !== peer && hrwBefore(w, hrwScore(w, partition), peer, mine)) n++
   return n
 }

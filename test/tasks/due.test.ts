@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { DueIndex, Heap, PARKED_RECHECK_MS, type TakeContext, type Verdict } from '../../src/tasks/due.js'
+import { DueIndex, PARKED_RECHECK_MS, type TakeContext, type Verdict } from '../../src/tasks/due.js'
+import { Heap } from '../../src/util/heap.js'
 import { pickRunnable, type PickContext } from '../../src/tasks/pick.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 
