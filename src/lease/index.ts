@@ -3,7 +3,7 @@
 // helpers a shell and an application need (partitioning, fences).
 
 export { LeaseNode, type LeaseNodeInit, type Holding } from './node.js'
-export type { Effect, LeaseEvent, PersistedState, UnsafeKnobs, UnsafeName } from './types.js'
+export type { Effect, LeaseEvent, LossReason, PersistedState, UnsafeKnobs, UnsafeName } from './types.js'
 export { UNSAFE_NAMES } from './types.js'
 export type { Message, LeaseMessage, ConfigMessage, VoteResult, Refusal } from './messages.js'
 export { channelOf } from './messages.js'

@@ -9,6 +9,7 @@ import type { AcceptedMsg, PromiseMsg, VoteResult } from './messages.js'
 import type { Placement } from './balance.js'
 import { placementFor, rankOf, shouldRelease, wantsToAcquire } from './placement.js'
 import { idleSlot, type Ctx, type ProposeRound, type ProposerSlot } from './state.js'
+import type { LossReason } from './types.js'
 
 /** Rounds may stretch to this many times roundTimeoutMs (and never beyond half a lease). */
 export const ROUND_SCALE_MAX = 16
@@ -23,7 +24,7 @@ function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number): void {
   Object.assign(slot, { ...idleSlot(now), ownerSeenAt: slot.ownerSeenAt, retryAt: now + waitMs + jitter(s) })
 }
 
-function end(ctx: Ctx, p: number, reason: 'expired' | 'released' | 'config'): void {
+function end(ctx: Ctx, p: number, reason: LossReason): void {
   const slot = ctx.s.slots[p]!
   assert(slot.phase === 'holding' && slot.fence !== undefined, 'only a holder ends a tenure')
   ctx.out.push({ type: 'lost', partition: p, fence: slot.fence, reason })
@@ -199,14 +200,20 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult, round?: { of: Prop
   if (r.r === 'busy' || (r.r === 'nack' && r.pby !== undefined && ranksBefore(s, r.p, r.pby))) slot.ownerSeenAt = ctx.now
   if (slot.phase === 'holding') {
     // A sealed config ends renewing, and so do nacks that leave no spare
-    // voter: the tenure lapses and the partition is taken again under a
-    // higher ballot, which every voter accepts. (Renewing on past them would
-    // leave the nacking voters refusing this tenure for good: held by a bare
-    // majority.) With a spare (one nack of 5 voters) the tenure renews on:
-    // such a nack is a promise a prober got during formation, and a lapse
-    // left the partition with no holder for ~2 s (docs/performance.md,
-    // session 14).
-    if (r.r === 'sealed' || (r.r === 'nack' && (round === undefined || noSpare(ctx.s, round.of, r.p, round.from)))) slot.lapsing = true
+    // voter. (Renewing on past them would leave the nacking voters refusing
+    // this tenure for good: held by a bare majority.) With a spare (one nack
+    // of 5 voters) the tenure renews on: such a nack is a promise a prober
+    // got during formation.
+    if (r.r === 'sealed') slot.lapsing = true
+    else if (r.r === 'nack' && (round === undefined || noSpare(s, round.of, r.p, round.from))) {
+      // Nobody ranked before us is after the partition (the nack is a lower
+      // rank's promise, typically a prober's during formation): take it again
+      // now under a ballot above the promise, which every voter accepts, in
+      // place of lapsing at validUntil and then backing off (a partition
+      // with no holder for ~2 s). Otherwise lapse and leave it to the rival.
+      if (r.pby !== undefined && ranksBefore(s, r.p, r.pby)) slot.lapsing = true
+      else retake(ctx, r.p)
+    }
     return
   }
   if (r.r === 'wait' && slot.phase === 'proposing') return
@@ -215,6 +222,23 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult, round?: { of: Prop
   // Paxos duel); a random pause lets one round finish.
   const waitMs = r.r === 'sealed' ? s.params.configRetryMs : r.r === 'nack' ? Math.floor(s.random.next() * roundMs(s)) : Math.min(r.ms ?? 0, s.params.busyRetryMaxMs)
   backOff(ctx, slot, waitMs)
+}
+
+/**
+ * Ends our tenure of p at once (its renewals are refused) and, if we still want
+ * the partition, probes it again in this step: tickPartitions runs before the
+ * step returns (the wake-up is now). No Release goes out, so the voters'
+ * grant to us keeps answering other probers busy until our new ballot takes
+ * its place. Safe as any end of trust is, and the probe is an ordinary
+ * Prepare (in the SPIN model: a release whose message is lost, then an
+ * acquisition).
+ */
+function retake(ctx: Ctx, p: number): void {
+  const s = ctx.s
+  const slot = s.slots[p]!
+  end(ctx, p, 'refused')
+  Object.assign(slot, { ...idleSlot(ctx.now), ownerSeenAt: slot.ownerSeenAt })
+  s.wakeAt = ctx.now
 }
 
 /** Records `from`'s nack of p in `round`: do the voters that have not nacked it leave no spare above a majority? */

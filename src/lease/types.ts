@@ -40,6 +40,13 @@ export type LeaseEvent =
   /** Graceful leave: release everything, stop acquiring, and have this node removed from the voters. */
   | { type: 'leave' }
 
+/**
+ * Why a tenure ended: `expired` (validUntil passed without a renewal), `released` (handed over, or the node is
+ * leaving), `config` (a new voter configuration), `refused` (voters refused its renewal for a lower-ranked
+ * prober's promise; the partition is probed again at once under a higher ballot).
+ */
+export type LossReason = 'expired' | 'released' | 'config' | 'refused'
+
 export type Effect =
   /** Send on `channel` (see channelOf). One-way; replies come back as messages. */
   | { type: 'send', to: string, channel: string, message: Message }
@@ -49,7 +56,7 @@ export type Effect =
   | { type: 'acquired', partition: number, fence: Fence, validUntil: number }
   | { type: 'renewed', partition: number, fence: Fence, validUntil: number }
   /** The tenure ended (it may already have ended at validUntil; this is the notice). */
-  | { type: 'lost', partition: number, fence: Fence, reason: 'expired' | 'released' | 'config' }
+  | { type: 'lost', partition: number, fence: Fence, reason: LossReason }
   /** A new voter configuration was adopted. `voter` says whether this node votes in it. */
   | { type: 'config', cfg: number, voters: string[], voter: boolean }
   /** Deliver a `tick` at or after local time `at`. Replaces any earlier timer request. */

@@ -2,7 +2,9 @@
 // one backed by its Prometheus registry). Counted in the shell from the
 // effects the pure protocol returns; the protocol itself knows nothing of it.
 
-export type LeaseLossReason = 'expired' | 'released' | 'config'
+import type { LossReason } from '../lease/index.js'
+
+export type LeaseLossReason = LossReason
 
 export interface LeaseMeter {
   /** This peer ran `count` more lease rounds as proposer (an acquisition's accept phase or a renewal; one round covers many partitions). */

@@ -2,7 +2,7 @@
 // mismatch, and single-node acquisition. Time is whatever we pass as `now`.
 
 import { describe, expect, it } from 'vitest'
-import { LeaseLostError, placementOf, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
+import { compareFences, LeaseLostError, placementOf, LeaseNode, type Effect, type Message, type PersistedState } from '../../src/lease/index.js'
 import { seededRandom } from '../../src/util/random.js'
 import { simParams } from './sim/params.js'
 
@@ -177,13 +177,61 @@ describe('LeaseNode', () => {
       expect(next?.es.map((e) => e.p)).toContain(held[0])
     })
 
-    it('lets the tenure lapse on two nacks of 5 voters, or one of 3: no spare voter is left', () => {
+    /** The next renewal round after `t`, answered by `voters` in order: `nacking` nack partition `p` for `pby`'s promise, the others ok. */
+    const renewNacked = (x: LeaseNode, t: number, voters: string[], nacking: string[], p: number, pby: string): { effects: Effect[], pn: number, t: number } => {
+      let round: Propose | undefined
+      for (; round === undefined; t += 10) round = sent(x.step({ type: 'tick' }, t)).find((m): m is Propose => m.t === 'propose')
+      const pn = round.es.find((e) => e.p === p)!.n + 100
+      const effects: Effect[] = []
+      for (const from of voters) {
+        const rs = round.es.map((e) => (e.p === p && nacking.includes(from) ? { ...e, r: 'nack', pn, pby } : { ...e, r: 'ok' }))
+        effects.push(...x.step({ type: 'message', from, body: msg({ t: 'accepted', cfg: 1, seq: round.seq, rs }) }, t))
+      }
+      return { effects, pn, t }
+    }
+
+    it('takes the partition again at once, above the promise, when the nacks leave no spare voter (two of 5, one of 3)', () => {
       for (const [voters, nacking] of [[['A', 'B', 'C', 'D', 'E'], ['A', 'B']], [['A', 'B', 'C'], ['A']]] as const) {
         const { x, t, held } = holder([...voters])
-        const next = renewTwice(x, t, [...voters], [...nacking], held[0]!)
-        // The other partitions renew on; the nacked one is no longer renewed (it lapses at its validUntil).
-        expect(next?.es.map((e) => e.p)).toEqual(held.slice(1))
+        const p = held[0]!
+        const before = x.holding(p, t)!.fence
+        // Y is not a worker here: its promise is a lower rank's (a prober's), not a rival ranked before X.
+        const { effects, pn, t: t1 } = renewNacked(x, t, [...voters], [...nacking], p, 'Y')
+        expect(effects.filter((e) => e.type === 'lost')).toEqual([{ type: 'lost', partition: p, fence: before, reason: 'refused' }])
+        expect(x.holding(p, t1)).toBeUndefined()
+        // In the same step: a Prepare of p above the promised ballot, to every voter.
+        const prepares = sent(effects).filter((m): m is Extract<Message, { t: 'prepare' }> => m.t === 'prepare')
+        expect(prepares).toHaveLength(voters.length)
+        const n = prepares[0]!.es.find((e) => e.p === p)!.n
+        expect(n).toBeGreaterThan(pn)
+        // Every voter promises it (the grant they hold is X's own), and X holds p again under the new ballot.
+        const proposes: Propose[] = []
+        for (const from of voters) proposes.push(...sent(x.step({ type: 'message', from, body: msg({ t: 'promise', cfg: 1, rs: [{ p, n, r: 'ok' }] }) }, t1 + 1)).filter((m): m is Propose => m.t === 'propose' && m.es.some((e) => e.p === p)))
+        const acquired: Effect[] = []
+        for (const from of voters) acquired.push(...x.step({ type: 'message', from, body: msg({ t: 'accepted', cfg: 1, seq: proposes[0]!.seq, rs: [{ p, n, r: 'ok' }] }) }, t1 + 2))
+        expect(acquired.filter((e) => e.type === 'acquired').map((e) => e.type === 'acquired' && e.partition)).toEqual([p])
+        expect(compareFences(x.holding(p, t1 + 3)!.fence, before)).toBeGreaterThan(0)
       }
+    })
+
+    it('lets the tenure lapse, probing nothing, when the nack is the promise of a peer ranked before it', () => {
+      const voters = ['A', 'B', 'C']
+      const { x, t, held } = holder(voters)
+      // Y appears, and is the desired owner of some partitions X holds (not yet handed over: Y is too new).
+      x.step({ type: 'hint', alive: ['X', 'Y'], leaving: [] }, t)
+      const placement = placementOf(['X', 'Y'], simParams.partitions!)
+      const p = held.find((q) => placement.owner(q) === 'Y')!
+      const before = x.holding(p, t)!.fence
+      const { effects, t: t1 } = renewNacked(x, t, voters, ['A'], p, 'Y')
+      expect(effects.filter((e) => e.type === 'lost')).toEqual([])
+      expect(sent(effects).filter((m) => m.t === 'prepare')).toEqual([])
+      const until = x.holding(p, t1)!.validUntil
+      // No renewal of p any more: it ends at its validUntil.
+      const later: Effect[] = []
+      for (let u = t1 + 10; u <= until + 10; u += 10) later.push(...x.step({ type: 'tick' }, u))
+      expect(sent(later).filter((m) => m.t === 'propose' && m.es.some((e) => e.p === p))).toEqual([])
+      // (The partitions X is not lapsing go to Y once it has looked alive handoffStableMs.)
+      expect(later.filter((e) => e.type === 'lost' && e.partition === p)).toEqual([{ type: 'lost', partition: p, fence: before, reason: 'expired' }])
     })
   })
 })

@@ -121,6 +121,50 @@ export function pausedHolder(unsafe?: UnsafeKnobs): ScenarioResult {
   return { violations: w.checker.violations, world: w }
 }
 
+/**
+ * The formation race behind a stale promise: voter A promises X's ballot, then a higher one from Y (which, in its
+ * view, is the partition's owner; it reaches A alone), and then X's Propose arrives and is nacked, while B and C
+ * grant it. Y then learns of X and stops probing. X's renewals would be refused by A for the tenure's life: X takes
+ * the partition again at once under a ballot above the promise. Samples who holds partition 0 every 5 ms.
+ */
+export function stalePromise(): ScenarioResult & { firstHeldAt: number, longestGapMs: number, refused: number } {
+  const [x, y] = namesRankedFirst(2, ACCEPTORS) as [string, string]
+  const w = presetWorld({ voters: ACCEPTORS, workers: [x, y], params: { ...solo, backoffJitterMs: 0 }, propN: { [y]: 50 } })
+  w.opts.trace = true
+  blockBoth(w, y, 'B')
+  blockBoth(w, y, 'C')
+  w.hint(y, [...ACCEPTORS, y])
+  // Y's Prepare reaches A after X's; X's first Propose reaches A after Y's Prepare.
+  let firstPropose = true
+  w.net.extraDelay = (from, to, body) => {
+    const t = (body as { t?: string }).t
+    if (from === y && to === 'A' && t === 'prepare') return 10
+    if (from === x && to === 'A' && t === 'propose' && firstPropose) {
+      firstPropose = false
+      return 100
+    }
+    return 0
+  }
+  w.schedule(1300, () => { w.hint(y, [...ACCEPTORS, x, y]) })
+  let firstHeldAt = Number.NaN
+  let gapFrom = Number.NaN
+  let longestGapMs = 0
+  for (let t = 0; t <= 4000; t += 5) {
+    w.run(t)
+    const held = holdersOf(w, 0).length > 0
+    if (held && Number.isNaN(firstHeldAt)) firstHeldAt = t
+    if (Number.isNaN(firstHeldAt)) continue
+    if (!held && Number.isNaN(gapFrom)) gapFrom = t
+    if (held && !Number.isNaN(gapFrom)) {
+      longestGapMs = Math.max(longestGapMs, t - gapFrom)
+      gapFrom = Number.NaN
+    }
+  }
+  if (!Number.isNaN(gapFrom)) longestGapMs = Math.max(longestGapMs, 4000 - gapFrom)
+  const refused = w.log.filter((line) => line.includes(`${x} lost p0 refused`)).length
+  return { violations: w.checker.violations, world: w, firstHeldAt, longestGapMs, refused }
+}
+
 export const directed = { restartWait, driftMargin, timerOnAck, floorPersist, viewQuorum, pausedHolder }
 
 /** Which mutation each directed scenario is built to expose. */

@@ -15,6 +15,8 @@ export interface Preset {
   seed?: number
   /** Hints from reachability every 100 ms instead of by hand. */
   autoHints?: boolean
+  /** A proposer's persisted ballot reservation, by node: its first ballot is above it. */
+  propN?: Record<string, number>
 }
 
 /** Voters A,B,C (by default) of config 1 plus extra workers, all booted at t=0 with exact hints. */
@@ -24,7 +26,10 @@ export function presetWorld(p: Preset): World {
     net: calmNet, hintPeriodMs: 100, hintNoise: 0, writeProb: 0.5, manualHints: p.autoHints !== true,
   })
   const all = [...p.voters, ...(p.workers ?? [])]
-  for (const id of all) w.addNode(id, { rate: p.rates?.[id] ?? 1, persisted: { cfg: 1, voters: p.voters, floorCfg: 1, floorN: 0 } })
+  for (const id of all) {
+    const propN = p.propN?.[id]
+    w.addNode(id, { rate: p.rates?.[id] ?? 1, persisted: { cfg: 1, voters: p.voters, floorCfg: 1, floorN: 0, ...(propN === undefined ? {} : { propN }) } })
+  }
   if (p.autoHints !== true) for (const id of all) w.hint(id, all)
   return w
 }
