@@ -46,7 +46,7 @@ function phase (d, ms) {
     ms, rounds, roundsPerSec: rounds / (ms / 1000), entries: d[ENTRIES_TOTAL] ?? 0,
     keysPerRound: rounds > 0 ? (d[ENTRIES_TOTAL] ?? 0) / rounds : NaN,
     acquired: d[ACQUIRED_TOTAL] ?? 0, handovers: d[HANDOVERS_TOTAL] ?? 0,
-    byReason: Object.fromEntries(['released', 'expired', 'config'].map(r => [r, d[`${HANDOVERS_TOTAL}{reason="${r}"}`] ?? 0])),
+    byReason: Object.fromEntries(['released', 'expired', 'config', 'refused'].map(r => [r, d[`${HANDOVERS_TOTAL}{reason="${r}"}`] ?? 0])),
   }
 }
 
