@@ -210,8 +210,9 @@ function refused(ctx: Ctx, slot: ProposerSlot, r: VoteResult, round?: { of: Prop
       // rank's promise, typically a prober's during formation): take it again
       // now under a ballot above the promise, which every voter accepts, in
       // place of lapsing at validUntil and then backing off (a partition
-      // with no holder for ~2 s). Otherwise lapse and leave it to the rival.
-      if (r.pby !== undefined && ranksBefore(s, r.p, r.pby)) slot.lapsing = true
+      // with no holder for ~2 s). Otherwise lapse and leave it to the rival;
+      // so too when the partition is ours to hand over anyway.
+      if ((r.pby !== undefined && ranksBefore(s, r.p, r.pby)) || shouldRelease(s, r.p, ctx.now)) slot.lapsing = true
       else retake(ctx, r.p)
     }
     return
