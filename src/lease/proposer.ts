@@ -19,9 +19,10 @@ export function roundMs(s: Ctx['s']): number {
   return Math.min(s.params.roundTimeoutMs * s.roundScale, s.params.leaseMs / 2)
 }
 
-function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number): void {
+/** The slot goes idle and tries again after `waitMs`, plus a random jitter unless `jittered` is false. */
+function backOff(ctx: Ctx, slot: ProposerSlot, waitMs: number, jittered = true): void {
   const { s, now } = ctx
-  Object.assign(slot, { ...idleSlot(now), ownerSeenAt: slot.ownerSeenAt, retryAt: now + waitMs + jitter(s) })
+  Object.assign(slot, { ...idleSlot(now), ownerSeenAt: slot.ownerSeenAt, retryAt: now + waitMs + (jittered ? jitter(s) : 0) })
 }
 
 function end(ctx: Ctx, p: number, reason: LossReason): void {
@@ -238,7 +239,7 @@ function retake(ctx: Ctx, p: number): void {
   const s = ctx.s
   const slot = s.slots[p]!
   end(ctx, p, 'refused')
-  Object.assign(slot, { ...idleSlot(ctx.now), ownerSeenAt: slot.ownerSeenAt })
+  backOff(ctx, slot, 0, false)
   s.wakeAt = ctx.now
 }
 

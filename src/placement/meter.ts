@@ -4,8 +4,6 @@
 
 import type { LossReason } from '../lease/index.js'
 
-export type LeaseLossReason = LossReason
-
 export interface LeaseMeter {
   /** This peer ran `count` more lease rounds as proposer (an acquisition's accept phase or a renewal; one round covers many partitions). */
   rounds(count: number): void
@@ -14,7 +12,7 @@ export interface LeaseMeter {
   /** This peer acquired a partition. */
   acquired(): void
   /** This peer stopped holding a partition: `released` is a handover (placement moved it, or the peer left), the others are losses. */
-  lost(reason: LeaseLossReason): void
+  lost(reason: LossReason): void
 }
 
 export const noLeaseMeter: LeaseMeter = {
