@@ -66,9 +66,18 @@ export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl): voi
       ? c.json({ error: { name: 'TaskNotFoundError', message: 'no such task', code: 'ERR_TASK_NOT_FOUND', retryable: false } }, 404)
       : c.json(record)
   }))
-  // Before /tasks/:id/... (no clash: those take an action after the id), and POST only: GET /tasks/pause is a task id.
-  app.post('/tasks/pause', c => guard(c, () => { tasks.pause(); return c.json({ paused: tasks.paused }) }))
-  app.post('/tasks/resume', c => guard(c, () => { tasks.resume(); return c.json({ paused: tasks.paused }) }))
+  // POST /tasks/pause and /tasks/resume, as one parameter route: a static segment where /tasks/:id/cancel has a
+  // parameter is a pair Hono's RegExpRouter cannot hold, and one such pair would send every request of the app
+  // (every action's too) through its slower TrieRouter. POST only: GET /tasks/pause is a task id.
+  app.post('/tasks/:id', c => {
+    const verb = c.req.param('id')
+    if (verb !== 'pause' && verb !== 'resume') return c.notFound()
+    return guard(c, () => {
+      if (verb === 'pause') tasks.pause()
+      else tasks.resume()
+      return c.json({ paused: tasks.paused })
+    })
+  })
   app.post('/tasks/:id/cancel', c => guard(c, async () => c.json(await tasks.cancel(c.req.param('id')))))
   app.post('/tasks/:id/retry', c => guard(c, async () => c.json(await tasks.retry(c.req.param('id')))))
   app.delete('/tasks/:id', c => guard(c, async () => c.json(await tasks.delete(c.req.param('id')))))

@@ -122,6 +122,21 @@ describe('actors and tasks across real peers', () => {
     expect((bad.json as { error: { fields: Array<{ path: string[] }> } }).error.fields[0]!.path).toEqual(['key'])
     const unknown = await post(peers[0]!, '/tasks', { name: 'nope', input: {} })
     expect(unknown.status).toBe(404)
+    // POST /tasks/pause and /tasks/resume share one parameter route: any other verb there is no route, and a GET
+    // of /tasks/pause asks for a task of that id.
+    const verb = await post(peers[0]!, `/tasks/${id}`, {})
+    expect(verb).toMatchObject({ status: 404, json: { error: { name: 'NotFoundError', message: 'no such route' } } })
+    const byId = await fetch(`${peers[0]!.httpUrl}/tasks/pause`)
+    expect({ status: byId.status, json: await byId.json() }).toMatchObject({ status: 404, json: { error: { name: 'TaskNotFoundError' } } })
+    const paused = await post(peers[0]!, '/tasks/pause', {})
+    expect(paused).toEqual({ status: 200, json: { paused: true } })
+    expect(await post(peers[0]!, '/tasks/resume', {})).toEqual({ status: 200, json: { paused: false } })
+  })
+
+  it("a peer's routes fit Hono's RegExpRouter: one route it cannot hold would send every action through the slower TrieRouter", async () => {
+    const router = (peers[0]!.http as unknown as { router: { activeRouter: { name: string } } }).router
+    expect((await fetch(`${peers[0]!.httpUrl}/health`)).status).toBe(200)
+    expect(router.activeRouter.name).toBe('RegExpRouter')
   })
 
   it('task batches over HTTP: an array is one enqueueMany; a bad item is named and nothing is stored', async () => {
