@@ -27,7 +27,7 @@ const SERVERS = (process.env.SERVERS ?? 'hono=hono,peer=peer').split(',').map(s 
   const [name, ...rest] = s.split('=')
   const [head, ...envs] = rest.join('=').split('+')
   const [kind, tree = HERE] = head.split('@')
-  return { name, kind, tree, env: Object.fromEntries(envs.map(e => e.split('='))) }
+  return { name, kind, tree, env: Object.fromEntries(envs.map(e => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])) }
 })
 watchdog((CYCLES * SERVERS.length * CONNS.length * (WINDOW + 1) + 120) * 1000, 'alt')
 
