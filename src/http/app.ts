@@ -9,9 +9,9 @@ import type { ActionContextBase } from '../app/context.js'
 import { describeAction, type ActionDescription } from '../app/describe.js'
 import { consoleLogger, type Logger } from '../app/logger.js'
 import { UnavailableError } from '../errors.js'
-import { actionRoute } from './action-route.js'
+import { actionRoute, type ActionRoute, type DirectFailure } from './action-route.js'
 import { ACTION_TIMEOUT_MS_DEFAULT, BODY_BYTES_MAX_DEFAULT, JSON_DEPTH_MAX_DEFAULT, REQUEST_ID_HEADER, REQUEST_ID_PATTERN, VERSION_HEADER } from './constants.js'
-import { mapError, NotFoundError } from './errors.js'
+import { mapError, NotFoundError, type MappedError } from './errors.js'
 import { idGenerator } from './ids.js'
 import { observedBy, type AnsweredRequest, type RequestObserver } from './observe.js'
 import { checkOptions } from './options.js'
@@ -113,17 +113,28 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   })
   app.route('/api', actions.app)
 
-  const answerError = (err: unknown, c: Context<HttpEnv>): Response => {
-    const { status, body } = mapError(err, newId)
-    if (status >= 500) {
+  const mapped = (err: unknown, requestId: string, path: string): MappedError => {
+    const out = mapError(err, newId)
+    if (out.status >= 500) {
       const stack = err instanceof Error ? err.stack : String(err)
-      logger.error(`request failed: ${body.error.name}`, { requestId: c.env.requestId, errorId: body.error.id, status, path: c.req.path, stack, cause: causeOf(err) })
+      logger.error(`request failed: ${out.body.error.name}`, { requestId, errorId: out.body.error.id, status: out.status, path, stack, cause: causeOf(err) })
     }
+    return out
+  }
+  const answerError = (err: unknown, c: Context<HttpEnv>): Response => {
+    const { status, body } = mapped(err, c.env.requestId, c.req.path)
     return c.json(body, status as 500)
+  }
+  // The same answer for a request the action route served without Hono, both headers in it.
+  const failDirect: DirectFailure = (err, bindings, path) => {
+    const { status, body } = mapped(err, bindings.requestId, path)
+    const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': bindings.requestId, 'x-troupe-version': options.version } })
+    bindings.answered = res
+    return res
   }
   app.notFound((c) => answerError(actions.unknown(c.req.path) ?? new NotFoundError('no such route'), c))
   app.onError(answerError)
-  wrapFetch(app, observers, { newId, version: options.version, now: options.now ?? (() => performance.now()) })
+  wrapFetch(app, observers, { newId, version: options.version, now: options.now ?? (() => performance.now()), direct: actions.direct, failDirect })
   return app
 }
 
@@ -131,11 +142,12 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
  * Every request goes through this wrapper rather than a Hono middleware: it
  * picks the request id (into `c.env.requestId`), stamps `x-request-id` and
  * `x-troupe-version` on the response and tells the observers. With no
- * middleware in front, a route that only one handler matches (every action)
- * takes Hono's direct path, and a synchronous action is answered without a
- * promise; see observe.ts.
+ * middleware in front, the action route serves a GET or POST of an action
+ * itself (`direct`: no Hono routing or context), and a synchronous action is
+ * answered without a promise; every other request goes to Hono, where a
+ * route that only one handler matches takes Hono's direct path; see observe.ts.
  */
-function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { newId: () => string, version: string, now: () => number }): void {
+function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { newId: () => string, version: string, now: () => number, direct: ActionRoute['direct'], failDirect: DirectFailure }): void {
   const dispatch = app.fetch
   // Closures are made only for an answer that comes later: most come at once.
   const finish = (res: Response, request: Request, started: number, bindings: HttpBindings): Response => {
@@ -161,27 +173,38 @@ function wrapFetch(app: HttpApp, observers: readonly RequestObserver[], init: { 
     const incoming = given?.incoming
     let bindings: HttpBindings
     let clientId: string | null | undefined
+    // The request's path and query: Node's own `url` when it is one (no URL string built), else from the URL.
+    let target: string | undefined
     if (incoming !== undefined && given !== undefined) {
       // @hono/node-server's bindings (`{ incoming, outgoing }`): the header is read from Node's own headers
       // (request.headers would build a Headers object), and every field goes into one object of a fixed shape.
       const header = incoming.headers[REQUEST_ID_HEADER]
       clientId = typeof header === 'string' ? header : undefined
       bindings = new NodeBindings(pickId(clientId, init.newId), started, incoming, given.outgoing)
+      target = incoming.url
+      if (target !== undefined && target.charCodeAt(0) !== 0x2f) target = undefined // not `/...` (absolute-form, `*`)
     } else {
       clientId = request.headers.get(REQUEST_ID_HEADER)
       bindings = { ...given } as HttpBindings
       bindings.requestId = pickId(clientId, init.newId)
       bindings.started = started
+      target = targetOf(request.url)
     }
     let res: Response | Promise<Response>
     try {
-      res = dispatch(request, bindings, executionCtx)
+      res = (target === undefined ? undefined : init.direct(request, bindings, target, init.failDirect)) ?? dispatch(request, bindings, executionCtx)
     } catch (err) {
       return failed(err, request, started, bindings)
     }
     if (!(res instanceof Promise)) return finish(res, request, started, bindings)
     return res.then((value) => finish(value, request, started, bindings), (err: unknown) => failed(err, request, started, bindings))
   }
+}
+
+/** The path and query of an absolute URL (`http://host/a?b` -> `/a?b`); undefined if it has no path. */
+function targetOf(url: string): string | undefined {
+  const start = url.indexOf('/', url.indexOf(':') + 3)
+  return start === -1 ? undefined : url.slice(start)
 }
 
 /** The client's id if plain, else a fresh one. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineAction } from '../../src/app/action.js'
 import { observeRequests, type AnsweredRequest } from '../../src/http/observe.js'
-import { makeApp, postJson, type ErrorJson } from './fixtures.js'
+import { add, boom, echo, makeApp, postJson, teapot, type ErrorJson } from './fixtures.js'
 
 describe('actions over app.request()', () => {
   it('POST with a JSON body runs the action', async () => {
@@ -249,5 +249,89 @@ describe('built-in routes', () => {
     expect(body.actions.map((a) => a.name)).toEqual(['math.add', 'echo', 'boom', 'teapot'])
     expect(body.actions[0]).toMatchObject({ name: 'math.add', description: 'adds two numbers', input: { type: 'object', required: ['a', 'b'] } })
     expect(res.headers.get('x-troupe-version')).toBe('9.9.9')
+  })
+})
+
+describe('the action route without Hono (direct) and through Hono answer alike', () => {
+  // With a middleware ahead of the actions (here one that only calls next()), every action request goes through
+  // Hono's router and context; without one, the app's request wrapper serves it directly. Same requests, same
+  // answers: status, body (error ids aside), headers, what observers see and what is logged.
+  const slowBig = defineAction({ name: 'slow-big', input: z.object({}), run: async () => { await Promise.resolve(); return { n: 1n } } })
+  const later = defineAction({ name: 'later', input: z.object({ n: z.coerce.number() }), run: async (_ctx, { n }) => { await Promise.resolve(); return n * 2 } })
+  const postOnly = defineAction({ name: 'post-only', input: z.object({}), get: false, run: () => 'posted' })
+  const requests: Array<[string, RequestInit?]> = [
+    ['/api/math.add?a=1&b=2'],
+    ['/api/math.add', postJson({ a: 2, b: 3 })],
+    ['/api/math.add?a=x'],
+    ['/api/math.add', postJson({ a: 'x' })],
+    ['/api/math.add', postJson('{"a":')],
+    ['/api/math.add', { method: 'POST', body: '{}', headers: { 'content-type': 'text/plain' } }],
+    ['/api/math.add', { method: 'POST', body: '', headers: {} }],
+    ['/api/echo?x=%41&tag=a&tag=b&__proto__=p'],
+    ['/api/echo'],
+    ['/api/boom'],
+    ['/api/boom', postJson({})],
+    ['/api/teapot'],
+    ['/api/slow-big'],
+    ['/api/later?n=21'],
+    ['/api/later?n=x'],
+    ['/api/post-only'],
+    ['/api/post-only', postJson({})],
+    ['/api/post-only', { method: 'PUT' }],
+    ['/api/math.add?a=1&b=2', { method: 'HEAD' }],
+    ['/api/math%2Eadd?a=1&b=2'],
+    ['/api/nope'],
+    ['/api/math.add/'],
+    ['/api/math.add?a=1&b=2', { headers: { 'x-request-id': 'mine-1' } }],
+  ]
+  const build = (ahead: boolean) => {
+    const seen: unknown[] = []
+    const built = makeApp({
+      actions: [add, echo, boom, teapot, slowBig, later, postOnly],
+      newId: () => 'id',
+      extend: (hono) => {
+        if (ahead) hono.use('/api/*', (_c, next) => next())
+        observeRequests(hono, ({ path, method, status, action }) => { seen.push({ path, method, status, action }) })
+      },
+    })
+    return { ...built, seen }
+  }
+  const answers = async (app: ReturnType<typeof build>['app']) => {
+    const out: unknown[] = []
+    for (const [path, init] of requests) {
+      const res = await app.request(path, init)
+      const headers = Object.fromEntries([...res.headers].filter(([k]) => k !== 'x-request-id' || path.includes('?a=1&b=2')))
+      out.push({ path, method: init?.method ?? 'GET', status: res.status, headers, body: await res.text() })
+    }
+    return out
+  }
+
+  it('over app.request()', async () => {
+    const direct = build(false)
+    const routed = build(true)
+    // Which requests Hono routed (HEAD as GET, the path decoded): none of the direct app's GET or POST of one of its
+    // actions' own paths.
+    const routedPaths = async (app: typeof direct.app) => {
+      // Hono's router settles on its first match, then keeps its own `match`: wrapped after that.
+      expect((await app.request('/health')).status).toBe(200)
+      const paths: string[] = []
+      const match = app.router.match.bind(app.router)
+      app.router.match = (method, path) => { paths.push(`${method} ${path}`); return match(method, path) }
+      return paths
+    }
+    const directRouted = await routedPaths(direct.app)
+    const routedRouted = await routedPaths(routed.app)
+    const a = await answers(direct.app)
+    const b = await answers(routed.app)
+    expect(routedRouted).toHaveLength(requests.length)
+    expect(directRouted).toEqual(['GET /api/post-only', 'PUT /api/post-only', 'GET /api/math.add', 'GET /api/math.add', 'GET /api/nope', 'GET /api/math.add/'])
+    expect(a).toEqual(b)
+    expect(direct.seen).toEqual(routed.seen)
+    // The logged stacks differ by the frames of the way taken; the rest of each line is the same.
+    const lines = (l: typeof direct.logger.lines) => l.map(({ fields: { stack, ...fields }, ...line }) => ({ ...line, fields, stack: String(stack).split('\n')[0] }))
+    expect(lines(direct.logger.lines)).toEqual(lines(routed.logger.lines))
+    expect(direct.logger.lines).toHaveLength(3)
+    // The requests cover both: answers, 4xx and 5xx by each way.
+    expect(new Set(a.map(x => (x as { status: number }).status))).toEqual(new Set([200, 400, 404, 405, 415, 418, 422, 500]))
   })
 })
