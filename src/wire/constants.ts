@@ -40,6 +40,17 @@ export const CLOSE_TIMEOUT_MS = 2_000
 /** Bytes waiting to be written on one link: 4 frames of the maximum size, so one large frame never blocks small ones. */
 export const OUTBOUND_BYTES_MAX = 4 * (FRAME_BYTES_MAX + FRAME_HEADER_BYTES)
 
+/**
+ * Frames a link handles from what it read before it lets the event loop turn
+ * (a `setImmediate`), so that the replies and messages they caused are written
+ * out while it handles the rest. Without it, a chunk holding ~100 requests was
+ * handled whole and answered in one write, the other peer likewise, and two
+ * peers took turns idling: asks at 100 in flight kept a 2-core box 55% busy
+ * at 67,000/s. With 32, ~88% busy at ~115,000/s (16 or 48: ~93-105,000/s;
+ * docs/performance.md, session 16).
+ */
+export const READ_FRAMES_PER_TURN = 32
+
 /** Frames waiting to be written on one link; past this the peer is not reading and senders must back off. */
 export const OUTBOUND_FRAMES_MAX = 16_384
 

@@ -16,7 +16,7 @@ import type { Stream } from '@libp2p/interface'
 import { fromErrorShape, ProtocolError, toErrorShape, UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 import type { PeerName } from './messenger.js'
-import { FRAME_HEADER_BYTES, type WireLimits } from './constants.js'
+import { FRAME_HEADER_BYTES, READ_FRAMES_PER_TURN, type WireLimits } from './constants.js'
 import { BackpressureError } from './errors.js'
 import { decodeFrame, encodeFrame, peekRequestId, type Frame } from './frame.js'
 import { FrameDecoder } from './framing.js'
@@ -145,9 +145,15 @@ export class Link {
 
   private async readLoop(): Promise<void> {
     for await (const chunk of this.stream.source) {
+      // At most READ_FRAMES_PER_TURN frames between two turns of the event loop: their answers leave meanwhile.
+      let run = 0
       for (const payload of this.decoder.push(chunk)) {
         this.init.onFrame?.('in', payload.byteLength + FRAME_HEADER_BYTES)
         this.onPayload(payload)
+        if (++run === READ_FRAMES_PER_TURN) {
+          run = 0
+          await yieldTurn()
+        }
       }
     }
     this.decoder.end()
@@ -305,4 +311,9 @@ export class Link {
     this.init.onClosed(this)
     this.resolveClosed()
   }
+}
+
+/** Resolves once the event loop has turned (after I/O): what the handled frames wrote goes out meanwhile. */
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => { setImmediate(resolve) })
 }

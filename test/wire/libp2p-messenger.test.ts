@@ -305,4 +305,24 @@ describe('Libp2pMessenger facing a hostile peer', () => {
     again.write(encodeFrame({ kind: 'request', id: 1, channel: 'echo', body: 1 }))
     expect((await again.frames.next()).value).toEqual({ kind: 'response-ok', id: 1, body: 1 })
   })
+
+  it('answers the first requests of a large read while it handles the rest', async () => {
+    const [raw, b] = await pair()
+    let handled = 0
+    b.m.handle('count', () => ++handled)
+    const link = await rawLink(raw, b)
+    // 100 requests in one write: one read on b. Answered only once all were handled, the first reply would
+    // find 100 handled; b lets the event loop turn every READ_FRAMES_PER_TURN (32) frames instead.
+    const frames = Array.from({ length: 100 }, (_, i) => encodeFrame({ kind: 'request', id: i + 1, channel: 'count', body: null }))
+    const all = new Uint8Array(frames.reduce((n, f) => n + f.byteLength, 0))
+    frames.reduce((at, f) => { all.set(f, at); return at + f.byteLength }, 0)
+    link.write(all)
+    const first = await nextFrame(link)
+    const handledAtFirst = handled
+    const replies = [first]
+    while (replies.length < 100) replies.push(await nextFrame(link))
+    expect(replies.map(r => r.kind === 'response-ok' ? [r.id, r.body] : r)).toEqual(Array.from({ length: 100 }, (_, i) => [i + 1, i + 1]))
+    expect(handledAtFirst).toBeGreaterThanOrEqual(32)
+    expect(handledAtFirst).toBeLessThan(100)
+  })
 })
