@@ -25,18 +25,33 @@ export function metricsObserver(metrics: Metrics, options: Pick<MetricsMiddlewar
   const names = new Set(options.actions.map(a => typeof a === 'string' ? a : a.name))
   // Series are looked up once per (route label, method, status): the labels are bounded.
   const byLabel = new Map<string, Map<number, HistogramSeries>>()
+  // The last action's series, found again without a lookup: a busy peer mostly answers one action the same way.
+  let lastAction: string | undefined
+  let lastKey = -1
+  let lastChild: HistogramSeries | undefined
   return (answered) => {
-    // The action route names the action it found; any other path is labelled from its text.
-    const action = answered.action !== undefined && names.has(answered.action) ? answered.action : routeLabel(answered.path, names)
     const verb = answered.method
     const methodIndex = verb === 'GET' ? 0 : verb === 'POST' ? 1 : verb === 'HEAD' ? 2 : 3
     const key = answered.status * 4 + methodIndex
+    const named = answered.action
+    if (named !== undefined && named === lastAction && key === lastKey) {
+      lastChild!.observe(answered.ms / 1000)
+      return
+    }
+    // The action route names the action it found; any other path is labelled from its text.
+    const known = named !== undefined && names.has(named)
+    const action = known ? named : routeLabel(answered.path, names)
     let series = byLabel.get(action)
     if (series === undefined) byLabel.set(action, series = new Map())
     let child = series.get(key)
     if (child === undefined) {
       child = metrics.httpRequests.labels({ action, method: METHOD_LABELS[methodIndex]!, status: String(answered.status) })
       series.set(key, child)
+    }
+    if (known) {
+      lastAction = named
+      lastKey = key
+      lastChild = child
     }
     child.observe(answered.ms / 1000)
   }

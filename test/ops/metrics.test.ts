@@ -22,6 +22,12 @@ describe('metrics middleware', () => {
     await app.request('/api/math.add', { method: 'POST', body: '{"a":"x"}', headers: { 'content-type': 'application/json' } })
     await app.request('/api/boom', { method: 'POST' })
     await app.request('/status')
+    // The same method and status as the last math.add, another action: its own series.
+    await app.request('/api/tree', { method: 'POST', body: '{"root":{"name":"t","children":[]}}', headers: { 'content-type': 'application/json' } })
+    await app.request('/api/tree', { method: 'POST', body: '{"root":{"name":"t","children":[]}}', headers: { 'content-type': 'application/json' } })
+    await app.request('/api/math.add', { method: 'POST', body: '{"a":1,"b":2}', headers: { 'content-type': 'application/json' } })
+    expect(await countOf(metrics, { action: 'tree', method: 'POST', status: '200' })).toBe(2)
+    expect(await countOf(metrics, { action: 'math.add', method: 'POST', status: '200' })).toBe(1)
     expect(await countOf(metrics, { action: 'math.add', method: 'GET', status: '200' })).toBe(2)
     expect(await countOf(metrics, { action: 'math.add', method: 'POST', status: '422' })).toBe(1)
     expect(await countOf(metrics, { action: 'boom', method: 'POST', status: '500' })).toBe(1)
