@@ -52,15 +52,7 @@ export function actionRoute(options: ActionRouteOptions): ActionRoute {
     if (route === undefined) throw unknownAction(name)
     return route
   }
-  /** The answer with both of the app's headers in it (`bindings.answered`: nothing left to stamp). */
-  const plainAnswer = (bindings: HttpBindings, value: unknown): Response => {
-    // With @hono/node-server a plain header object goes to writeHead as it is. The keys are REQUEST_ID_HEADER and
-    // VERSION_HEADER written out (test/http/server.test.ts checks both on every answer): V8 builds an object of
-    // literal keys from a template, where a computed key costs a store of its own.
-    const res = new Response(JSON.stringify(value ?? null), { status: 200, headers: { 'content-type': 'application/json', 'x-request-id': bindings.requestId, 'x-troupe-version': options.version } })
-    bindings.answered = res
-    return res
-  }
+  const plainAnswer = (bindings: HttpBindings, value: unknown): Response => answerJson(200, value ?? null, bindings, options.version)
   const respond = (c: Context<HttpEnv>, value: unknown): Response => options.plainAnswers() ? plainAnswer(c.env, value) : c.json(value ?? null)
   const answer = (c: Context<HttpEnv>, output: unknown): Response | Promise<Response> => {
     if (isThenable(output)) return Promise.resolve(output).then((value) => respond(c, value))
@@ -138,6 +130,16 @@ export function actionRoute(options: ActionRouteOptions): ActionRoute {
     }, failed)
   }
   return { app, handlers, unknown, direct }
+}
+
+/** A JSON answer with both of the app's headers in it (`bindings.answered`: nothing left to stamp). */
+export function answerJson(status: number, body: unknown, bindings: HttpBindings, version: string): Response {
+  // With @hono/node-server a plain header object goes to writeHead as it is. The keys are REQUEST_ID_HEADER and
+  // VERSION_HEADER written out (test/http/server.test.ts checks both on every answer): V8 builds an object of
+  // literal keys from a template, where a computed key costs a store of its own.
+  const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': bindings.requestId, 'x-troupe-version': version } })
+  bindings.answered = res
+  return res
 }
 
 /** One call of an action from a request: an object, rather than a closure for the request besides it. */

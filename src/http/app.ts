@@ -9,7 +9,7 @@ import type { ActionContextBase } from '../app/context.js'
 import { describeAction, type ActionDescription } from '../app/describe.js'
 import { consoleLogger, type Logger } from '../app/logger.js'
 import { UnavailableError } from '../errors.js'
-import { actionRoute, type ActionRoute, type DirectFailure } from './action-route.js'
+import { actionRoute, answerJson, type ActionRoute, type DirectFailure } from './action-route.js'
 import { ACTION_TIMEOUT_MS_DEFAULT, BODY_BYTES_MAX_DEFAULT, JSON_DEPTH_MAX_DEFAULT, REQUEST_ID_HEADER, REQUEST_ID_PATTERN, VERSION_HEADER } from './constants.js'
 import { mapError, NotFoundError, type MappedError } from './errors.js'
 import { idGenerator } from './ids.js'
@@ -128,9 +128,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   // The same answer for a request the action route served without Hono, both headers in it.
   const failDirect: DirectFailure = (err, bindings, path) => {
     const { status, body } = mapped(err, bindings.requestId, path)
-    const res = new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', 'x-request-id': bindings.requestId, 'x-troupe-version': options.version } })
-    bindings.answered = res
-    return res
+    return answerJson(status, body, bindings, options.version)
   }
   app.notFound((c) => answerError(actions.unknown(c.req.path) ?? new NotFoundError('no such route'), c))
   app.onError(answerError)
