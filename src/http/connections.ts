@@ -36,8 +36,8 @@ export function trackConnections(server: Server): ConnectionTracker {
   function endIfLast(this: ServerResponse): void {
     const socket = this.req.socket as ServingSocket
     const next = socket._httpMessage
-    if (next === null || next === undefined) socket.end()
-    else if (next !== this) next.once('close', endIfLast)
+    if (next === null || next === undefined || next === this) socket.end()
+    else next.once('close', endIfLast)
   }
   const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     if (!res.headersSent) res.setHeader('connection', 'close')

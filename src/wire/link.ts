@@ -146,14 +146,12 @@ export class Link {
   private async readLoop(): Promise<void> {
     for await (const chunk of this.stream.source) {
       // At most READ_FRAMES_PER_TURN frames between two turns of the event loop: their answers leave meanwhile.
-      let run = 0
-      for (const payload of this.decoder.push(chunk)) {
+      const payloads = this.decoder.push(chunk)
+      for (let i = 0; i < payloads.length; i++) {
+        const payload = payloads[i]!
         this.init.onFrame?.('in', payload.byteLength + FRAME_HEADER_BYTES)
         this.onPayload(payload)
-        if (++run === READ_FRAMES_PER_TURN) {
-          run = 0
-          await yieldTurn()
-        }
+        if ((i + 1) % READ_FRAMES_PER_TURN === 0 && i + 1 < payloads.length) await yieldTurn()
       }
     }
     this.decoder.end()
