@@ -11,14 +11,20 @@
 //
 // This hold sits between the muxer and the encrypted connection (inside the
 // muxer's `source.push`, so it adds no async step) and holds only pure
-// credits (WindowUpdate, no flags, one header per chunk). Held credits go out, in their original order, in front of the next frame of any
-// kind, so nothing is reordered; or alone at the end of the event-loop turn
-// (setImmediate: a reply or the next request made in the same turn takes them
-// along), or at once when WINDOW_UPDATE_HOLD_BYTES of credit is held, so a
-// sender always keeps most of its window (at least 256 KiB; yamux opens
-// streams at that size). No timer is involved: a process waiting on the
-// network is not woken up just to send a credit. Frames are never changed or
-// merged, only delayed: the wire format is plain yamux.
+// credits (WindowUpdate, no flags, one header per chunk). Held credits go
+// out, in their original order, in front of the next frame of any kind, so
+// nothing is reordered; or at once when WINDOW_UPDATE_HOLD_BYTES of credit or
+// WINDOW_UPDATE_HOLD_FRAMES_MAX credit frames are held. Nothing else sends
+// them: no timer, no end-of-turn flush. A sender is never starved by it, as
+// the credit it waits for is at most WINDOW_UPDATE_HOLD_BYTES, a sixteenth of
+// the 256 KiB window yamux opens every stream with (and yamux's own window
+// growth comes as one larger credit, which goes out at once). One-way traffic
+// (gossip, a reply) thus costs the receiver no write at all: its credits wait
+// for the next frame it sends for any reason. Until session 17 lone credits
+// went at the end of the event-loop turn, one extra 30-byte write per message
+// received; dropping that flush cut the CPU of a 3-peer cluster running single
+// tasks by 10-17% (docs/performance.md). Frames are never changed or merged,
+// only delayed: the wire format is plain yamux.
 
 import type { StreamMuxer, StreamMuxerFactory, StreamMuxerInit } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
@@ -45,8 +51,6 @@ export function pureCredit(chunk: Uint8Array | Uint8ArrayList): number | undefin
 }
 
 export interface HoldInit {
-  /** Runs `fn` at the end of the current event-loop turn; returns a cancel function. Default: setImmediate. */
-  defer?: (fn: () => void) => () => void
   holdBytes?: number
   holdFramesMax?: number
 }
@@ -56,19 +60,16 @@ type Chunk = Uint8Array | Uint8ArrayList
 /**
  * The hold itself, synchronous: `offer` takes each outgoing muxer chunk in
  * order and hands it (or the held credits plus it, as one chunk) to
- * `forward`; held credits go alone when the deferral runs. No promise and no
- * async iterator sits on the write path.
+ * `forward`; held credits go alone only past a threshold or at `flush`. No
+ * promise and no async iterator sits on the write path.
  */
 export class CreditHold {
   private held: Chunk[] = []
   private credit = 0
-  private cancel: (() => void) | undefined
-  private readonly defer: (fn: () => void) => () => void
   private readonly holdBytes: number
   private readonly holdFramesMax: number
 
   constructor(private readonly forward: (chunk: Chunk) => void, init: HoldInit = {}) {
-    this.defer = init.defer ?? endOfTurn
     this.holdBytes = init.holdBytes ?? WINDOW_UPDATE_HOLD_BYTES
     this.holdFramesMax = init.holdFramesMax ?? WINDOW_UPDATE_HOLD_FRAMES_MAX
   }
@@ -82,7 +83,6 @@ export class CreditHold {
     if (granted !== undefined && this.credit + granted < this.holdBytes && this.held.length < this.holdFramesMax) {
       this.held.push(chunk)
       this.credit += granted
-      this.cancel ??= this.defer(() => { this.cancel = undefined; this.flush() })
       return
     }
     if (this.held.length === 0) {
@@ -93,12 +93,8 @@ export class CreditHold {
     this.flush()
   }
 
-  /** Forwards whatever is held, at once, and drops the deferral. */
+  /** Forwards whatever is held, at once. */
   flush(): void {
-    if (this.cancel !== undefined) {
-      this.cancel()
-      this.cancel = undefined
-    }
     if (this.held.length === 0) return
     const out = this.held.length === 1 ? this.held[0]! : new Uint8ArrayList(...this.held)
     this.held = []
@@ -142,11 +138,6 @@ export async function * holdWindowUpdates(source: AsyncIterable<Chunk>, init: Ho
     hold.flush()
     await it.return?.()
   }
-}
-
-function endOfTurn(fn: () => void): () => void {
-  const handle = setImmediate(fn)
-  return () => clearImmediate(handle)
 }
 
 /**

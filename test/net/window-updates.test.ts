@@ -1,8 +1,14 @@
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
 import { pushable } from 'it-pushable'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import { defaultLogger } from '@libp2p/logger'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { leanNoise } from '../../src/net/lean-noise.js'
 import { holdAtPush, holdWindowUpdates, pureCredit, withHeldWindowUpdates } from '../../src/net/window-updates.js'
 
 /** A yamux header: version 0, type, flags, stream id, length (the credit for a WindowUpdate). */
@@ -18,16 +24,6 @@ function header(type: number, flags: number, stream: number, length: number): Ui
 const credit = (stream: number, length: number): Uint8Array => header(1, 0, stream, length)
 const data = (stream: number, body: number[]): Uint8ArrayList => new Uint8ArrayList(header(0, 0, stream, body.length), Uint8Array.from(body))
 const bytes = (chunk: Uint8Array | Uint8ArrayList): Uint8Array => chunk instanceof Uint8Array ? chunk : chunk.subarray()
-
-/** A hand-run "end of turn": deferred functions run only when the test says so. */
-function turns(): { defer: (fn: () => void) => () => void, end: () => void, pending: () => number } {
-  const queue = new Set<() => void>()
-  return {
-    defer: (fn) => { queue.add(fn); return () => { queue.delete(fn) } },
-    end: () => { const due = [...queue]; queue.clear(); for (const fn of due) fn() },
-    pending: () => queue.size,
-  }
-}
 
 /** Lets pending promise reactions run. */
 const settle = async (): Promise<void> => { for (let i = 0; i < 20; i++) await Promise.resolve() }
@@ -54,7 +50,7 @@ describe('pureCredit', () => {
 describe('holdWindowUpdates', () => {
   it('sends held credits in front of the next frame, in order, as one chunk', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turns().defer })
+    const out = holdWindowUpdates(source)
     const first = out.next()
     source.push(credit(1, 100))
     source.push(credit(3, 50))
@@ -65,7 +61,7 @@ describe('holdWindowUpdates', () => {
 
   it('passes frames straight through when nothing is held', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turns().defer })
+    const out = holdWindowUpdates(source)
     const ping = header(2, 1, 0, 42)
     source.push(ping)
     expect((await out.next()).value).toBe(ping)
@@ -74,23 +70,25 @@ describe('holdWindowUpdates', () => {
     expect((await out.next()).value).toBe(d)
   })
 
-  it('sends lone credits at the end of the event-loop turn', async () => {
-    const turn = turns()
+  it('keeps lone credits below the thresholds until the next frame, across turns of the event loop', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turn.defer })
+    const out = holdWindowUpdates(source)
     let got: Uint8Array | undefined
     void out.next().then(r => { got = bytes(r.value!) })
     source.push(credit(1, 100))
     await settle()
-    expect(got).toBeUndefined()
-    turn.end()
+    await new Promise(resolve => setImmediate(resolve))
+    await new Promise(resolve => setTimeout(resolve, 5))
     await settle()
-    expect(got).toEqual(credit(1, 100))
+    expect(got).toBeUndefined()
+    source.push(data(1, [7]))
+    await settle()
+    expect(got).toEqual(Uint8Array.from([...credit(1, 100), ...bytes(data(1, [7]))]))
   })
 
   it('sends credits at once past holdBytes or holdFramesMax, so a bulk sender is not starved', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turns().defer, holdBytes: 1000, holdFramesMax: 3 })
+    const out = holdWindowUpdates(source, { holdBytes: 1000, holdFramesMax: 3 })
     source.push(credit(1, 600))
     source.push(credit(1, 600))
     expect(bytes((await out.next()).value!)).toEqual(Uint8Array.from([...credit(1, 600), ...credit(1, 600)]))
@@ -103,29 +101,27 @@ describe('holdWindowUpdates', () => {
 
   it('never holds a credit carrying flags (FIN, RST, SYN, ACK): it goes out with what is held, at once', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turns().defer })
+    const out = holdWindowUpdates(source)
     source.push(credit(1, 10))
     const fin = header(1, 4, 1, 0)
     source.push(fin)
     expect(bytes((await out.next()).value!)).toEqual(Uint8Array.from([...credit(1, 10), ...fin]))
   })
 
-  it('flushes what is held when the muxer ends, and cancels its deferral', async () => {
-    const turn = turns()
+  it('flushes what is held when the muxer ends', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const out = holdWindowUpdates(source, { defer: turn.defer })
+    const out = holdWindowUpdates(source)
     source.push(credit(1, 10))
     source.end()
     expect(bytes((await out.next()).value!)).toEqual(credit(1, 10))
     expect((await out.next()).done).toBe(true)
-    expect(turn.pending()).toBe(0)
   })
 })
 
 describe('holdAtPush (the hold inside the muxer source\'s push, as yamux is wrapped)', () => {
   it('queues held credits in front of the next frame, in order, as one chunk; other frames pass as they are', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    const hold = holdAtPush(source, { defer: turns().defer })
+    const hold = holdAtPush(source)
     source.push(credit(1, 100))
     source.push(credit(3, 50))
     expect(hold.heldFrames).toBe(2)
@@ -137,21 +133,20 @@ describe('holdAtPush (the hold inside the muxer source\'s push, as yamux is wrap
     expect((await source.next()).value).toBe(d)
   })
 
-  it('queues lone credits at the end of the event-loop turn, once', async () => {
-    const turn = turns()
+  it('queues no lone credit below the thresholds, however many turns pass', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    holdAtPush(source, { defer: turn.defer })
+    const hold = holdAtPush(source)
     source.push(credit(1, 100))
     source.push(credit(1, 20))
+    await new Promise(resolve => setImmediate(resolve))
+    await new Promise(resolve => setTimeout(resolve, 5))
     expect(source.readableLength).toBe(0)
-    expect(turn.pending()).toBe(1)
-    turn.end()
-    expect(bytes((await source.next()).value!)).toEqual(Uint8Array.from([...credit(1, 100), ...credit(1, 20)]))
+    expect(hold.heldFrames).toBe(2)
   })
 
   it('queues credits at once past holdBytes or holdFramesMax, and never holds flagged frames', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    holdAtPush(source, { defer: turns().defer, holdBytes: 1000, holdFramesMax: 2 })
+    holdAtPush(source, { holdBytes: 1000, holdFramesMax: 2 })
     source.push(credit(1, 600))
     source.push(credit(1, 600))
     expect(bytes((await source.next()).value!).byteLength).toBe(24)
@@ -165,13 +160,11 @@ describe('holdAtPush (the hold inside the muxer source\'s push, as yamux is wrap
     expect(bytes((await source.next()).value!)).toEqual(Uint8Array.from([...credit(1, 1), ...fin]))
   })
 
-  it('queues what is held before the source ends, and cancels its deferral', async () => {
-    const turn = turns()
+  it('queues what is held before the source ends', async () => {
     const source = pushable<Uint8Array | Uint8ArrayList>()
-    holdAtPush(source, { defer: turn.defer })
+    holdAtPush(source)
     source.push(credit(1, 10))
     source.end()
-    expect(turn.pending()).toBe(0)
     expect(bytes((await source.next()).value!)).toEqual(credit(1, 10))
     expect((await source.next()).done).toBe(true)
   })
@@ -188,5 +181,97 @@ describe('withHeldWindowUpdates over the real yamux', () => {
     source.push(header(2, 1, 0, 7))
     expect(source.readableLength).toBe(before + 24) // bytes: the credit and the ping, queued together
     muxer.abort(new Error('test over'))
+  })
+})
+
+// ---- real TCP: two libp2p nodes with the hold, a counting proxy between them ----
+
+const SINK = '/troupe-test/sink/1'
+const nodes: Libp2p[] = []
+const servers: Server[] = []
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map(async (n) => { await n.stop() }))
+  await Promise.all(servers.splice(0).map(async (s) => { await new Promise((r) => { s.close(r) }) }))
+})
+
+/** A node whose SINK handler reads everything sent to it and never writes; `received` counts the bytes. */
+async function sinkNode(): Promise<{ node: Libp2p, received: () => number }> {
+  let received = 0
+  const node = await createLibp2p({
+    privateKey: await generateKeyPair('Ed25519'),
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [leanNoise()],
+    streamMuxers: [withHeldWindowUpdates(yamux())],
+    connectionMonitor: { enabled: false },
+  })
+  await node.handle(SINK, ({ stream }) => {
+    void (async () => { for await (const chunk of stream.source) received += chunk.byteLength })().catch(() => {})
+  })
+  nodes.push(node)
+  return { node, received: () => received }
+}
+
+/** A TCP proxy to `target` counting the bytes that flow back from it (its writes towards the dialer). */
+async function countingProxy(target: { address: string, port: number }): Promise<{ port: number, back: () => number }> {
+  let back = 0
+  const proxy = createServer((inbound: Socket) => {
+    const outbound = netConnect(target.port, target.address)
+    inbound.pipe(outbound)
+    outbound.on('data', (data: Buffer) => { back += data.byteLength; inbound.write(data) })
+    inbound.on('close', () => outbound.destroy())
+    outbound.on('close', () => inbound.destroy())
+    inbound.on('error', () => {})
+    outbound.on('error', () => {})
+  })
+  servers.push(proxy)
+  await new Promise<void>((resolve) => { proxy.listen(0, '127.0.0.1', resolve) })
+  return { port: (proxy.address() as { port: number }).port, back: () => back }
+}
+
+const waitFor = async (cond: () => boolean, ms = 5_000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+describe('the hold between two nodes over real TCP', () => {
+  it('a one-way bulk transfer of 12 windows completes: the receiver\'s credits reach the sender without a frame of its own', async () => {
+    const sink = await sinkNode()
+    const sender = await sinkNode()
+    const stream = await sender.node.dialProtocol(sink.node.getMultiaddrs()[0]!, SINK)
+    const bulk = new Uint8Array(3 * 1024 * 1024).fill(7)
+    const pieces: Uint8Array[] = []
+    for (let at = 0; at < bulk.byteLength; at += 64 * 1024) pieces.push(bulk.subarray(at, at + 64 * 1024))
+    await stream.sink((async function * () { yield * pieces })())
+    await waitFor(() => sink.received() === bulk.byteLength)
+  })
+
+  it('one-way small messages cost the receiver no write each: its credits wait, bounded, for a threshold', async () => {
+    const sink = await sinkNode()
+    const sender = await sinkNode()
+    const proxy = await countingProxy(sink.node.getMultiaddrs()[0]!.nodeAddress())
+    const stream = await sender.node.dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${sink.node.peerId.toString()}`), SINK)
+    const messages = pushable<Uint8Array>()
+    const sending = stream.sink(messages)
+    const MESSAGES = 200
+    const size = 100
+    await waitFor(() => proxy.back() > 0) // the handshake and the stream's opening are done
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const before = proxy.back()
+    for (let i = 1; i <= MESSAGES; i++) {
+      messages.push(new Uint8Array(size).fill(i))
+      await waitFor(() => sink.received() === i * size)
+      await new Promise(resolve => setImmediate(resolve)) // a turn of the event loop on each side between messages
+    }
+    const back = proxy.back() - before
+    // A lone credit in its own noise message is 30 bytes: one per message would be 6,000. Held, they go 64 to a write.
+    expect(back).toBeLessThan(MESSAGES * 30 / 2)
+    expect(back).toBeGreaterThan(0) // past 64 held frames they do go
+    messages.end()
+    await sending
   })
 })
