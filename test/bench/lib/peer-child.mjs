@@ -3,7 +3,7 @@
 // Env BENCH_PEER: JSON { seeds, dataDir, http, lease, membership, tasks }.
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { serve } from './proc.mjs'
 import { closedLoop, nowMs } from './stats.mjs'
 
@@ -15,6 +15,8 @@ const startup = V8?.applyV8Flags?.(process.env)
 const { createPeer, silentLogger } = await import('../../../dist/index.js')
 const { app, ran } = await import('./app.mjs')
 
+/** GC pauses seen while gcTrace is on. */
+const gcSeen = []; let gcObserver
 /** Profiles under way (profileStart), by kind. */
 const profiling = new Map()
 /**
@@ -26,6 +28,8 @@ async function startProfile (kind, interval = 2048) {
   const [domain, start, stop, params] = kind === 'cpu' ? ['Profiler', 'start', 'stop', {}]
     : ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }]
   await session.post(`${domain}.enable`)
+  // PROF_INTERVAL_US: the CPU profile's sampling interval (V8's default 1,000 µs).
+  if (kind === 'cpu' && process.env.PROF_INTERVAL_US) await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.PROF_INTERVAL_US) })
   await session.post(`${domain}.${start}`, params)
   return async (file) => {
     const { profile } = await session.post(`${domain}.${stop}`)
@@ -267,6 +271,16 @@ serve({
   /** Records by state in this peer's store (the census: no scan). */
   taskCounts: () => peer.tasks.overview(0).counts,
   ranIds: () => [...ran.entries()],
+  /** GC pauses (start on this bench's clock, ms; duration ms; kind) while on; `on: false` returns and clears them. */
+  gcTrace: ({ on }) => {
+    const out = gcSeen.splice(0)
+    if (on && gcObserver === undefined) {
+      const offset = nowMs() - performance.now()
+      gcObserver = new PerformanceObserver(list => { for (const e of list.getEntries()) gcSeen.push([e.startTime + offset, e.duration, e.detail?.kind]) })
+      gcObserver.observe({ entryTypes: ['gc'] })
+    } else if (!on && gcObserver !== undefined) { gcObserver.disconnect(); gcObserver = undefined }
+    return out
+  },
   resetRan: () => { ran.clear(); return true },
   /** `n` actor addresses whose partition this peer holds now. */
   localKeys: ({ n }) => {
