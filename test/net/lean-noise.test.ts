@@ -5,7 +5,7 @@
 // shapes it relies on (these tests fail if a noise upgrade changes them,
 // rather than letting every connection silently fall back to stock).
 
-import { createServer, connect as netConnect, type Server, type Socket } from 'node:net'
+import type { Server } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -18,6 +18,7 @@ import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it } from 'vitest'
 import { hasLeanNoiseShape, leanNoise, SinkFeed, type LeanNoiseStats } from '../../src/net/lean-noise.js'
 import { NOISE_MESSAGE_BYTES_MAX, NOISE_PLAINTEXT_BYTES_MAX, NOISE_TAG_BYTES, NoiseMessageReader, OpeningSource, sealChunk, SealingSource, type Bytes } from '../../src/net/noise-transport.js'
+import { tcpProxy } from '../helpers/tcp-proxy.js'
 import { until } from '../wire/helpers.js'
 
 const flat = (b: Bytes): Uint8Array => b instanceof Uint8Array ? b : b.subarray()
@@ -221,25 +222,16 @@ describe('lean noise over real TCP', () => {
     const stock = await bareNode('stock')
     // A TCP proxy in front of the lean node that flips a bit of the next chunk sent to it once told to.
     let corrupt = false
-    const proxy = createServer((inbound: Socket) => {
-      const target = lean.getMultiaddrs()[0]!.nodeAddress()
-      const outbound = netConnect(target.port, target.address)
-      inbound.on('data', (data: Buffer) => {
+    const { server, port } = await tcpProxy(lean.getMultiaddrs()[0]!.nodeAddress(), {
+      toTarget: (data) => {
         if (corrupt && data.byteLength > 0) {
           corrupt = false
           data[data.byteLength - 1]! ^= 0x01
         }
-        outbound.write(data)
-      })
-      outbound.pipe(inbound)
-      inbound.on('close', () => outbound.destroy())
-      outbound.on('close', () => inbound.destroy())
-      inbound.on('error', () => {})
-      outbound.on('error', () => {})
+        return data
+      },
     })
-    servers.push(proxy)
-    await new Promise<void>((r) => { proxy.listen(0, '127.0.0.1', r) })
-    const port = (proxy.address() as { port: number }).port
+    servers.push(server)
     const addr = multiaddr(`/ip4/127.0.0.1/tcp/${port}/p2p/${lean.peerId.toString()}`)
     const hello = randomBytes(100)
     expect(Buffer.from(await echo(stock, addr, hello)).equals(hello)).toBe(true)

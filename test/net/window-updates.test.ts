@@ -1,4 +1,4 @@
-import { connect as netConnect, createServer, type Server, type Socket } from 'node:net'
+import type { Server } from 'node:net'
 import { pushable } from 'it-pushable'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -9,6 +9,8 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { leanNoise } from '../../src/net/lean-noise.js'
+import { tcpProxy } from '../helpers/tcp-proxy.js'
+import { until } from '../wire/helpers.js'
 import { holdAtPush, holdWindowUpdates, pureCredit, withHeldWindowUpdates } from '../../src/net/window-updates.js'
 
 /** A yamux header: version 0, type, flags, stream id, length (the credit for a WindowUpdate). */
@@ -213,31 +215,6 @@ async function sinkNode(): Promise<{ node: Libp2p, received: () => number }> {
   return { node, received: () => received }
 }
 
-/** A TCP proxy to `target` counting the bytes that flow back from it (its writes towards the dialer). */
-async function countingProxy(target: { address: string, port: number }): Promise<{ port: number, back: () => number }> {
-  let back = 0
-  const proxy = createServer((inbound: Socket) => {
-    const outbound = netConnect(target.port, target.address)
-    inbound.pipe(outbound)
-    outbound.on('data', (data: Buffer) => { back += data.byteLength; inbound.write(data) })
-    inbound.on('close', () => outbound.destroy())
-    outbound.on('close', () => inbound.destroy())
-    inbound.on('error', () => {})
-    outbound.on('error', () => {})
-  })
-  servers.push(proxy)
-  await new Promise<void>((resolve) => { proxy.listen(0, '127.0.0.1', resolve) })
-  return { port: (proxy.address() as { port: number }).port, back: () => back }
-}
-
-const waitFor = async (cond: () => boolean, ms = 5_000): Promise<void> => {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
-
 describe('the hold between two nodes over real TCP', () => {
   it('a one-way bulk transfer of 12 windows completes: the receiver\'s credits reach the sender without a frame of its own', async () => {
     const sink = await sinkNode()
@@ -247,30 +224,32 @@ describe('the hold between two nodes over real TCP', () => {
     const pieces: Uint8Array[] = []
     for (let at = 0; at < bulk.byteLength; at += 64 * 1024) pieces.push(bulk.subarray(at, at + 64 * 1024))
     await stream.sink((async function * () { yield * pieces })())
-    await waitFor(() => sink.received() === bulk.byteLength)
+    await until(() => sink.received() === bulk.byteLength)
   })
 
   it('one-way small messages cost the receiver no write each: its credits wait, bounded, for a threshold', async () => {
     const sink = await sinkNode()
     const sender = await sinkNode()
-    const proxy = await countingProxy(sink.node.getMultiaddrs()[0]!.nodeAddress())
+    let back = 0 // bytes the sink sent back over the connection
+    const proxy = await tcpProxy(sink.node.getMultiaddrs()[0]!.nodeAddress(), { fromTarget: (data) => { back += data.byteLength } })
+    servers.push(proxy.server)
     const stream = await sender.node.dialProtocol(multiaddr(`/ip4/127.0.0.1/tcp/${proxy.port}/p2p/${sink.node.peerId.toString()}`), SINK)
     const messages = pushable<Uint8Array>()
     const sending = stream.sink(messages)
     const MESSAGES = 200
     const size = 100
-    await waitFor(() => proxy.back() > 0) // the handshake and the stream's opening are done
+    await until(() => back > 0) // the handshake and the stream's opening are done
     await new Promise(resolve => setTimeout(resolve, 50))
-    const before = proxy.back()
+    const before = back
     for (let i = 1; i <= MESSAGES; i++) {
       messages.push(new Uint8Array(size).fill(i))
-      await waitFor(() => sink.received() === i * size)
+      await until(() => sink.received() === i * size)
       await new Promise(resolve => setImmediate(resolve)) // a turn of the event loop on each side between messages
     }
-    const back = proxy.back() - before
+    const sent = back - before
     // A lone credit in its own noise message is 30 bytes: one per message would be 6,000. Held, they go 64 to a write.
-    expect(back).toBeLessThan(MESSAGES * 30 / 2)
-    expect(back).toBeGreaterThan(0) // past 64 held frames they do go
+    expect(sent).toBeLessThan(MESSAGES * 30 / 2)
+    expect(sent).toBeGreaterThan(0) // past 64 held frames they do go
     messages.end()
     await sending
   })
