@@ -34,6 +34,12 @@ export interface Store {
   readonly dataDir: string
   /** A named sub-database. Names are fixed by the components that use them. */
   db<V = unknown, K extends string | number | Array<string | number> = string>(name: string): Database<V, K>
+  /**
+   * Resolves once every write committed before the call is on disk. A commit is visible (and survives the process)
+   * when it resolves, but lmdb flushes it to disk later (overlappingSync, and synchronous transactions with a deferred
+   * flush): whoever promises durability (a replica's ack) waits for this. Calls made while a flush runs share the next one.
+   */
+  flushed(): Promise<void>
   close(): Promise<void>
 }
 
@@ -71,12 +77,22 @@ class LmdbStore implements Store {
   private readonly lock: FolderLock
   private readonly space: DiskSpace
   private readonly dbs = new Map<string, Database<unknown, never>>()
+  private readonly syncs: Flushes
 
   constructor(dataDir: string, root: RootDatabase, lock: FolderLock, space: DiskSpace) {
     this.dataDir = dataDir
     this.root = root
     this.lock = lock
     this.space = space
+    // lmdb-js's env sync (mdb_env_sync on its thread); not in its typings.
+    const env = root as unknown as { sync: (done: (err?: unknown) => void) => void }
+    this.syncs = new Flushes(done => { env.sync(done) })
+  }
+
+  async flushed(): Promise<void> {
+    // The asynchronous writes' own flush, and a sync of the environment for the synchronous transactions' (lmdb-js
+    // tracks no flush of those).
+    await Promise.all([this.root.flushed, this.syncs.next()])
   }
 
   db<V = unknown, K extends string | number | Array<string | number> = string>(name: string): Database<V, K> {
@@ -91,8 +107,43 @@ class LmdbStore implements Store {
 
   async close(): Promise<void> {
     this.space.stop()
+    await this.flushed()
     await this.root.close()
     await this.lock.release()
+  }
+}
+
+/**
+ * Flushes of the environment to disk, one at a time: a caller waits for one that starts after its call, so callers
+ * that come while one runs share the next (a group fsync).
+ */
+export class Flushes {
+  private running: Promise<void> | undefined
+  private queued: Promise<void> | undefined
+
+  /** `sync` flushes every commit made before it is called and calls back once done (lmdb's env sync). */
+  constructor(private readonly sync: (done: (err?: unknown) => void) => void) {}
+
+  next(): Promise<void> {
+    const running = this.running
+    if (running === undefined) return this.start()
+    // The one under way may have started before the caller's commit.
+    return this.queued ??= running.then(() => this.startQueued(), () => this.startQueued())
+  }
+
+  private startQueued(): Promise<void> {
+    this.queued = undefined
+    return this.start()
+  }
+
+  private start(): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => {
+      this.sync((err) => { if (err === undefined || err === null) resolve(); else reject(err instanceof Error ? err : new Error(String(err))) })
+    })
+    this.running = p
+    const clear = (): void => { if (this.running === p) this.running = undefined }
+    p.then(clear, clear)
+    return p
   }
 }
 

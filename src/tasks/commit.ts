@@ -1,12 +1,19 @@
 // Group commit of the task store's writes. A write is queued under its key,
-// newest value wins; the queue goes to lmdb at the end of the event-loop turn,
-// or, while a commit runs, as soon as it ends: one commit at a time, and every
-// write made meanwhile in the next, one put per key however often it changed.
+// newest value wins; the queue goes to lmdb at the end of the event-loop turn
+// in one synchronous transaction, one put per key however often it changed.
 // A lazy write (a copy whose commit nothing waits for) may wait up to its
 // lazyMs for the next write to share a commit with.
-// Until then the queued and committing values are the newest state, which the
-// store reads before lmdb's.
-import type { Database } from 'lmdb'
+// Until then the queued values are the newest state, which the store reads
+// before lmdb's.
+//
+// The transaction runs on this thread and returns before its flush to disk
+// (lmdb-js's own putSync mode): a commit is visible, and survives the
+// process, once it resolves; the store's flushed() says when it is on disk.
+// lmdb-js's asynchronous puts cost more: a promise and an instruction per
+// write, and every record waited for lmdb's thread, long enough for the
+// young-generation GC to copy it (a queued drain on 3 peers: ~9% more CPU
+// per task; docs/performance.md, session 18).
+import { TransactionFlags, type Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
 
@@ -20,6 +27,9 @@ interface Batch {
   dueAt: number
 }
 
+/** lmdb-js's flags for a synchronous transaction that returns before its flush to disk (those of its putSync). */
+const SYNC_TXN_FLAGS = (TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH) as TransactionFlags
+
 /** Key of a task record in lmdb: [partition, id]. */
 export type RecordKey = [number, string]
 
@@ -31,14 +41,9 @@ class Removal {
 export class GroupCommit<V> {
   /** Writes not yet sent to lmdb, newest value per id (a Removal: removed). */
   private queued = new Map<string, V | Removal>()
-  /** Writes in the commit under way. */
-  private committing = new Map<string, V | Removal>()
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
-  private flushing = false
   private closed = false
-  /** Called when the last batch has committed and none is queued. */
-  private idleWaiters: Array<() => void> = []
   /** The timer of a queue of lazy writes only, and when it fires. */
   private lazy: { handle: TimerHandle, at: number } | undefined
 
@@ -53,18 +58,17 @@ export class GroupCommit<V> {
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
   has(id: string): boolean {
-    return this.queued.has(id) || this.committing.has(id)
+    return this.queued.has(id)
   }
 
   pending(id: string): V | undefined {
-    const w = this.queued.get(id) ?? this.committing.get(id)
+    const w = this.queued.get(id)
     return w instanceof Removal ? undefined : w
   }
 
   /** The newest value of every write not yet committed, by id (undefined: removed). */
   uncommitted(): Map<string, V | undefined> {
     const out = new Map<string, V | undefined>()
-    for (const [id, w] of this.committing) out.set(id, w instanceof Removal ? undefined : w)
     for (const [id, w] of this.queued) out.set(id, w instanceof Removal ? undefined : w)
     return out
   }
@@ -85,9 +89,9 @@ export class GroupCommit<V> {
   }
 
   /**
-   * The commit the queued writes will be in; it starts at the end of this turn, or when the one under way ends. With
-   * `lazyMs`, the caller's writes need not commit soon: the commit waits up to that long unless a write that cannot
-   * wait comes first, and then takes them along.
+   * The commit the queued writes will be in; it runs at the end of this turn. With `lazyMs`, the caller's writes
+   * need not commit soon: the commit waits up to that long unless a write that cannot wait comes first, and then
+   * takes them along.
    */
   committed(lazyMs = 0): Promise<void> {
     let batch = this.next
@@ -101,9 +105,9 @@ export class GroupCommit<V> {
     else if (!batch.armed) {
       batch.armed = true
       this.clearLazy()
-      if (!this.flushing) setImmediate(() => { this.flush() })
+      setImmediate(() => { this.flush() })
     }
-    if (!this.flushing && !batch.armed) this.armLazy(batch.dueAt)
+    if (!batch.armed) this.armLazy(batch.dueAt)
     return batch.promise
   }
 
@@ -120,46 +124,32 @@ export class GroupCommit<V> {
   }
 
   /**
-   * Refuses writes from now on and resolves once those already queued have committed: the lmdb environment may
-   * close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
+   * Refuses writes from now on and commits those already queued (lazy ones wait no longer): the lmdb environment
+   * may close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
    */
   async close(): Promise<void> {
     this.closed = true
-    if (this.next === undefined && !this.flushing) return
-    // Lazy writes wait no longer.
-    if (this.next !== undefined && !this.flushing) this.flush()
-    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
+    this.flush()
   }
 
   private flush(): void {
     const batch = this.next
-    if (batch === undefined || this.flushing) return
+    if (batch === undefined) return
     this.clearLazy()
     this.next = undefined
-    this.flushing = true
-    const writes = this.committing = this.queued
+    const writes = this.queued
     this.queued = new Map()
-    const done = (err?: unknown): void => {
-      this.committing = new Map()
-      this.flushing = false
-      if (err === undefined) batch.resolve()
-      else batch.reject(err)
-      const next = this.next
-      if (next !== undefined && (next.armed || this.closed)) this.flush()
-      else if (next !== undefined) this.armLazy(next.dueAt)
-      else for (const wake of this.idleWaiters.splice(0)) wake()
-    }
-    // Plain writes, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
-    // thread in between, and the writes of one commit share one promise. Commits are in order, so the last write's
-    // promise settles after all of them.
-    let last: Promise<unknown> | undefined
     try {
-      for (const w of writes.values()) last = w instanceof Removal ? this.db.remove(w.key) : this.db.put(this.keyOf(w), this.stored(w))
+      this.db.transactionSync(() => {
+        for (const w of writes.values()) {
+          if (w instanceof Removal) void this.db.remove(w.key)
+          else void this.db.put(this.keyOf(w), this.stored(w))
+        }
+      }, SYNC_TXN_FLAGS)
     } catch (err) {
-      done(err)
+      batch.reject(err)
       return
     }
-    if (last === undefined) done()
-    else last.then(() => done(), done)
+    batch.resolve()
   }
 }

@@ -99,7 +99,7 @@ export class TaskStore {
 
   private readonly mono: () => number
 
-  constructor(store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number, options: TaskStoreOptions = {}) {
+  constructor(private readonly store: Store, private readonly partitionOf: (id: string) => number, partitions: number, private readonly wall: () => number, options: TaskStoreOptions = {}) {
     const settleMs = options.settleMs ?? 0
     if (settleMs > 0 && options.now === undefined) throw new Error('a TaskStore with a settle window needs a clock (options.now)')
     // Without a settle window every write enters the digest at its next read, whatever the time.
@@ -187,9 +187,9 @@ export class TaskStore {
     await this.commits.close()
   }
 
-  /** Resolves when every write so far is flushed to disk (commits resolve earlier, when visible: lmdb's overlappingSync). */
+  /** Resolves when every write committed so far is flushed to disk (commits resolve earlier, when visible). */
   async flushed(): Promise<void> {
-    await this.db.flushed
+    await this.store.flushed()
   }
 
   onChange(listener: (changes: Change[]) => void): () => void {
