@@ -8,7 +8,10 @@
 //   node --import ./dist/compat.js test/bench/drain-cpu.mjs
 //
 // Env: TASKS (20000), ROUNDS (4), PROFILE=<dir> (a CPU profile of each peer over each drain after the first),
-// THREADS=1 (CPU per task of the peers' main threads and of their other threads).
+// PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads), MODE=submit (the tasks pair's
+// submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
+// from the first submission until every peer stores every task finished, CPU over the same window).
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
 import { watchdog } from './lib/proc.mjs'
@@ -16,6 +19,7 @@ import { nowMs, sleep } from './lib/stats.mjs'
 
 const N = Number(process.env.TASKS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 4)
+const SUBMIT = process.env.MODE === 'submit'
 /** No drain of this bench takes a minute; past it the round fails. */
 const DRAIN_TIMEOUT_MS = 60_000
 watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 60_000, 'drain-cpu')
@@ -38,18 +42,27 @@ const share = Math.ceil(N / peers.length)
 const total = share * peers.length
 for (let r = 0; r < ROUNDS; r++) {
   await Promise.all(peers.map(p => p.call('resetRan')))
-  await Promise.all(peers.map(p => p.call('pause')))
-  await Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
-  for (let i = 0; ; i++) {
-    if ((await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => c.pending + c.running >= total)) break
-    if (i * 20 > DRAIN_TIMEOUT_MS) throw new Error('the queued tasks did not reach every peer')
-    await sleep(20)
+  if (!SUBMIT) {
+    await Promise.all(peers.map(p => p.call('pause')))
+    await Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
+    for (let i = 0; ; i++) {
+      if ((await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => c.pending + c.running >= total)) break
+      if (i * 20 > DRAIN_TIMEOUT_MS) throw new Error('the queued tasks did not reach every peer')
+      await sleep(20)
+    }
   }
   const profiling = process.env.PROFILE !== undefined && r > 0
   if (profiling) await Promise.all(peers.map(p => p.call('profileStart', { kind: 'cpu' })))
+  // PERF=<file>: `perf record -g` of the peers over the third round (start them with
+  // PEER_NODE_FLAGS=--perf-basic-prof to name JavaScript frames).
+  const perf = process.env.PERF !== undefined && r === 2
+    ? spawn('perf', ['record', '-F', '2999', '-g', '-o', process.env.PERF, '-p', peers.map(p => p.child.pid).join(',')], { stdio: 'ignore' })
+    : undefined
+  if (perf !== undefined) await sleep(300)
   const c0 = peers.map(p => cpu(p.child.pid))
   const t0 = nowMs()
-  await Promise.all(peers.map(p => p.call('resume')))
+  if (SUBMIT) void Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
+  else await Promise.all(peers.map(p => p.call('resume')))
   for (;;) {
     const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
     if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
@@ -58,6 +71,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   const ms = nowMs() - t0
   const c1 = peers.map(p => cpu(p.child.pid))
+  if (perf !== undefined) { perf.kill('SIGINT'); await new Promise(resolve => perf.once('exit', resolve)) }
   if (profiling) await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.cpuprofile` })))
   const per = c1.map((c, i) => (c.main + c.other - c0[i].main - c0[i].other) / total)
   const line = { round: r + 1, perSec: Math.round(total / ms * 1000), cpuUs: Math.round(per.reduce((a, b) => a + b, 0)), perPeer: per.map(Math.round) }
