@@ -107,9 +107,11 @@ class LmdbStore implements Store {
 
   async close(): Promise<void> {
     this.space.stop()
-    await this.flushed()
+    // Closing does not flush the synchronous transactions: flush first, and close whether or not that fails.
+    const failed = await this.flushed().then(() => undefined, (err: unknown) => err as Error)
     await this.root.close()
     await this.lock.release()
+    if (failed !== undefined) throw failed
   }
 }
 
