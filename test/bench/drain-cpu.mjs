@@ -61,15 +61,23 @@ for (let r = 0; r < ROUNDS; r++) {
   if (perf !== undefined) await sleep(300)
   const c0 = peers.map(p => cpu(p.child.pid))
   const t0 = nowMs()
-  if (SUBMIT) void Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
-  else await Promise.all(peers.map(p => p.call('resume')))
+  // Submitting runs alongside the wait below; a failed call or a refused task ends the round with its error.
+  let submitError
+  const submitting = SUBMIT
+    ? Promise.all(peers.map(p => p.call('enqueueBulk', { name: 'noop', n: share, chunk: 1000 }, DRAIN_TIMEOUT_MS)))
+      .then(enq => { const bad = enq.find(e => e.errors > 0); if (bad) submitError = new Error(`enqueue failed: ${bad.firstError}`) }, err => { submitError = err })
+    : undefined
+  if (!SUBMIT) await Promise.all(peers.map(p => p.call('resume')))
   for (;;) {
     const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
     if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
+    if (submitError !== undefined) throw submitError
     if (nowMs() - t0 > DRAIN_TIMEOUT_MS) throw new Error(`round ${r + 1}: the drain did not end within ${DRAIN_TIMEOUT_MS} ms`)
     await sleep(20)
   }
   const ms = nowMs() - t0
+  await submitting
+  if (submitError !== undefined) throw submitError
   const c1 = peers.map(p => cpu(p.child.pid))
   if (perf !== undefined) { perf.kill('SIGINT'); await new Promise(resolve => perf.once('exit', resolve)) }
   if (profiling) await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.cpuprofile` })))
