@@ -35,9 +35,10 @@ export interface Store {
   /** A named sub-database. Names are fixed by the components that use them. */
   db<V = unknown, K extends string | number | Array<string | number> = string>(name: string): Database<V, K>
   /**
-   * Resolves once every write committed before the call is on disk. A commit is visible (and survives the process)
-   * when it resolves, but lmdb flushes it to disk later (overlappingSync, and synchronous transactions with a deferred
-   * flush): whoever promises durability (a replica's ack) waits for this. Calls made while a flush runs share the next one.
+   * Resolves once every write committed before the call is on disk: whoever promises durability (a replica's ack)
+   * waits for this. An asynchronous write's commit resolves before its flush (overlappingSync); a synchronous
+   * transaction's commit syncs before it returns in that mode, so the environment sync this adds finds it on disk
+   * already. Calls made while a flush runs share the next one.
    */
   flushed(): Promise<void>
   close(): Promise<void>

@@ -6,9 +6,13 @@
 // Until then the queued values are the newest state, which the store reads
 // before lmdb's.
 //
-// The transaction runs on this thread and returns before its flush to disk
-// (lmdb-js's own putSync mode): a commit is visible, and survives the
-// process, once it resolves; the store's flushed() says when it is on disk.
+// The transaction runs on this thread with lmdb-js's putSync flags. Their
+// NO_SYNC_FLUSH does not defer the flush where overlappingSync is on (lmdb-js's
+// default off Windows, and ours): LMDB's commit then syncs the data file and
+// writes the synced meta page before it returns, on this thread. So a commit is
+// on disk once it resolves (an fdatasync per commit: see docs/performance.md,
+// session 19); the store's flushed() still says so to whoever promises
+// durability, whatever the environment's mode.
 // lmdb-js's asynchronous puts cost more: a promise and an instruction per
 // write, and every record waited for lmdb's thread, long enough for the
 // young-generation GC to copy it (a queued drain on 3 peers: ~9% more CPU
@@ -27,7 +31,7 @@ interface Batch {
   dueAt: number
 }
 
-/** lmdb-js's flags for a synchronous transaction that returns before its flush to disk (those of its putSync). */
+/** lmdb-js's flags for a synchronous transaction (those of its putSync); with overlappingSync the commit still syncs before it returns. */
 const SYNC_TXN_FLAGS = (TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH) as TransactionFlags
 
 /** Key of a task record in lmdb: [partition, id]. */

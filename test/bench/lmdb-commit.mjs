@@ -1,0 +1,62 @@
+/* global process, console, setImmediate, Buffer */
+// CPU per put of the task store's commit pattern, without a peer: synchronous lmdb transactions with lmdb-js's
+// putSync flags, each in its own event-loop turn, into a fresh environment, first inserting RECORDS values under
+// [partition, id] keys in id order, then overwriting them in a random order (a drain's finished records). Run with
+// overlappingSync on (lmdb-js's default, Troupe's) and off, to see what each commit's sync costs. Not part of
+// `npm run bench`.
+//
+//   node test/bench/lmdb-commit.mjs
+//
+// Env: RECORDS (20000), TX (puts per transaction, 512), VALUE (bytes, 160), ROUNDS (3; the last is printed), DIR
+// (default a fresh folder under the OS's temporary directory, removed at the end).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { asBinary, open, TransactionFlags } from 'lmdb'
+
+const RECORDS = Number(process.env.RECORDS ?? 20_000)
+const TX = Number(process.env.TX ?? 512)
+const VALUE = Number(process.env.VALUE ?? 160)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
+const FLAGS = TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH
+
+const base = process.env.DIR ?? mkdtempSync(join(tmpdir(), 'troupe-lmdb-commit-'))
+const value = Buffer.alloc(VALUE, 7)
+const now = Date.now()
+// Ids as the task store has them: a time prefix, then random; 64 partitions.
+const ids = Array.from({ length: RECORDS }, (_, i) => `t-${(now + (i >> 4)).toString(36)}-${Math.random().toString(36).slice(2, 18).padEnd(16, '0')}`)
+const inOrder = ids.map((_, i) => i)
+const shuffled = inOrder.slice()
+for (let i = shuffled.length - 1; i > 0; i--) {
+  const j = Math.floor(Math.random() * (i + 1));
+  [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
+}
+
+/** µs of CPU (user, system) per put over `order`, one transaction of TX puts per turn. */
+async function phase (db, order) {
+  const c0 = process.cpuUsage()
+  for (let s = 0; s < order.length; s += TX) {
+    await new Promise(resolve => setImmediate(resolve))
+    db.transactionSync(() => {
+      for (let j = s; j < Math.min(s + TX, order.length); j++) db.put([order[j] % 64, ids[order[j]]], asBinary(value))
+    }, FLAGS)
+  }
+  const c = process.cpuUsage(c0)
+  return { user: c.user / order.length, system: c.system / order.length }
+}
+
+const fmt = x => x.toFixed(2)
+try {
+  for (const overlappingSync of [true, false]) {
+    const path = join(base, overlappingSync ? 'overlapping' : 'plain')
+    const root = open({ path, maxDbs: 4, mapSize: 2 * 1024 ** 3, overlappingSync })
+    const db = root.openDB({ name: 'tasks', encoding: 'binary' })
+    let last
+    for (let r = 0; r < ROUNDS; r++) last = { insert: await phase(db, inOrder), update: await phase(db, shuffled) }
+    await root.close()
+    const line = k => `${k} ${fmt(last[k].user + last[k].system)} µs/put (user ${fmt(last[k].user)}, system ${fmt(last[k].system)})`
+    console.log(`overlappingSync ${overlappingSync}: ${line('insert')}; ${line('update')}; ${TX} puts per transaction`)
+  }
+} finally {
+  if (process.env.DIR === undefined) rmSync(base, { recursive: true, force: true })
+}
