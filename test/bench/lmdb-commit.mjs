@@ -1,9 +1,9 @@
-/* global process, console, setImmediate, Buffer */
+/* global process, console, setImmediate, performance, Buffer */
 // CPU per put of the task store's commit pattern, without a peer: synchronous lmdb transactions with lmdb-js's
 // putSync flags, each in its own event-loop turn, into a fresh environment, first inserting RECORDS values under
 // [partition, id] keys in id order, then overwriting them in a random order (a drain's finished records). Run with
-// overlappingSync on (lmdb-js's default, Troupe's) and off, to see what each commit's sync costs. Not part of
-// `npm run bench`.
+// overlappingSync on (lmdb-js's default, Troupe's) and off, to see what each commit's sync costs, and how long each
+// transaction holds the thread (`TX=1 RECORDS=2000`: commits of one record). Not part of `npm run bench`.
 //
 //   node test/bench/lmdb-commit.mjs
 //
@@ -32,17 +32,22 @@ for (let i = shuffled.length - 1; i > 0; i--) {
   [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
 }
 
-/** µs of CPU (user, system) per put over `order`, one transaction of TX puts per turn. */
+/** µs of CPU (user, system) per put over `order`, one transaction of TX puts per turn, and how long each transaction held the thread (ms). */
 async function phase (db, order) {
   const c0 = process.cpuUsage()
+  const holds = []
   for (let s = 0; s < order.length; s += TX) {
     await new Promise(resolve => setImmediate(resolve))
+    const t0 = performance.now()
     db.transactionSync(() => {
       for (let j = s; j < Math.min(s + TX, order.length); j++) db.put([order[j] % 64, ids[order[j]]], asBinary(value))
     }, FLAGS)
+    holds.push(performance.now() - t0)
   }
   const c = process.cpuUsage(c0)
-  return { user: c.user / order.length, system: c.system / order.length }
+  holds.sort((a, b) => a - b)
+  const at = q => holds[Math.min(holds.length - 1, Math.floor(q * holds.length))]
+  return { user: c.user / order.length, system: c.system / order.length, hold: { p50: at(0.5), p99: at(0.99), max: holds.at(-1) } }
 }
 
 const fmt = x => x.toFixed(2)
@@ -54,7 +59,7 @@ try {
     let last
     for (let r = 0; r < ROUNDS; r++) last = { insert: await phase(db, inOrder), update: await phase(db, shuffled) }
     await root.close()
-    const line = k => `${k} ${fmt(last[k].user + last[k].system)} µs/put (user ${fmt(last[k].user)}, system ${fmt(last[k].system)})`
+    const line = k => `${k} ${fmt(last[k].user + last[k].system)} µs/put (user ${fmt(last[k].user)}, system ${fmt(last[k].system)}; a transaction holds the thread ${fmt(last[k].hold.p50)} ms p50, ${fmt(last[k].hold.p99)} p99, ${fmt(last[k].hold.max)} max)`
     console.log(`overlappingSync ${overlappingSync}: ${line('insert')}; ${line('update')}; ${TX} puts per transaction`)
   }
 } finally {
