@@ -12,7 +12,9 @@
 // the consumers until all are done. Then single-task
 // latency on an idle cluster: enqueue -> handler start, across processes on
 // CLOCK_MONOTONIC, measured first, on the fresh cluster. Drain rounds
-// interleaved; double runs counted from run ids.
+// interleaved; double runs counted from run ids. REDIS_APPENDFSYNC=always or
+// everysec runs BullMQ's redis with an append-only file (lib/redis.mjs): not
+// the baseline's setting, and its results count towards no target.
 import { Queue } from 'bullmq'
 import { fileURLToPath } from 'node:url'
 import { startCluster, waitStable } from './lib/cluster.mjs'
@@ -272,6 +274,8 @@ function latencySummary (l) {
 const sum = (name, key) => runs[name].length ? summarize(runs[name].map(x => x[key])) : undefined
 writeResult('tasks', {
   rounds: ROUNDS, tasks: N, bullmq: redis !== undefined,
+  /** BullMQ's redis: 'none' as the baseline runs it, else its appendfsync policy (REDIS_APPENDFSYNC). */
+  redisPersistence: redis?.persistence,
   troupe: { drain: sum('troupe', 'drainPerSec'), enqueue: sum('troupe', 'enqueuePerSec'), doubles: runs.troupe.reduce((a, x) => a + x.doubles, 0), errors: runs.troupe.reduce((a, x) => a + x.errors, 0) },
   troupeSingle: { drain: sum('troupe-1', 'drainPerSec'), enqueue: sum('troupe-1', 'enqueuePerSec'), doubles: runs['troupe-1'].reduce((a, x) => a + x.doubles, 0), errors: runs['troupe-1'].reduce((a, x) => a + x.errors, 0) },
   bull: redis === undefined ? undefined : { drain: sum('bullmq', 'drainPerSec'), enqueue: sum('bullmq', 'enqueuePerSec'), doubles: runs.bullmq.reduce((a, x) => a + x.doubles, 0) },

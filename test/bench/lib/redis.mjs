@@ -1,8 +1,13 @@
-/* global console */
-// A private redis-server for BullMQ: 127.0.0.1 only, no persistence, stopped by pid.
+/* global console, process */
+// A private redis-server for BullMQ: 127.0.0.1 only, stopped by pid. No
+// persistence (as the BullMQ baseline runs it), unless REDIS_APPENDFSYNC is
+// `always` or `everysec`: then an append-only file in a temporary folder,
+// fsynced after every write or once a second, removed when the server stops.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { stopChild, track } from './proc.mjs'
 import { freePort } from './ports.mjs'
 import { nowMs, sleep } from './stats.mjs'
@@ -15,15 +20,30 @@ export function haveRedis () {
   return false
 }
 
+/** How the bench's redis persists: 'none' (the baseline's), or its appendfsync policy. */
+export function redisPersistence () {
+  const v = process.env.REDIS_APPENDFSYNC
+  if (v === undefined || v === '' || v === 'no') return 'none'
+  if (v !== 'always' && v !== 'everysec') throw new Error(`REDIS_APPENDFSYNC must be always, everysec or no, not ${JSON.stringify(v)}`)
+  return v
+}
+
 export async function startRedis () {
   const port = await freePort()
-  const child = track(spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }))
+  const persistence = redisPersistence()
+  const dir = persistence === 'none' ? undefined : mkdtempSync(join(tmpdir(), 'troupe-bench-redis-'))
+  const persist = dir === undefined ? ['--appendonly', 'no'] : ['--appendonly', 'yes', '--appendfsync', persistence, '--dir', dir]
+  const child = track(spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persist], { stdio: 'ignore' }))
+  const stop = async () => {
+    await stopChild(child)
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  }
   const t0 = nowMs()
   while (!await canConnect(port)) {
-    if (nowMs() - t0 > 10_000 || child.exitCode !== null) { await stopChild(child); throw new Error('redis-server did not start') }
+    if (nowMs() - t0 > 10_000 || child.exitCode !== null) { await stop(); throw new Error('redis-server did not start') }
     await sleep(50)
   }
-  return { port, stop: () => stopChild(child) }
+  return { port, persistence, stop }
 }
 
 function canConnect (port) {
