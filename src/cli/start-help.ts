@@ -10,7 +10,7 @@ see docs/configuration.md):
                      port, host, listen, announce, seeds, app, data, logLevel,
                      suspectAfterMs, deadAfterMs, stopTimeoutMs, leaseMs,
                      voterReplaceAfterMs, adminTokenFile, actionTokenFile,
-                     storeFreeBytesMin)
+                     storeFreeBytesMin, storeCommit, taskConcurrency)
   --port <n>         HTTP port (default 8080; 0 picks a free one)
   --host <addr>      HTTP address to bind (default 127.0.0.1)
   --listen <ma>      libp2p multiaddr to listen on, repeatable
@@ -32,6 +32,10 @@ see docs/configuration.md):
                           TROUPE_ACTION_TOKEN); default: actions are open
   --store-free-bytes-min <n>  free disk space kept in reserve: below it writes are refused
                           and the peer does not start (default 67108864, 64 MiB; 0: no check)
+  --store-commit <m>      inline | background: how the task store commits (default inline:
+                          on the event loop, which waits for each sync to disk; background:
+                          on lmdb's thread, for disks with slow fsync; more CPU in a drain)
+  --task-concurrency <n>  tasks this peer runs at once (default 1)
   --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
   --voter-replace-after-ms <n>  a voter dead this long is replaced by the majority
                           side (default 120000)

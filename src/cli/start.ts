@@ -92,6 +92,8 @@ function parse(argv: string[]): FlagValues {
         'admin-token-file': { type: 'string' },
         'action-token-file': { type: 'string' },
         'store-free-bytes-min': { type: 'string' },
+        'store-commit': { type: 'string' },
+        'task-concurrency': { type: 'string' },
       },
     }).values
   } catch (err) {

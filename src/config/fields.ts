@@ -47,6 +47,16 @@ function list(raw: unknown, from: Source): string[] {
   return items as string[]
 }
 
+/** How the task store commits (src/tasks/commit.ts). */
+const STORE_COMMITS = ['inline', 'background']
+
+function storeCommit(raw: unknown, from: Source): string {
+  if (typeof raw !== 'string' || !STORE_COMMITS.includes(raw)) fail(from, `must be one of ${STORE_COMMITS.join(', ')}`, raw)
+  return raw
+}
+
+const count = (raw: unknown, from: Source): number => integer(raw, from, 'must be a whole number, 1 or more', n => n >= 1)
+
 function logLevel(raw: unknown, from: Source): string {
   if (typeof raw !== 'string' || !LOG_LEVELS.includes(raw)) fail(from, `must be one of ${LOG_LEVELS.join(', ')}`, raw)
   return raw
@@ -71,6 +81,8 @@ export const FIELDS = {
   adminTokenFile: { env: 'TROUPE_ADMIN_TOKEN_FILE', flag: 'admin-token-file', parse: text },
   actionTokenFile: { env: 'TROUPE_ACTION_TOKEN_FILE', flag: 'action-token-file', parse: text },
   storeFreeBytesMin: { env: 'TROUPE_STORE_FREE_BYTES_MIN', flag: 'store-free-bytes-min', parse: bytes },
+  storeCommit: { env: 'TROUPE_STORE_COMMIT', flag: 'store-commit', parse: storeCommit },
+  taskConcurrency: { env: 'TROUPE_TASK_CONCURRENCY', flag: 'task-concurrency', parse: count },
 } satisfies Record<string, Field>
 
 export type FieldName = keyof typeof FIELDS

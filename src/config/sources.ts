@@ -6,11 +6,12 @@
 import { dirname, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import type { LogLevel } from '../util/logger.js'
+import type { TaskServiceInit } from '../tasks/options.js'
 import type { PeerConfigInit } from './config.js'
 import { FIELDS, type FieldName, type SourceKind } from './fields.js'
 
 /** What `start` hands to createPeer, plus the app folder to load. */
-export type StartConfig = PeerConfigInit & { app: string, secretFile?: string, adminTokenFile?: string, actionTokenFile?: string }
+export type StartConfig = PeerConfigInit & { app: string, secretFile?: string, adminTokenFile?: string, actionTokenFile?: string, tasks: TaskServiceInit }
 
 export interface FileSource {
   /** Shown in errors; relative `app` and `data` paths in the file are resolved against its folder. */
@@ -47,6 +48,10 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     suspectAfterMs: get<number>('suspectAfterMs'),
     deadAfterMs: get<number>('deadAfterMs'),
   }
+  const tasks: TaskServiceInit = {
+    concurrency: get<number>('taskConcurrency'),
+    storeCommit: get<TaskServiceInit['storeCommit']>('storeCommit'),
+  }
   return {
     app: path('app') ?? DEFAULT_APP_DIR,
     http: { port: get<number>('port'), host: get<string>('host') },
@@ -63,6 +68,7 @@ export function resolveSources(file: FileSource | undefined, env: Env, flags: Fl
     adminTokenFile: path('adminTokenFile'),
     actionTokenFile: path('actionTokenFile'),
     storeFreeBytesMin: get<number>('storeFreeBytesMin'),
+    tasks: Object.fromEntries(Object.entries(tasks).filter(([, v]) => v !== undefined)),
   }
 }
 

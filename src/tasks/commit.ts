@@ -1,22 +1,27 @@
 // Group commit of the task store's writes. A write is queued under its key,
-// newest value wins; the queue goes to lmdb at the end of the event-loop turn
-// in one synchronous transaction, one put per key however often it changed.
-// A lazy write (a copy whose commit nothing waits for) may wait up to its
-// lazyMs for the next write to share a commit with.
-// Until then the queued values are the newest state, which the store reads
-// before lmdb's.
+// newest value wins; the queue goes to lmdb at the end of the event-loop turn,
+// one put per key however often it changed. A lazy write (a copy whose commit
+// nothing waits for) may wait up to its lazyMs for the next write to share a
+// commit with. Until then the queued (and committing) values are the newest
+// state, which the store reads before lmdb's.
 //
-// The transaction runs on this thread with lmdb-js's putSync flags. Their
-// NO_SYNC_FLUSH does not defer the flush where overlappingSync is on (lmdb-js's
-// default off Windows, and ours): LMDB's commit then syncs the data file and
-// writes the synced meta page before it returns, on this thread. So a commit is
-// on disk once it resolves (an fdatasync per commit: see docs/performance.md,
-// session 19); the store's flushed() still says so to whoever promises
-// durability, whatever the environment's mode.
-// lmdb-js's asynchronous puts cost more: a promise and an instruction per
-// write, and every record waited for lmdb's thread, long enough for the
-// young-generation GC to copy it (a queued drain on 3 peers: ~9% more CPU
-// per task; docs/performance.md, session 18).
+// Two ways to commit (`CommitMode`, the peer's `tasks.storeCommit`):
+// - 'inline' (the default): one synchronous transaction on this thread with
+//   lmdb-js's putSync flags. Their NO_SYNC_FLUSH does not defer the flush where
+//   overlappingSync is on (lmdb-js's default off Windows, and ours): LMDB's
+//   commit syncs the data file and writes the synced meta page before it
+//   returns. So a commit is on disk once it resolves, and the event loop waits
+//   for that sync (docs/limits.md, "task store commit"). The cheapest in CPU:
+//   no promise per write, and a record dies young.
+// - 'background': asynchronous puts, committed and synced on lmdb's thread, one
+//   commit at a time (writes made meanwhile go in the next). The event loop
+//   never waits for the disk, for ~18% more CPU per task draining a queued
+//   backlog on 3 peers (79 -> 93 µs; records live until lmdb's thread has
+//   committed them, long enough for the young-generation GC to copy them) and
+//   the same submitting and draining (docs/performance.md, session 19): for
+//   disks whose fdatasync is slow. A commit is visible, and survives the
+//   process, once it resolves; on disk once the store's flushed() says so.
+// Either way whoever promises durability (a replica's ack) waits for flushed().
 import { TransactionFlags, type Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
@@ -37,17 +42,30 @@ const SYNC_TXN_FLAGS = (TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.N
 /** Key of a task record in lmdb: [partition, id]. */
 export type RecordKey = [number, string]
 
+/** How the group commit writes (see the header). */
+export type CommitMode = 'inline' | 'background'
+
+export const COMMIT_MODES: readonly CommitMode[] = ['inline', 'background']
+
 /** A queued removal (a put is queued as its value alone: no wrapper object per write, its key built at the flush). */
 class Removal {
   constructor(readonly key: RecordKey) {}
 }
 
+const NOTHING_COMMITTING: ReadonlyMap<string, never> = new Map<string, never>()
+
 export class GroupCommit<V> {
   /** Writes not yet sent to lmdb, newest value per id (a Removal: removed). */
   private queued = new Map<string, V | Removal>()
+  /** 'background': the writes of the commit under way on lmdb's thread. */
+  private committing: ReadonlyMap<string, V | Removal> = NOTHING_COMMITTING
+  /** 'background': a commit is under way; the next flush waits for it. */
+  private flushing = false
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
   private closed = false
+  /** 'background': called when the last commit has ended and nothing is queued (close waits for it). */
+  private idleWaiters: Array<() => void> = []
   /** The timer of a queue of lazy writes only, and when it fires. */
   private lazy: { handle: TimerHandle, at: number } | undefined
 
@@ -58,21 +76,25 @@ export class GroupCommit<V> {
     private readonly keyOf: (value: V) => RecordKey,
     private readonly clock: Clock = systemClock,
     private readonly timers: Timers = systemTimers,
-  ) {}
+    private readonly mode: CommitMode = 'inline',
+  ) {
+    if (!COMMIT_MODES.includes(mode)) throw new Error(`unknown commit mode ${String(mode)}`)
+  }
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
   has(id: string): boolean {
-    return this.queued.has(id)
+    return this.queued.has(id) || this.committing.has(id)
   }
 
   pending(id: string): V | undefined {
-    const w = this.queued.get(id)
+    const w = this.queued.get(id) ?? this.committing.get(id)
     return w instanceof Removal ? undefined : w
   }
 
   /** The newest value of every write not yet committed, by id (undefined: removed). */
   uncommitted(): Map<string, V | undefined> {
     const out = new Map<string, V | undefined>()
+    for (const [id, w] of this.committing) out.set(id, w instanceof Removal ? undefined : w)
     for (const [id, w] of this.queued) out.set(id, w instanceof Removal ? undefined : w)
     return out
   }
@@ -93,7 +115,8 @@ export class GroupCommit<V> {
   }
 
   /**
-   * The commit the queued writes will be in; it runs at the end of this turn. With `lazyMs`, the caller's writes
+   * The commit the queued writes will be in; it runs at the end of this turn ('background': or when the commit under
+   * way ends, if later). With `lazyMs`, the caller's writes
    * need not commit soon: the commit waits up to that long unless a write that cannot wait comes first, and then
    * takes them along.
    */
@@ -109,9 +132,10 @@ export class GroupCommit<V> {
     else if (!batch.armed) {
       batch.armed = true
       this.clearLazy()
-      setImmediate(() => { this.flush() })
+      // 'background': while a commit is under way, its end starts the next.
+      if (!this.flushing) setImmediate(() => { this.flush() })
     }
-    if (!batch.armed) this.armLazy(batch.dueAt)
+    if (!batch.armed && !this.flushing) this.armLazy(batch.dueAt)
     return batch.promise
   }
 
@@ -128,21 +152,24 @@ export class GroupCommit<V> {
   }
 
   /**
-   * Refuses writes from now on and commits those already queued (lazy ones wait no longer): the lmdb environment
-   * may close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
+   * Refuses writes from now on and resolves once those already queued have committed (lazy ones wait no longer): the
+   * lmdb environment may close then (a write it received after closing would fail inside lmdb-js, out of anyone's reach).
    */
   async close(): Promise<void> {
     this.closed = true
     this.flush()
+    if (!this.flushing) return
+    await new Promise<void>((resolve) => { this.idleWaiters.push(resolve) })
   }
 
   private flush(): void {
     const batch = this.next
-    if (batch === undefined) return
+    if (batch === undefined || this.flushing) return
     this.clearLazy()
     this.next = undefined
     const writes = this.queued
     this.queued = new Map()
+    if (this.mode === 'background') return this.flushBackground(writes, batch)
     try {
       this.db.transactionSync(() => {
         for (const w of writes.values()) {
@@ -155,5 +182,36 @@ export class GroupCommit<V> {
       return
     }
     batch.resolve()
+  }
+
+  /** 'background': puts that lmdb's thread commits (one commit for the lot, their promises settling in order). */
+  private flushBackground(writes: Map<string, V | Removal>, batch: Batch): void {
+    this.flushing = true
+    this.committing = writes
+    const done = (err?: unknown): void => {
+      this.committing = NOTHING_COMMITTING
+      this.flushing = false
+      if (err === undefined) batch.resolve()
+      else batch.reject(err)
+      const next = this.next
+      if (next !== undefined && (next.armed || this.closed)) this.flush()
+      else if (next !== undefined) this.armLazy(next.dueAt)
+      else for (const wake of this.idleWaiters.splice(0)) wake()
+    }
+    // Plain puts, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
+    // thread in between, and the puts of one of its commits share one promise. Every distinct promise is awaited,
+    // so that a failed commit fails this batch (and no rejection goes unhandled) even if lmdb-js split the puts.
+    const commits: Array<Promise<unknown>> = []
+    try {
+      for (const w of writes.values()) {
+        const p = w instanceof Removal ? this.db.remove(w.key) : this.db.put(this.keyOf(w), this.stored(w))
+        if (commits[commits.length - 1] !== p) commits.push(p)
+      }
+    } catch (err) {
+      void Promise.allSettled(commits)
+      done(err)
+      return
+    }
+    void Promise.all(commits).then(() => { done() }, done)
   }
 }

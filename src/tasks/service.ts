@@ -20,6 +20,7 @@ import { GossipOut } from './gossip.js'
 import { GossipIn } from './gossip-in.js'
 import { noTaskMeter, type TaskMeter } from './meter.js'
 import { resolveInit, type TaskLimits, type TaskServiceInit } from './options.js'
+import type { CommitMode } from './commit.js'
 import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
@@ -64,7 +65,7 @@ export interface StopOptions extends AbortOptions {
 }
 
 /** `GET /status`'s `tasks`: what this peer's runner is doing and how many records are still open here. */
-export type TaskServiceStatus = RunnerStatus & { open: number, started: number, finished: number }
+export type TaskServiceStatus = RunnerStatus & { open: number, started: number, finished: number, storeCommit: CommitMode }
 
 export class TaskService {
   readonly limits: TaskLimits
@@ -94,7 +95,7 @@ export class TaskService {
     this.background = new Background(this.logger)
     const meter = this.meter = c.meter ?? noTaskMeter
     this.definitions = indexDefinitions(definitions, this.limits)
-    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow(), { settleMs: this.limits.syncSettleMs, now: () => c.clock.now(), timers: c.timers })
+    this.tasks = new TaskStore(c.store, id => c.claims.partitionOf(id), c.claims.partitions, () => c.clock.wallNow(), { settleMs: this.limits.syncSettleMs, now: () => c.clock.now(), timers: c.timers, commit: this.limits.storeCommit })
     const l = this.limits
     this.gossip = new GossipOut(c.pubsub, c.timers, c.clock, this.logger, {
       topic: TASKS_TOPIC, coalesceMs: l.gossipCoalesceMs, lazyMs: l.gossipLazyMs, deferMs: l.gossipDeferMs, bytesMax: l.gossipBytesMax, messagesPerSecond: l.gossipMessagesPerSecond, queueMax: l.gossipQueueMax,
@@ -152,7 +153,7 @@ export class TaskService {
   status(): TaskServiceStatus {
     let open = 0
     for (const r of this.tasks.activeRecords()) if (!r.deleted && (r.state === 'pending' || r.state === 'running')) open++
-    return { ...this.runner.status(), open, ...this.counts }
+    return { ...this.runner.status(), open, ...this.counts, storeCommit: this.limits.storeCommit }
   }
 
   /**

@@ -12,7 +12,7 @@ import { assertWritable } from '../store/guard.js'
 import { systemClock, systemTimers, type Timers } from '../util/clock.js'
 import type { Store } from '../store/store.js'
 import { Census, type StateCounts } from './census.js'
-import { GroupCommit } from './commit.js'
+import { GroupCommit, type CommitMode } from './commit.js'
 import { fromStored, storedLifetime, type Lifetime } from './compact.js'
 import { CompactWriter } from './compact-writer.js'
 import { COLLECT_PAGE_RECORDS, LIST_SCAN_RECORDS } from './constants.js'
@@ -82,6 +82,8 @@ export interface TaskStoreOptions {
   now?: () => number
   /** Timers of lazy commits; default the system's. */
   timers?: Timers
+  /** How writes commit: 'inline' (default) or 'background' (commit.ts). */
+  commit?: CommitMode
 }
 
 export class TaskStore {
@@ -108,7 +110,7 @@ export class TaskStore {
     this.db = store.db<unknown, [number, string]>(TASKS_DB)
     // Each value written straight into a chunk of bytes (compact-writer.ts), checksummed, and handed to lmdb as is.
     const writer = new CompactWriter()
-    this.commits = new GroupCommit<TaskRecord>(this.db, r => checksummedBytes(writer, () => { writer.stored(r) }), r => [r.partition, r.id], options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers)
+    this.commits = new GroupCommit<TaskRecord>(this.db, r => checksummedBytes(writer, () => { writer.stored(r) }), r => [r.partition, r.id], options.now === undefined ? systemClock : { now: options.now }, options.timers ?? systemTimers, options.commit)
   }
 
   /** The per-partition digest of the records as they were settleMs ago and earlier (sync-index.ts). */

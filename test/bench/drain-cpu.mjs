@@ -11,7 +11,8 @@
 // PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included),
 // PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
-// from the first submission until every peer stores every task finished, CPU over the same window).
+// from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=background
+// (the peers' tasks.storeCommit; default inline).
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
@@ -36,7 +37,8 @@ function cpu (pid) {
   return out
 }
 
-const cluster = await startCluster(3, { tasks: { concurrency: 50 } })
+const STORE_COMMIT = process.env.STORE_COMMIT
+const cluster = await startCluster(3, { tasks: { concurrency: 50, ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })
 const peers = cluster.peers
 await sleep(4_000)
 const share = Math.ceil(N / peers.length)

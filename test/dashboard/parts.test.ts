@@ -13,7 +13,7 @@ function status(id: string, held: number[], members: PeerStatus['members'] = [])
   return {
     peer: { id, incarnation: 1, addrs: [], httpUrl: `http://${id}` }, app: 'a', version: '0', uptimeMs: 5,
     members, leases: { cfg: 1, voters: [id], voter: true, held: held.map(partition => ({ partition, fence: 'f', validForMs: 100 })) },
-    tasks: { running: 0, runningIds: [], warming: [], concurrency: 1, paused: false, open: 0, started: 0, finished: 0 },
+    tasks: { running: 0, runningIds: [], warming: [], concurrency: 1, paused: false, open: 0, started: 0, finished: 0, storeCommit: 'inline' },
   }
 }
 

@@ -12,7 +12,7 @@ describe('resolveSources', () => {
     const config = resolveSources(undefined, {}, {})
     expect(config).toEqual({
       app: 'actors', http: { port: undefined, host: undefined }, listen: undefined, announce: undefined, seeds: undefined,
-      dataDir: undefined, logLevel: undefined, stopTimeoutMs: undefined, membership: {},
+      dataDir: undefined, logLevel: undefined, stopTimeoutMs: undefined, membership: {}, tasks: {},
     })
     const resolved = resolveConfig(config)
     expect(resolved.http).toEqual({ port: 8080, host: '127.0.0.1' })
@@ -35,12 +35,16 @@ describe('resolveSources', () => {
     const config = resolveSources(undefined, {
       TROUPE_PORT: '0', TROUPE_HOST: '::1', TROUPE_LISTEN: '/ip4/127.0.0.1/tcp/1,/ip4/127.0.0.1/tcp/2', TROUPE_SEEDS: '/ip4/127.0.0.1/tcp/3',
       TROUPE_DATA: 'd', TROUPE_APP: 'a', TROUPE_LOG_LEVEL: 'warn', TROUPE_DEAD_AFTER_MS: '9000', TROUPE_SUSPECT_AFTER_MS: '4000',
-      TROUPE_ANNOUNCE: '/ip4/1.2.3.4/tcp/9', TROUPE_STOP_TIMEOUT_MS: '500',
+      TROUPE_ANNOUNCE: '/ip4/1.2.3.4/tcp/9', TROUPE_STOP_TIMEOUT_MS: '500', TROUPE_STORE_COMMIT: 'background', TROUPE_TASK_CONCURRENCY: '8',
     }, {})
     expect(config).toEqual({
       app: 'a', http: { port: 0, host: '::1' }, listen: ['/ip4/127.0.0.1/tcp/1', '/ip4/127.0.0.1/tcp/2'], announce: ['/ip4/1.2.3.4/tcp/9'],
       seeds: ['/ip4/127.0.0.1/tcp/3'], dataDir: 'd', logLevel: 'warn', stopTimeoutMs: 500, membership: { deadAfterMs: 9000, suspectAfterMs: 4000 },
+      tasks: { storeCommit: 'background', concurrency: 8 },
     })
+    // The same settings from the file and the command line.
+    expect(resolveSources(file({ storeCommit: 'inline', taskConcurrency: 2 }), {}, {}).tasks).toEqual({ storeCommit: 'inline', concurrency: 2 })
+    expect(resolveSources(undefined, {}, { 'store-commit': 'background', 'task-concurrency': '50' }).tasks).toEqual({ storeCommit: 'background', concurrency: 50 })
   })
 
   it('an empty variable counts as unset', () => {
@@ -64,6 +68,9 @@ describe('resolveSources', () => {
       ['env level', () => resolveSources(undefined, { TROUPE_LOG_LEVEL: 'loud' }, {}), /^TROUPE_LOG_LEVEL: must be one of debug, info, warn, error, silent, got "loud"$/],
       ['file list', () => resolveSources(file({ seeds: '/ip4/1.2.3.4/tcp/1' }), {}, {}), /troupe\.json: seeds: must be a list of strings/],
       ['file host', () => resolveSources(file({ host: 42 }), {}, {}), /troupe\.json: host: must be a non-empty string, got 42$/],
+      ['env store commit', () => resolveSources(undefined, { TROUPE_STORE_COMMIT: 'async' }, {}), /^TROUPE_STORE_COMMIT: must be one of inline, background, got "async"$/],
+      ['flag task concurrency', () => resolveSources(undefined, {}, { 'task-concurrency': '0' }), /^--task-concurrency must be a whole number, 1 or more, got "0"$/],
+      ['file task concurrency', () => resolveSources(file({ taskConcurrency: 2.5 }), {}, {}), /troupe\.json: taskConcurrency: must be a whole number, 1 or more, got 2\.5$/],
       ['unknown key', () => resolveSources(file({ port: 1, prot: 2 }), {}, {}), /^\/etc\/troupe\/troupe\.json: unknown key "prot" \(known: port, host/],
       ['not an object', () => resolveSources(file([1]), {}, {}), /troupe\.json: must hold a JSON object$/],
     ]

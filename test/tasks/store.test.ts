@@ -4,6 +4,7 @@ import { hashPartition } from '../../src/tasks/claims.js'
 import { SYNC_BUCKETS } from '../../src/tasks/constants.js'
 import { bucketOf, fingerprint } from '../../src/tasks/digest.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
+import { COMMIT_MODES, type CommitMode } from '../../src/tasks/commit.js'
 import { TaskStore } from '../../src/tasks/store.js'
 import { cancelRecord, deleteRecord, finishAttempt, startAttempt } from '../../src/tasks/transitions.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -13,12 +14,30 @@ let dir: { path: string, remove: () => Promise<void> }
 let store: Store
 let wall = 1_000
 const rec = (id: string): TaskRecord => newRecord({ id, name: 'job', scope: 'any', partition: hashPartition(id, P), input: {}, priority: 0, runAt: 0, now: wall, self: 'a' })
-const open = (): TaskStore => new TaskStore(store, id => hashPartition(id, P), P, () => wall)
+/** How the store under test commits (each test runs with both: describe.each below). */
+let mode: CommitMode = 'inline'
+const open = (): TaskStore => new TaskStore(store, id => hashPartition(id, P), P, () => wall, { commit: mode })
 
 beforeEach(async () => { dir = await tempDir(); store = await openStore(dir.path); wall = 1_000 })
 afterEach(async () => { await store.close(); await dir.remove() })
 
-describe('TaskStore', () => {
+describe.each(COMMIT_MODES)('TaskStore, %s commits', (commitMode) => {
+  beforeEach(() => { mode = commitMode })
+
+  it('reads a write made while the one before it commits, and stores the newer one', async () => {
+    const s = open()
+    const first = s.merge([rec('w')], 1000)
+    // Let the first commit start ('background': on lmdb's thread, not done yet), then write the same record again.
+    await new Promise(resolve => setImmediate(resolve))
+    const cancelled = s.update('w', cur => cancelRecord(cur!, { self: 'c', now: 2001 }))
+    expect(s.get('w')!.state).toBe('cancelled')
+    await Promise.all([first, cancelled])
+    expect(s.get('w')!.state).toBe('cancelled')
+    const again = open()
+    again.load()
+    expect(again.get('w')!.state).toBe('cancelled')
+  })
+
   it('lists by reading at most scanMax stored records, and says when it stopped short of the limit', async () => {
     const s = open()
     const done = (id: string, name: string): TaskRecord => {
