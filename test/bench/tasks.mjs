@@ -15,6 +15,7 @@
 // interleaved; double runs counted from run ids. REDIS_APPENDFSYNC=always or
 // everysec runs BullMQ's redis with an append-only file (lib/redis.mjs): not
 // the baseline's setting, and its results count towards no target.
+// STORE_COMMIT: the peers' tasks.storeCommit (for A/B runs).
 import { Queue } from 'bullmq'
 import { fileURLToPath } from 'node:url'
 import { startCluster, waitStable } from './lib/cluster.mjs'
@@ -29,7 +30,8 @@ const LAT = envInt('LAT_TASKS', 300)
 const DRAIN_TIMEOUT_MS = envInt('DRAIN_TIMEOUT_S', 120) * 1000
 watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 180_000, 'tasks')
 
-const cluster = await startCluster(3, { tasks: { concurrency: 50 } })
+const STORE_COMMIT = process.env.STORE_COMMIT
+const cluster = await startCluster(3, { tasks: { concurrency: 50, ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })
 const peers = cluster.peers
 let redis; let workers = []; let queueN = 0
 if (haveRedis()) {
