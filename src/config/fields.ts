@@ -2,6 +2,7 @@
 // field's names in the three sources and how a raw value becomes a typed one.
 
 import { ConfigError } from '../errors.js'
+import { COMMIT_MODES } from '../tasks/constants.js'
 
 export type SourceKind = 'file' | 'env' | 'flag'
 
@@ -48,10 +49,8 @@ function list(raw: unknown, from: Source): string[] {
 }
 
 /** How the task store commits (src/tasks/commit.ts). */
-const STORE_COMMITS = ['inline', 'background']
-
 function storeCommit(raw: unknown, from: Source): string {
-  if (typeof raw !== 'string' || !STORE_COMMITS.includes(raw)) fail(from, `must be one of ${STORE_COMMITS.join(', ')}`, raw)
+  if (typeof raw !== 'string' || !(COMMIT_MODES as readonly string[]).includes(raw)) fail(from, `must be one of ${COMMIT_MODES.join(', ')}`, raw)
   return raw
 }
 

@@ -25,6 +25,7 @@
 import { TransactionFlags, type Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
+import { COMMIT_MODES, type CommitMode } from './constants.js'
 
 interface Batch {
   promise: Promise<void>
@@ -42,10 +43,7 @@ const SYNC_TXN_FLAGS = (TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.N
 /** Key of a task record in lmdb: [partition, id]. */
 export type RecordKey = [number, string]
 
-/** How the group commit writes (see the header). */
-export type CommitMode = 'inline' | 'background'
-
-export const COMMIT_MODES: readonly CommitMode[] = ['inline', 'background']
+export { COMMIT_MODES, type CommitMode } from './constants.js'
 
 /** A queued removal (a put is queued as its value alone: no wrapper object per write, its key built at the flush). */
 class Removal {
@@ -116,9 +114,8 @@ export class GroupCommit<V> {
 
   /**
    * The commit the queued writes will be in; it runs at the end of this turn ('background': or when the commit under
-   * way ends, if later). With `lazyMs`, the caller's writes
-   * need not commit soon: the commit waits up to that long unless a write that cannot wait comes first, and then
-   * takes them along.
+   * way ends, if later). With `lazyMs`, the caller's writes need not commit soon: the commit waits up to that long
+   * unless a write that cannot wait comes first, and then takes them along.
    */
   committed(lazyMs = 0): Promise<void> {
     let batch = this.next

@@ -151,3 +151,8 @@ export const STOP_DEADLINE_MS = 10_000
  * before then leaves no trace of the attempt (see docs/tasks.md, "Running").
  */
 export const START_RECORD_DELAY_MS = 100
+
+/** How the task store commits (commit.ts): 'inline' on the event loop (the default), or 'background' on lmdb's thread. */
+export const COMMIT_MODES = ['inline', 'background'] as const
+
+export type CommitMode = typeof COMMIT_MODES[number]
