@@ -81,11 +81,12 @@ export class GroupCommit<V> {
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */
   has(id: string): boolean {
-    return this.queued.has(id) || this.committing.has(id)
+    return this.queued.has(id) || (this.flushing && this.committing.has(id))
   }
 
   pending(id: string): V | undefined {
-    const w = this.queued.get(id) ?? this.committing.get(id)
+    // The commit under way is looked at only while there is one: no second lookup on the inline path.
+    const w = this.queued.get(id) ?? (this.flushing ? this.committing.get(id) : undefined)
     return w instanceof Removal ? undefined : w
   }
 

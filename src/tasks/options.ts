@@ -1,8 +1,8 @@
 // The service's Init (every field optional, defaults from constants.ts) and
 // the check of the relations between limits, done once at construction.
 import { ConfigError } from '../errors.js'
-import { COMMIT_MODES, type CommitMode } from './commit.js'
 import * as C from './constants.js'
+import { COMMIT_MODES, type CommitMode } from './constants.js'
 
 export interface TaskServiceInit {
   /** Other peers that must ack a new task before `enqueue` resolves (capped by live peers). Default 1. */
