@@ -32,9 +32,10 @@ see docs/configuration.md):
                           TROUPE_ACTION_TOKEN); default: actions are open
   --store-free-bytes-min <n>  free disk space kept in reserve: below it writes are refused
                           and the peer does not start (default 67108864, 64 MiB; 0: no check)
-  --store-commit <m>      inline | background: how the task store commits (default inline:
-                          on the event loop, which waits for each sync to disk; background:
-                          on lmdb's thread, for disks with slow fsync; more CPU in a drain)
+  --store-commit <m>      auto | inline | background: how the task store commits (default
+                          auto: small commits on lmdb's thread, large ones on the event loop;
+                          inline: all on the event loop, which waits for each sync to disk;
+                          background: all on lmdb's thread, for disks with slow fsync)
   --task-concurrency <n>  tasks this peer runs at once (default 1)
   --lease-ms <n>          lease term: how long a crashed holder keeps its partitions (default 6000)
   --voter-replace-after-ms <n>  a voter dead this long is replaced by the majority

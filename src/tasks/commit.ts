@@ -5,27 +5,33 @@
 // commit with. Until then the queued (and committing) values are the newest
 // state, which the store reads before lmdb's.
 //
-// Two ways to commit (`CommitMode`, the peer's `tasks.storeCommit`):
-// - 'inline' (the default): one synchronous transaction on this thread with
-//   lmdb-js's putSync flags. Their NO_SYNC_FLUSH does not defer the flush where
-//   overlappingSync is on (lmdb-js's default off Windows, and ours): LMDB's
-//   commit syncs the data file and writes the synced meta page before it
-//   returns. So a commit is on disk once it resolves, and the event loop waits
-//   for that sync (docs/limits.md, "task store commit"). The cheapest in CPU:
-//   no promise per write, and a record dies young.
-// - 'background': asynchronous puts, committed and synced on lmdb's thread, one
-//   commit at a time (writes made meanwhile go in the next). The event loop
-//   never waits for the disk, for ~18% more CPU per task draining a queued
-//   backlog on 3 peers (79 -> 93 µs; records live until lmdb's thread has
-//   committed them, long enough for the young-generation GC to copy them) and
-//   the same submitting and draining (docs/performance.md, session 19): for
-//   disks whose fdatasync is slow. A commit is visible, and survives the
-//   process, once it resolves; on disk once the store's flushed() says so.
-// Either way whoever promises durability (a replica's ack) waits for flushed().
+// Two ways to make a commit:
+// - inline: one synchronous transaction on this thread with lmdb-js's putSync
+//   flags. Their NO_SYNC_FLUSH does not defer the flush where overlappingSync
+//   is on (lmdb-js's default off Windows, and ours): LMDB's commit syncs the
+//   data file and writes the synced meta page before it returns. So the commit
+//   is on disk once it resolves, and the event loop waits for that sync
+//   (docs/limits.md, "task store commit"). The cheapest in CPU: no promise per
+//   write, and a record dies young.
+// - in the background: asynchronous puts, committed and synced on lmdb's
+//   thread, one commit at a time (writes made meanwhile go in the next). The
+//   event loop never waits for the disk, for more CPU per write (records live
+//   until lmdb's thread has committed them, long enough for the young-generation
+//   GC to copy them). A commit is visible, and survives the process, once it
+//   resolves; on disk once the store's flushed() says so.
+// The peer's `tasks.storeCommit` (`CommitMode`) picks: 'auto' (the default)
+// makes a commit of at most SMALL_COMMIT_WRITES writes in the background and a
+// larger one inline, so a light load's commits never hold the loop for their
+// sync and a drain's stay cheap; 'inline' makes every commit inline;
+// 'background' every commit in the background (~18% more CPU per task
+// draining a queued backlog on 3 peers than inline, session 19; for disks
+// whose fdatasync is slow). Commits are made one at a time, in order,
+// whichever way each goes. Either way whoever promises durability (a
+// replica's ack) waits for flushed().
 import { TransactionFlags, type Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
-import { COMMIT_MODES, type CommitMode } from './constants.js'
+import { COMMIT_MODES, SMALL_COMMIT_WRITES, type CommitMode } from './constants.js'
 
 interface Batch {
   promise: Promise<void>
@@ -55,14 +61,14 @@ const NOTHING_COMMITTING: ReadonlyMap<string, never> = new Map<string, never>()
 export class GroupCommit<V> {
   /** Writes not yet sent to lmdb, newest value per id (a Removal: removed). */
   private queued = new Map<string, V | Removal>()
-  /** 'background': the writes of the commit under way on lmdb's thread. */
+  /** The writes of the commit under way on lmdb's thread. */
   private committing: ReadonlyMap<string, V | Removal> = NOTHING_COMMITTING
-  /** 'background': a commit is under way; the next flush waits for it. */
+  /** A commit is under way on lmdb's thread; the next flush waits for it. */
   private flushing = false
   /** Settles when the queued writes have committed; undefined while none are queued. */
   private next: Batch | undefined
   private closed = false
-  /** 'background': called when the last commit has ended and nothing is queued (close waits for it). */
+  /** Called when the last commit on lmdb's thread has ended and nothing is queued (close waits for it). */
   private idleWaiters: Array<() => void> = []
   /** The timer of a queue of lazy writes only, and when it fires. */
   private lazy: { handle: TimerHandle, at: number } | undefined
@@ -74,7 +80,7 @@ export class GroupCommit<V> {
     private readonly keyOf: (value: V) => RecordKey,
     private readonly clock: Clock = systemClock,
     private readonly timers: Timers = systemTimers,
-    private readonly mode: CommitMode = 'inline',
+    private readonly mode: CommitMode = 'auto',
   ) {
     if (!COMMIT_MODES.includes(mode)) throw new Error(`unknown commit mode ${String(mode)}`)
   }
@@ -114,8 +120,8 @@ export class GroupCommit<V> {
   }
 
   /**
-   * The commit the queued writes will be in; it runs at the end of this turn ('background': or when the commit under
-   * way ends, if later). With `lazyMs`, the caller's writes need not commit soon: the commit waits up to that long
+   * The commit the queued writes will be in; it runs at the end of this turn (or when the commit under way on lmdb's
+   * thread ends, if later). With `lazyMs`, the caller's writes need not commit soon: the commit waits up to that long
    * unless a write that cannot wait comes first, and then takes them along.
    */
   committed(lazyMs = 0): Promise<void> {
@@ -130,7 +136,7 @@ export class GroupCommit<V> {
     else if (!batch.armed) {
       batch.armed = true
       this.clearLazy()
-      // 'background': while a commit is under way, its end starts the next.
+      // While a commit is under way on lmdb's thread, its end starts the next.
       if (!this.flushing) setImmediate(() => { this.flush() })
     }
     if (!batch.armed && !this.flushing) this.armLazy(batch.dueAt)
@@ -167,7 +173,7 @@ export class GroupCommit<V> {
     this.next = undefined
     const writes = this.queued
     this.queued = new Map()
-    if (this.mode === 'background') return this.flushBackground(writes, batch)
+    if (this.mode === 'background' || (this.mode === 'auto' && writes.size <= SMALL_COMMIT_WRITES)) return this.flushBackground(writes, batch)
     try {
       this.db.transactionSync(() => {
         for (const w of writes.values()) {
@@ -182,7 +188,7 @@ export class GroupCommit<V> {
     batch.resolve()
   }
 
-  /** 'background': puts that lmdb's thread commits (one commit for the lot, their promises settling in order). */
+  /** Puts that lmdb's thread commits (one commit for the lot, their promises settling in order). */
   private flushBackground(writes: Map<string, V | Removal>, batch: Batch): void {
     this.flushing = true
     this.committing = writes
@@ -194,7 +200,8 @@ export class GroupCommit<V> {
       const next = this.next
       if (next !== undefined && (next.armed || this.closed)) this.flush()
       else if (next !== undefined) this.armLazy(next.dueAt)
-      else for (const wake of this.idleWaiters.splice(0)) wake()
+      // Idle: nothing queued and no commit under way ('auto' may have made the next one inline, just now).
+      if (this.next === undefined && !this.flushing) for (const wake of this.idleWaiters.splice(0)) wake()
     }
     // Plain puts, not a transaction callback: lmdb-js gathers them into its next commit without a turn of this
     // thread in between, and the puts of one of its commits share one promise. Every distinct promise is awaited,

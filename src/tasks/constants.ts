@@ -152,7 +152,19 @@ export const STOP_DEADLINE_MS = 10_000
  */
 export const START_RECORD_DELAY_MS = 100
 
-/** How the task store commits (commit.ts): 'inline' on the event loop (the default), or 'background' on lmdb's thread. */
-export const COMMIT_MODES = ['inline', 'background'] as const
+/**
+ * How the task store commits (commit.ts): 'auto' (the default) makes a commit of at most SMALL_COMMIT_WRITES writes
+ * on lmdb's thread and a larger one on the event loop; 'inline' makes every commit on the event loop, 'background'
+ * every commit on lmdb's thread.
+ */
+export const COMMIT_MODES = ['auto', 'inline', 'background'] as const
+
+/**
+ * 'auto': a commit of at most this many writes goes to lmdb's thread. The few writes of a light load (a task's put,
+ * its start, its end) then never hold the event loop for their sync to disk, which on an idle cluster put ~1 ms on
+ * the enqueue -> start p99 (session 20, docs/performance.md); a drain's commits, hundreds of writes each, stay inline,
+ * where they cost the least CPU per write.
+ */
+export const SMALL_COMMIT_WRITES = 8
 
 export type CommitMode = typeof COMMIT_MODES[number]

@@ -37,9 +37,10 @@ export interface TaskServiceInit {
   /** Default deadline of a graceful stop. Default 10 000. */
   stopDeadlineMs?: number
   /**
-   * How the task store commits: 'inline' (default: on the event loop, which waits for each commit's sync to disk;
-   * the least CPU) or 'background' (on lmdb's thread: the event loop never waits for the disk, for ~18% more CPU per
-   * task draining a queued backlog, the same submitting and draining). 'background' suits disks whose fdatasync takes
+   * How the task store commits: 'auto' (default: commits of at most SMALL_COMMIT_WRITES writes on lmdb's thread,
+   * larger ones on the event loop), 'inline' (every commit on the event loop, which waits for each commit's sync to
+   * disk: the least CPU per write) or 'background' (every commit on lmdb's thread: the event loop never waits for the
+   * disk, for ~18% more CPU per task draining a queued backlog). 'background' suits disks whose fdatasync takes
    * milliseconds (network block storage). See docs/limits.md.
    */
   storeCommit?: CommitMode
@@ -68,9 +69,9 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     syncSettleMs: init.syncSettleMs ?? C.SYNC_SETTLE_MS,
     handoverSyncMs: init.handoverSyncMs ?? C.HANDOVER_SYNC_MS,
     stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
-    storeCommit: init.storeCommit ?? 'inline',
+    storeCommit: init.storeCommit ?? 'auto',
   }
-  if (!COMMIT_MODES.includes(limits.storeCommit)) throw new ConfigError(`tasks: storeCommit must be ${COMMIT_MODES.map(m => `'${m}'`).join(' or ')}, got ${JSON.stringify(limits.storeCommit)}`)
+  if (!COMMIT_MODES.includes(limits.storeCommit)) throw new ConfigError(`tasks: storeCommit must be one of ${COMMIT_MODES.map(m => `'${m}'`).join(', ')}, got ${JSON.stringify(limits.storeCommit)}`)
   for (const [k, value] of Object.entries(limits)) {
     if (k === 'storeCommit') continue
     // Every other limit is a number: one given as anything else (a string from a config file) is refused here.

@@ -11,8 +11,8 @@
 // PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included),
 // PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
-// from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=background
-// (the peers' tasks.storeCommit; default inline), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
+// from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
+// (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
 // records received by push and gossip, messages sent by channel, the peer's counters), PEERS (3; 1 and 2 show what
 // each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20).
 import { spawn } from 'node:child_process'

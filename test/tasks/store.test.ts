@@ -14,8 +14,8 @@ let dir: { path: string, remove: () => Promise<void> }
 let store: Store
 let wall = 1_000
 const rec = (id: string): TaskRecord => newRecord({ id, name: 'job', scope: 'any', partition: hashPartition(id, P), input: {}, priority: 0, runAt: 0, now: wall, self: 'a' })
-/** How the store under test commits (each test runs with both: describe.each below). */
-let mode: CommitMode = 'inline'
+/** How the store under test commits (each test runs with every mode: describe.each below). */
+let mode: CommitMode = 'auto'
 const open = (): TaskStore => new TaskStore(store, id => hashPartition(id, P), P, () => wall, { commit: mode })
 
 beforeEach(async () => { dir = await tempDir(); store = await openStore(dir.path); wall = 1_000 })
@@ -27,7 +27,7 @@ describe.each(COMMIT_MODES)('TaskStore, %s commits', (commitMode) => {
   it('reads a write made while the one before it commits, and stores the newer one', async () => {
     const s = open()
     const first = s.merge([rec('w')], 1000)
-    // Let the first commit start ('background': on lmdb's thread, not done yet), then write the same record again.
+    // Let the first commit start (on lmdb's thread in 'background' and, for one write, 'auto': not done yet), then write the same record again.
     await new Promise(resolve => setImmediate(resolve))
     const cancelled = s.update('w', cur => cancelRecord(cur!, { self: 'c', now: 2001 }))
     expect(s.get('w')!.state).toBe('cancelled')
