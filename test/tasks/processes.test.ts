@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CliPeers, FAST_LEASE_MS, leaseView, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
+import { COMMIT_MODES } from '../../src/tasks/constants.js'
 
 const PARTITIONS = 256
 const PEERS = 5
@@ -30,9 +31,8 @@ const entries = async (): Promise<Entry[]> => (await readFile(ledger, 'utf8').ca
  * The peers commit their task stores in the three modes in turn (`TROUPE_STORE_COMMIT`): every test here runs with
  * all of them at once, and a restarted peer keeps its mode.
  */
-const STORE_COMMITS = ['auto', 'inline', 'background'] as const
 function start(data: string, seed?: string): Promise<CliPeer> {
-  const storeCommit = STORE_COMMITS[datas.indexOf(data) % STORE_COMMITS.length]!
+  const storeCommit = COMMIT_MODES[datas.indexOf(data) % COMMIT_MODES.length]!
   return cli.start({ app, data, seed, env: { LEDGER_FILE: ledger, TROUPE_STORE_COMMIT: storeCommit }, extra: ['--lease-ms', String(FAST_LEASE_MS), '--voter-replace-after-ms', String(VOTER_REPLACE_AFTER_MS)] })
 }
 
