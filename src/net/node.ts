@@ -10,7 +10,7 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import type { ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
-import { fastMessageId } from './gossip-id.js'
+import { fastMessageId, messageIdString } from './gossip-id.js'
 import { SCORE_THRESHOLDS, scoreParams } from './gossip-score.js'
 import { leanNoise } from './lean-noise.js'
 import { withHeldWindowUpdates } from './window-updates.js'
@@ -78,6 +78,7 @@ export async function createNode(init: NodeInit): Promise<TroupeNode> {
         globalSignaturePolicy: 'StrictSign',
         // A copy of a message already accepted is dropped before its signature is checked again (see gossip-id.ts).
         fastMsgIdFn: fastMessageId,
+        msgIdToStrFn: messageIdString,
         scoreParams: scoreParams(),
         scoreThresholds: SCORE_THRESHOLDS,
         // No mesh: the author's flood publish reaches every peer it is connected to (all of them, in a cluster), and a

@@ -28,16 +28,39 @@ export interface TaskPubSub {
   validate?(topic: string, validator: BusValidator): () => void
 }
 
+/** The most authors `authorNames` remembers; past it, it starts again (a cluster has far fewer peers). */
+export const AUTHOR_NAMES_MAX = 1024
+
+/**
+ * The string form of the peer ids gossipsub hands over. It builds a new PeerId for the author of every message it
+ * receives, whose `toString()` (base58) then runs again each time; the strings are kept here by the id's bytes.
+ */
+export function authorNames(max = AUTHOR_NAMES_MAX): (peer: PeerId) => string {
+  const names = new Map<string, string>()
+  return (peer) => {
+    const bytes = peer.toMultihash().bytes
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    let name = names.get(key)
+    if (name === undefined) {
+      if (names.size >= max) names.clear()
+      name = peer.toString()
+      names.set(key, name)
+    }
+    return name
+  }
+}
+
 /** Adapts libp2p's PubSub (gossipsub at `node.services.pubsub`). */
 export function libp2pPubSub(pubsub: PubSub): TaskPubSub {
+  const nameOf = authorNames()
   return {
     subscribe: (topic) => { pubsub.subscribe(topic) },
     unsubscribe: (topic) => { pubsub.unsubscribe(topic) },
     publish: async (topic, data) => { await pubsub.publish(topic, data) },
     onMessage(handler) {
-      const listener = (evt: CustomEvent<{ topic: string, data: Uint8Array, from?: { toString(): string } }>): void => {
+      const listener = (evt: CustomEvent<{ topic: string, data: Uint8Array, from?: PeerId }>): void => {
         const m = evt.detail
-        handler(m.topic, m.data, m.from?.toString() ?? '')
+        handler(m.topic, m.data, m.from === undefined ? '' : nameOf(m.from))
       }
       pubsub.addEventListener('message', listener as never)
       return () => { pubsub.removeEventListener('message', listener as never) }
@@ -45,7 +68,7 @@ export function libp2pPubSub(pubsub: PubSub): TaskPubSub {
     validate(topic, validator) {
       // With StrictSign every message that reaches a validator is signed, so `from` is its authenticated author.
       const fn = (peer: PeerId, msg: Message): TopicValidatorResult =>
-        RESULTS[validator(msg.data, msg.type === 'signed' ? msg.from.toString() : '', peer.toString())]
+        RESULTS[validator(msg.data, msg.type === 'signed' ? nameOf(msg.from) : '', peer.toString())]
       pubsub.topicValidators.set(topic, fn)
       return () => { if (pubsub.topicValidators.get(topic) === fn) pubsub.topicValidators.delete(topic) }
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fastMessageId } from '../../src/net/gossip-id.js'
+import { fastMessageId, messageIdString } from '../../src/net/gossip-id.js'
 
 const msg = (from: number[] | undefined, seqno: number[] | undefined, data: number[] = [1, 2, 3]): Parameters<typeof fastMessageId>[0] => ({
   topic: 't', from: from === undefined ? undefined : Uint8Array.from(from), seqno: seqno === undefined ? undefined : Uint8Array.from(seqno), data: Uint8Array.from(data),
@@ -24,5 +24,14 @@ describe('fastMessageId', () => {
   it('gives an unsigned message (no author or no seqno) the empty id, which gossipsub never records: StrictSign rejects it', () => {
     expect(fastMessageId(msg(undefined, [1]))).toBe('')
     expect(fastMessageId(msg([1], undefined))).toBe('')
+  })
+})
+
+describe('messageIdString', () => {
+  it('gives each message id its own string, the same for equal bytes wherever they lie', () => {
+    const buf = Uint8Array.from([9, 1, 2, 3, 9])
+    expect(messageIdString(buf.subarray(1, 4))).toBe(messageIdString(Uint8Array.from([1, 2, 3])))
+    const ids = [[], [0], [0, 0], [1], [255, 0], [0, 255], [1, 2, 3]].map(b => messageIdString(Uint8Array.from(b)))
+    expect(new Set(ids).size).toBe(ids.length)
   })
 })
