@@ -14,7 +14,8 @@
 // from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
 // (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
 // records received by push and gossip, messages sent by channel, the peer's counters), PEERS (3; 1 and 2 show what
-// each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20).
+// each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20), GC=1 (the main threads' GC
+// pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart).
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
@@ -66,6 +67,8 @@ for (let r = 0; r < ROUNDS; r++) {
   if (perf !== undefined) await sleep(300)
   const tracing = process.env.TRACE === '1' && r > 0
   if (tracing) await Promise.all(peers.map(p => p.call('traceReset')))
+  const gcTracing = process.env.GC === '1'
+  if (gcTracing) await Promise.all(peers.map(p => p.call('gcTrace', { on: true })))
   const c0 = peers.map(p => cpu(p.child.pid))
   const t0 = nowMs()
   // Submitting runs alongside the wait below; a failed call or a refused task ends the round with its error.
@@ -93,6 +96,14 @@ for (let r = 0; r < ROUNDS; r++) {
   if (process.env.THREADS === '1') {
     line.mainUs = Math.round(c1.reduce((a, c, i) => a + c.main - c0[i].main, 0) / total)
     line.otherUs = Math.round(c1.reduce((a, c, i) => a + c.other - c0[i].other, 0) / total)
+  }
+  if (gcTracing) {
+    // PerformanceObserver 'gc' entries: kind 1 scavenge, 2 mark-compact, 4 incremental marking, 8 weak callbacks.
+    const pauses = (await Promise.all(peers.map(p => p.call('gcTrace', { on: false })))).flat()
+    const byKind = {}
+    for (const [, ms, kind] of pauses) { const k = byKind[kind] ??= { n: 0, us: 0 }; k.n++; k.us += ms * 1000 / total }
+    line.gcUs = Math.round(pauses.reduce((a, [, ms]) => a + ms, 0) * 1000 / total * 10) / 10
+    line.gcByKind = Object.fromEntries(Object.entries(byKind).map(([k, v]) => [k, { n: v.n, us: Math.round(v.us * 10) / 10 }]))
   }
   if (tracing) {
     for (const t of await Promise.all(peers.map(p => p.call('trace')))) {

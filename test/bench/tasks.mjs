@@ -156,6 +156,22 @@ function firstStarted (procs) {
 /** LAT_TRACE=1: per-step times of each single "any" task (enqueue -> put sent -> put received -> handler start), local or remote start. */
 const LAT_TRACE = process.env.LAT_TRACE === '1'
 const latStarts = []
+/**
+ * LAT_GC=1: of the single tasks slower than LAT_GC_SLOW_MS (2.5), how many had a GC pause on some peer's main thread
+ * (V8's PerformanceObserver) between their enqueue and their start. Session 21: 5 of 17 on a fresh cluster; the rest
+ * waited on a peer that was not running (CPU profiles show 2-5 ms inside socket writes and clock reads: preempted).
+ */
+const LAT_GC = process.env.LAT_GC === '1'
+const latWindows = []
+
+/** Prints how many of the slow windows (enqueue -> start, bench clock) overlap a GC pause of one of `gcs` (per peer). */
+function explainGc (label, windows, gcs) {
+  const slowMs = Number(process.env.LAT_GC_SLOW_MS ?? 2.5)
+  const slow = windows.filter(w => w.ms > slowMs)
+  const hit = slow.filter(w => gcs.some(g => g.some(([at, ms]) => at < w.t0 + w.ms && at + ms > w.t0)))
+  const long = gcs.map(g => g.filter(([, ms]) => ms > slowMs).length)
+  console.log(`GC and the slow single tasks (${label}): ${slow.length} of ${windows.length} took over ${slowMs} ms, ${hit.length} of them with a GC pause on some peer meanwhile; pauses per peer ${gcs.map(g => g.length).join('/')}, of which over ${slowMs} ms ${long.join('/')}`)
+}
 
 /** One task at a time on an idle cluster: enqueue -> handler start. */
 async function troupeLatency (n) {
@@ -163,9 +179,11 @@ async function troupeLatency (n) {
   for (let i = 0; i < n; i++) {
     const started = firstStarted(peers)
     const from = i % peers.length
+    const t0 = nowMs()
     await peers[from].call('enqueueTimed', { name: 'lat' })
     const s = await started
     out.push(s.ms)
+    if (LAT_GC) latWindows.push({ t0, ms: s.ms })
     if (LAT_TRACE) latStarts.push({ id: s.id, ms: s.ms, from, peer: s.peer, partition: s.partition })
     await sleep(2)
   }
@@ -231,10 +249,12 @@ async function latencyBlocks (label) {
   const out = { troupe: [], bullmq: [] }
   latStarts.length = 0
   if (LAT_TRACE) await Promise.all(peers.map(p => p.call('latTrace', { on: true })))
+  if (LAT_GC) { latWindows.length = 0; await Promise.all(peers.map(p => p.call('gcTrace', { on: true }))) }
   for (let b = 0; b < 3; b++) {
     out.troupe.push(...await troupeLatency(Math.ceil(LAT / 3)))
     if (redis !== undefined) out.bullmq.push(...await bullLatency(Math.ceil(LAT / 3)))
   }
+  if (LAT_GC) explainGc(label, latWindows, await Promise.all(peers.map(p => p.call('gcTrace', { on: false }))))
   if (LAT_TRACE) {
     console.log(`latency trace (${label}):`)
     explainLatency(await Promise.all(peers.map(p => p.call('latTrace', { on: false }))))
