@@ -15,7 +15,8 @@
 // (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
 // records received by push and gossip, messages sent by channel, the peer's counters), PEERS (3; 1 and 2 show what
 // each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20), GC=1 (the main threads' GC
-// pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart).
+// pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart),
+// LIVE=<dir> (below), TASKS_JSON (more task options for the peers, e.g. '{"gossipLazyMs":0}').
 import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
@@ -41,7 +42,7 @@ function cpu (pid) {
 }
 
 const STORE_COMMIT = process.env.STORE_COMMIT
-const cluster = await startCluster(Number(process.env.PEERS ?? 3), { tasks: { concurrency: 50, ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })
+const cluster = await startCluster(Number(process.env.PEERS ?? 3), { tasks: { concurrency: 50, ...JSON.parse(process.env.TASKS_JSON ?? '{}'), ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })
 const peers = cluster.peers
 await sleep(4_000)
 const share = Math.ceil(N / peers.length)
@@ -78,6 +79,10 @@ for (let r = 0; r < ROUNDS; r++) {
       .then(enq => { const bad = enq.find(e => e.errors > 0); if (bad) submitError = new Error(`enqueue failed: ${bad.firstError}`) }, err => { submitError = err })
     : undefined
   if (!SUBMIT) await Promise.all(peers.map(p => p.call('resume')))
+  // LIVE=<dir>: in the third round, from 150 ms in, what the peers allocate over LIVE_MS (400) and still hold at its end.
+  const live = process.env.LIVE !== undefined && r === 2
+    ? sleep(150).then(() => Promise.all(peers.map((p, i) => p.call('heapLive', { ms: Number(process.env.LIVE_MS ?? 400), file: `${process.env.LIVE}/live-p${i}.heapprofile` }))))
+    : undefined
   for (;;) {
     const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
     if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
@@ -86,6 +91,7 @@ for (let r = 0; r < ROUNDS; r++) {
     await sleep(20)
   }
   const ms = nowMs() - t0
+  await live
   await submitting
   if (submitError !== undefined) throw submitError
   const c1 = peers.map(p => cpu(p.child.pid))
