@@ -8,7 +8,8 @@
 //   node --import ./dist/compat.js test/bench/drain-cpu.mjs
 //
 // Env: TASKS (20000), ROUNDS (4), PROFILE=<dir> (a CPU profile of each peer over each drain after the first;
-// PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included),
+// PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included; PROFILE_KIND=survivors: only
+// what outlived a scavenge, with what is alive at the end),
 // PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
 // from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
@@ -96,7 +97,7 @@ for (let r = 0; r < ROUNDS; r++) {
   if (submitError !== undefined) throw submitError
   const c1 = peers.map(p => cpu(p.child.pid))
   if (perf !== undefined) { perf.kill('SIGINT'); await new Promise(resolve => perf.once('exit', resolve)) }
-  if (profiling) await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: process.env.PROFILE_KIND ?? 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.${process.env.PROFILE_KIND === 'alloc' ? 'heapprofile' : 'cpuprofile'}` })))
+  if (profiling) await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: process.env.PROFILE_KIND ?? 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.${(process.env.PROFILE_KIND ?? 'cpu') === 'cpu' ? 'cpuprofile' : 'heapprofile'}` })))
   const per = c1.map((c, i) => (c.main + c.other - c0[i].main - c0[i].other) / total)
   const line = { round: r + 1, perSec: Math.round(total / ms * 1000), cpuUs: Math.round(per.reduce((a, b) => a + b, 0)), perPeer: per.map(Math.round) }
   if (process.env.THREADS === '1') {

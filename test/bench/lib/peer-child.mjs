@@ -25,8 +25,10 @@ const profiling = new Map()
  */
 async function startProfile (kind, interval = 2048) {
   const session = new Session(); session.connect()
+  // 'survivors': only what outlived the young generation's GCs (copied or promoted by a scavenge: what its pauses are
+  // made of), with what a mark-compact collected later, and what is still alive when the profile stops.
   const [domain, start, stop, params] = kind === 'cpu' ? ['Profiler', 'start', 'stop', {}]
-    : ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }]
+    : ['HeapProfiler', 'startSampling', 'stopSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: kind !== 'survivors' }]
   await session.post(`${domain}.enable`)
   // PROF_INTERVAL_US: the CPU profile's sampling interval (V8's default 1,000 µs).
   if (kind === 'cpu' && process.env.PROF_INTERVAL_US) await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.PROF_INTERVAL_US) })
