@@ -22,7 +22,7 @@ export function fastMessageId(msg: RPC.Message): string {
 
 /**
  * gossipsub's string form of a message id (its map keys: the seen cache, the message cache, the IHAVEs it reads).
- * Its default goes through multiformats' base64 and allocated ~10% of a peer's garbage under single tasks (every
+ * Its default goes through multiformats' base64 and allocated ~7% of a peer's garbage under single tasks (every
  * message id of every IHAVE is converted, three heartbeats' worth of them each second); Node's encoder does it
  * in one native call. Used only inside this process, so any injective encoding does.
  */
