@@ -343,6 +343,9 @@ export class TaskStore {
 
   /** How many records are in each state (tombstones apart), and the `rows` written last and failed last, newest first; no scan. */
   overview(rows: number): TaskOverview {
+    // Counts alone (`rows` 0, as a poll of them asks): no record is read. The recent ones are mostly finished, so
+    // each would be read from lmdb and decoded (up to RECENT_IDS_MAX of them) only to be dropped.
+    if (rows <= 0) return { counts: { ...this.census.counts }, total: this.census.total, recent: [], failures: [] }
     const live = (ids: readonly string[]): TaskRecord[] => ids.map(id => this.get(id)).filter((r): r is TaskRecord => r !== undefined && !r.deleted)
     const failedAll = [...this.activeAll.values()].filter(r => r.state === 'failed' && !r.deleted)
     const newest = (rs: TaskRecord[]): TaskRecord[] => rs.sort((a, b) => b.updatedAt - a.updatedAt).slice(0, rows)

@@ -189,6 +189,8 @@ describe.each(COMMIT_MODES)('TaskStore, %s commits', (commitMode) => {
     const check = (t: TaskStore): void => {
       expect(t.overview(10).counts).toEqual(expected)
       expect(t.overview(10).total).toBe(11)
+      // Counts alone: the same counts, no record.
+      expect(t.overview(0)).toEqual({ counts: expected, total: 11, recent: [], failures: [] })
       expect(listed(t, 'pending')).toEqual(['id10', 'id11', 'id8', 'id9'])
       expect(listed(t, 'running')).toEqual(['id0'])
       expect(listed(t, 'failed')).toEqual(['id4', 'id5'])
