@@ -12,12 +12,13 @@
 // validation (a forged copy that arrives first fails its signature check and
 // is not recorded; a later copy under a recorded id is dropped unread).
 import type { RPC } from '@chainsafe/libp2p-gossipsub/message'
+import { bytesToString } from '../util/bytes.js'
 
 /** `author:seqno` in hex; '' for a message missing either (StrictSign rejects it, so '' is never recorded). */
 export function fastMessageId(msg: RPC.Message): string {
   const { from, seqno } = msg
   if (from === undefined || seqno === undefined) return ''
-  return `${hex(from)}:${hex(seqno)}`
+  return `${bytesToString(from, 'hex')}:${bytesToString(seqno, 'hex')}`
 }
 
 /**
@@ -27,9 +28,5 @@ export function fastMessageId(msg: RPC.Message): string {
  * in one native call. Used only inside this process, so any injective encoding does.
  */
 export function messageIdString(id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('base64')
-}
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  return bytesToString(id, 'base64')
 }

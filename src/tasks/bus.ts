@@ -1,6 +1,7 @@
 // The publish/subscribe the task plane needs: the subset of libp2p's PubSub
 // it uses, so tests pass an in-memory bus and the peer passes gossipsub.
 import { TopicValidatorResult, type Message, type PeerId, type PubSub } from '@libp2p/interface'
+import { bytesToString } from '../util/bytes.js'
 import type { GossipVerdict } from './gossip-in.js'
 
 export type BusHandler = (topic: string, data: Uint8Array, from: string) => void
@@ -38,8 +39,7 @@ export const AUTHOR_NAMES_MAX = 1024
 export function authorNames(max = AUTHOR_NAMES_MAX): (peer: PeerId) => string {
   const names = new Map<string, string>()
   return (peer) => {
-    const bytes = peer.toMultihash().bytes
-    const key = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    const key = bytesToString(peer.toMultihash().bytes, 'latin1')
     let name = names.get(key)
     if (name === undefined) {
       if (names.size >= max) names.clear()

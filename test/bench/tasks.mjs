@@ -158,8 +158,9 @@ const LAT_TRACE = process.env.LAT_TRACE === '1'
 const latStarts = []
 /**
  * LAT_GC=1: of the single tasks slower than LAT_GC_SLOW_MS (2.5), how many had a GC pause on some peer's main thread
- * (V8's PerformanceObserver) between their enqueue and their start. Session 21: 5 of 17 on a fresh cluster; the rest
- * waited on a peer that was not running (CPU profiles show 2-5 ms inside socket writes and clock reads: preempted).
+ * (V8's PerformanceObserver) between their enqueue and their start. Session 21: 10 of 25 on a fresh cluster, 2 of 10 once
+ * placement was stable; the rest waited on a peer that was not running (CPU profiles show 2-5 ms inside socket writes
+ * and clock reads: preempted).
  */
 const LAT_GC = process.env.LAT_GC === '1'
 const latWindows = []
