@@ -21,6 +21,13 @@ const TUPLE_FIELDS = 20
 const ATTEMPT_FIELDS = 9
 const OUTCOME_CODES: Readonly<Record<string, number>> = { ok: 0, error: 1, timeout: 2, cancelled: 3, lost: 4, aborted: 5 }
 
+/**
+ * Strings that recur in record after record, kept encoded: peer ids (52 characters; a stored value names 1-3) and
+ * lease fences (76; one per partition and lease term). Past REPEATED_MAX the cache starts over.
+ */
+const REPEATED_MAX = 1024
+const repeatedBytes = new Map<string, Uint8Array>()
+
 export class CompactWriter {
   private chunk: Buffer = Buffer.allocUnsafeSlow(WRITER_CHUNK_BYTES)
   private view = new DataView(this.chunk.buffer, this.chunk.byteOffset, this.chunk.length)
@@ -58,7 +65,7 @@ export class CompactWriter {
     for (const a of r.attempts) peers.ref(a.peer)
     this.arrayHeader(2)
     this.arrayHeader(peers.ids.length)
-    for (const p of peers.ids) this.str(p)
+    for (const p of peers.ids) this.repeated(p)
     this.tuple(r, peers)
   }
 
@@ -91,7 +98,8 @@ export class CompactWriter {
       this.uint(peers.ref(a.peer))
       this.num(a.round)
       this.num(a.n)
-      this.optStr(a.fence)
+      if (a.fence === undefined) this.nil()
+      else this.repeated(a.fence)
       this.num(a.startedAt)
       this.optNum(a.endedAt)
       if (a.outcome === undefined) this.nil()
@@ -196,6 +204,20 @@ export class CompactWriter {
     // undefined too: msgpackr writes it as its own extension, which decodes as undefined, not null.
     if (typeof v === 'string') this.str(v)
     else this.raw(pack(v))
+  }
+
+  /** A string that recurs (a peer id, a fence): its msgpack bytes made once and copied after, instead of a loop per character. */
+  private repeated(s: string): void {
+    if (typeof s !== 'string') return this.any(s)
+    let bytes = repeatedBytes.get(s)
+    if (bytes === undefined) {
+      if (repeatedBytes.size >= REPEATED_MAX) repeatedBytes.clear()
+      bytes = Uint8Array.from(pack(s))
+      repeatedBytes.set(s, bytes)
+    }
+    this.room(bytes.length)
+    this.chunk.set(bytes, this.pos)
+    this.pos += bytes.length
   }
 
   private str(s: string): void {

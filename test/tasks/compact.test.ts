@@ -92,6 +92,26 @@ describe('the compact encoding of task records', () => {
     expect(writer.end().equals(pack([table.ids, toTuple(r, table)]))).toBe(true)
   })
 
+  it('writes recurring strings (peer ids, fences) from its cache as msgpackr would, past the bound of the cache too', () => {
+    const writer = new CompactWriter()
+    // More distinct peers and fences than the cache keeps, each written twice (from the cache the second time), and non-ASCII ones.
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < 1_100; i++) {
+        const peer = i % 7 === 0 ? `pé${i}${'ü'.repeat(30)}` : `${PEER_B.slice(0, -5)}${String(i).padStart(5, '0')}`
+        const base = finished(i)
+        const r = { ...base, writer: peer, attempts: base.attempts.map(a => ({ ...a, peer, key: `${peer}#${a.round}.${a.n}`, fence: `0000002a.${String(i).padStart(14, '0')}.${peer}` })) }
+        writer.begin()
+        writer.stored(r)
+        const bytes = writer.end()
+        expect(fromStored(unpack(bytes))).toEqual(r)
+        // The writer's table names the creator, then the writer, then each attempt's peer.
+        const table = new PeerTable()
+        for (const p of [r.creator, r.writer, ...r.attempts.map(a => a.peer)]) table.ref(p)
+        expect(bytes.equals(pack([table.ids, toTuple(r, table)]))).toBe(true)
+      }
+    }
+  })
+
   it('never writes again bytes it has handed out, across chunks', () => {
     const writer = new CompactWriter()
     const views: Array<{ bytes: Buffer, copy: Buffer, r: TaskRecord }> = []
