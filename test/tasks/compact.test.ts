@@ -92,6 +92,24 @@ describe('the compact encoding of task records', () => {
     expect(writer.end().equals(pack([table.ids, toTuple(r, table)]))).toBe(true)
   })
 
+  it('writes JSON-like inputs itself byte for byte as msgpackr does, and leaves the rest to msgpackr', () => {
+    const writer = new CompactWriter()
+    const deep = (n: number): unknown => n === 0 ? { leaf: [1, 'x'] } : { n, next: deep(n - 1) }
+    const odd = fc.constantFrom<unknown>(undefined, new Date(0), new Uint8Array([1, 2]), 10n, new Map([[1, 2]]), [undefined, 1], { u: undefined }, deep(40), Object.create(null), -0, Number.NaN, 2 ** 53 + 2)
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything(), odd), (input) => {
+      const r = { ...finished(1), input, error: { name: 'Error', message: 'x', details: input } }
+      const table = new PeerTable()
+      writer.begin()
+      writer.tuple(r as TaskRecord, table)
+      const bytes = writer.end()
+      // The writer's table names the creator first, then the writer, then each attempt's peer.
+      const reference = new PeerTable()
+      for (const p of [r.creator, r.writer, ...r.attempts.map(a => a.peer)]) reference.ref(p)
+      expect(bytes.equals(pack(toTuple(r as TaskRecord, reference)))).toBe(true)
+      expect(fromTuple(unpack(bytes), table.ids)).toEqual(fromTuple(unpack(pack(toTuple(r as TaskRecord, reference))), reference.ids))
+    }), { numRuns: 500 })
+  })
+
   it('writes recurring strings (peer ids, fences) from its cache as msgpackr would, past the bound of the cache too', () => {
     const writer = new CompactWriter()
     // More distinct peers and fences than the cache keeps, each written twice (from the cache the second time), and non-ASCII ones.
