@@ -3,7 +3,7 @@
 // follows a second later if the peer is idle then (startup-gc.ts); and the
 // idle V8 flags end the first time the peer gets busy after that
 // (busy-watch.ts), or at once if it was busy at the GC.
-import { watchUntilBusy } from './busy-watch.js'
+import { watchUntilBusy, type BusyWatchOptions } from './busy-watch.js'
 import { collectGarbageReducingMemory, scheduleStartupGc, startupGcEnabled } from './startup-gc.js'
 import type { AppliedV8Flags } from './v8-flags.js'
 
@@ -12,12 +12,14 @@ export interface AfterStartOptions {
   /** The GC after start failed (it only saves memory: the peer runs on). */
   onGcError?: (err: Error) => void
   signal?: AbortSignal
+  /** How the busy watch measures the event loop (default its utilization; tests give their own). */
+  utilization?: BusyWatchOptions['utilization']
 }
 
 export function afterStart(flags: AppliedV8Flags, options: AfterStartOptions = {}): void {
-  const { env = process.env, onGcError, signal } = options
+  const { env = process.env, onGcError, signal, utilization } = options
   flags.endStartup()
-  const watch = (): void => { if (flags.idle !== '') watchUntilBusy({ onBusy: flags.endIdle, signal }) }
+  const watch = (): void => { if (flags.idle !== '') watchUntilBusy({ onBusy: flags.endIdle, signal, utilization }) }
   if (!startupGcEnabled(env)) { watch(); return }
   scheduleStartupGc({
     collect: () => collectGarbageReducingMemory({ restoreFlags: flags.restoreLasting }),
