@@ -1,11 +1,12 @@
 // The encoding side of compact.ts: a record's tuple written as msgpack bytes
 // straight from the record, with no tuple array in between. The bytes are
 // the ones msgpackr's pack gives for toTuple's array (the decoder is
-// msgpackr's unpack, unchanged); a record's input and errors, which can be
-// any value, are packed by msgpackr and copied in. Not faster than msgpackr
-// per record, but a drain wrote ~10% of all its allocations as tuple arrays
-// that lived until their commit, and garbage collection is a third of a
-// drain's CPU (docs/performance.md, session 9).
+// msgpackr's unpack, unchanged). A record's input and errors, which can be
+// any value, are written here when JSON-like and packed by msgpackr and
+// copied in otherwise (`any`). Written at first to spare a drain its tuple
+// arrays (~10% of all its allocations, alive until their commit; session 9),
+// and since session 22 ~1.5x faster than msgpackr per record: the peer ids
+// and fences that recur in every record are copied from their encoded bytes.
 //
 // Chunks are append-only: bytes handed out (to lmdb, which reads a value at
 // its commit, or to a message) are never written again. A chunk that fills
