@@ -9,22 +9,15 @@
 //
 // Env: TASKS (20000), ROUNDS (8 per build; the first of each warms up). Prints per round the peers' CPU per task and
 // tasks/s, then the medians and the per-round ratios B/A.
-import { readdirSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { processCpu } from './lib/proc.mjs'
 const roots = process.argv.slice(2).map(r => resolve(r))
 if (roots.length !== 2) throw new Error('usage: drain-ab.mjs <checkout A> <checkout B>')
 const N = Number(process.env.TASKS ?? 20_000); const ROUNDS = Number(process.env.ROUNDS ?? 8)
 const sleep = ms => new Promise(r => setTimeout(r, ms))
-const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
 /** CPU µs of process `pid`, all its threads. */
-const cpu = pid => {
-  let t = 0
-  for (const x of readdirSync(`/proc/${pid}/task`)) {
-    try { t += statCpu(readFileSync(`/proc/${pid}/task/${x}/stat`, 'utf8')) } catch { /* the thread ended */ }
-  }
-  return t
-}
+const cpu = pid => { const c = processCpu(pid); return c.main + c.other }
 const clusters = []
 for (const root of roots) {
   const { startCluster } = await import(pathToFileURL(`${root}/test/bench/lib/cluster.mjs`).href)

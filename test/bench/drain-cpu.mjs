@@ -19,9 +19,8 @@
 // pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart),
 // LIVE=<dir> (below), TASKS_JSON (more task options for the peers, e.g. '{"gossipLazyMs":0}').
 import { spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
-import { watchdog } from './lib/proc.mjs'
+import { processCpu, watchdog } from './lib/proc.mjs'
 import { nowMs, sleep } from './lib/stats.mjs'
 
 const N = Number(process.env.TASKS ?? 20_000)
@@ -31,16 +30,7 @@ const SUBMIT = process.env.MODE === 'submit'
 const DRAIN_TIMEOUT_MS = 60_000
 watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 60_000, 'drain-cpu')
 
-/** CPU µs of a thread's stat line (utime + stime, 100 Hz ticks). */
-const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
-/** CPU µs of process `pid`: of its main thread and of the others. */
-function cpu (pid) {
-  const out = { main: 0, other: 0 }
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
-  }
-  return out
-}
+const cpu = processCpu
 
 const STORE_COMMIT = process.env.STORE_COMMIT
 const cluster = await startCluster(Number(process.env.PEERS ?? 3), { tasks: { concurrency: 50, ...JSON.parse(process.env.TASKS_JSON ?? '{}'), ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })

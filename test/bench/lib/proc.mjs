@@ -3,6 +3,7 @@
 // id, stop by pid (SIGTERM, then SIGKILL). Every child we start is tracked so
 // that the watchdog and exit paths can stop them all, and only them.
 import { fork } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 
 const children = new Set()
 
@@ -110,4 +111,16 @@ export function serve (commands) {
   })
   // The parent going away ends us too.
   process.on('disconnect', () => process.exit(0))
+}
+
+/** CPU µs of a thread's /proc stat line (utime + stime, 100 Hz ticks). */
+const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
+
+/** CPU µs so far of process `pid` (Linux /proc): of its main thread and of its other threads. */
+export function processCpu (pid) {
+  const out = { main: 0, other: 0 }
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
+  }
+  return out
 }
