@@ -388,9 +388,15 @@ export class TaskService {
     }, this.limits.collectIntervalMs)
   }
 
-  /** Sends records straight to every member, one way (gossip and sync repair a lost push). */
+  /**
+   * Sends records straight to every member, one way. If a send fails (the member cannot be reached now), the records
+   * are gossiped too, lazily; a push lost after it was queued is repaired by gossip only when the records ride along
+   * (spreadNew), else by sync.
+   */
   private pushAll(records: TaskRecord[]): void {
-    this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal))
+    this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal).then((all) => {
+      if (!all) this.gossip.push(records, true)
+    }))
   }
 
   private checkStarted(): void {

@@ -29,7 +29,7 @@ export interface SubmitDeps {
   gossip: GossipOut
   runner: Pick<Runner, 'offer'>
   meter: TaskMeter
-  /** Sends records straight to every member, one way. */
+  /** Sends records straight to every member, one way (and gossips them if a send fails). */
   pushAll: (records: TaskRecord[]) => void
 }
 
@@ -82,15 +82,15 @@ export class Submitter {
 
   /**
    * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
-   * gossiped lazily, riding with whatever message goes out within gossipLazyMs (the repair of a lost push, before
-   * sync's); an "any" task, which its put has taken to a replica (its holder when known), is gossiped after
+   * rides along with whatever gossip message goes out within gossipLazyMs, but causes none (the cheap repair of a
+   * push lost after it was queued; a push that could not be sent is gossiped, see pushAll; sync repairs the rest); an "any" task, which its put has taken to a replica (its holder when known), is gossiped after
    * gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
    */
   spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
     const any = records.filter(r => r.scope !== 'all')
     this.d.gossip.defer(any)
-    this.d.gossip.push(all, true)
+    this.d.gossip.ride(all)
     const toPush = all.filter(r => !pushed.has(r.id))
     if (toPush.length > 0) this.d.pushAll(toPush)
   }

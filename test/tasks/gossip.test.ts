@@ -78,6 +78,43 @@ describe('outbound gossip', () => {
     await out.stop()
   })
 
+  it('sends riders only along with a message that leaves within lazyMs, and drops them otherwise', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 5, lazyMs: 1_000, deferMs: 1_000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    out.ride([rec(1), rec(2)])
+    clock.advance(5_000)
+    await settle()
+    // No message of their own.
+    expect(messages).toHaveLength(0)
+    out.ride([rec(3), rec(4)])
+    clock.advance(500)
+    out.push([rec(5)]) // a message leaves: the riders still in time (3 and 4, not 1 and 2) go along
+    clock.advance(5)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t5', 't3', 't4']])
+    expect(out.rides).toEqual({ taken: 2, missed: 2 })
+    // A rider that is then pushed goes as a queued record; one that a gossiped copy covers does not go at all.
+    out.ride([rec(6), rec(7)])
+    out.push([rec(6)], true)
+    out.supersede([rec(7)])
+    clock.advance(1_000)
+    await settle()
+    expect(messages.map(m => m.map(r => r.id))).toEqual([['t5', 't3', 't4'], ['t6']])
+    // A ride of a record already queued replaces the queued copy, which keeps its deadline.
+    out.push([rec(8)])
+    out.ride([{ ...rec(8), priority: 7 }])
+    clock.advance(5)
+    await settle()
+    expect(messages[2]?.map(r => [r.id, r.priority])).toEqual([['t8', 7]])
+    // Past queueMax the oldest riders are dropped.
+    out.ride(Array.from({ length: 105 }, (_, i) => rec(100 + i)))
+    expect(out.rides.missed).toBe(2 + 5)
+    await out.stop()
+    expect(out.rides.missed).toBe(2 + 105)
+    expect(messages).toHaveLength(3)
+  })
+
   it('holds deferred records deferMs without riding along, and drops those a gossiped copy covers', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()

@@ -41,6 +41,30 @@ describe('direct push of "all" tasks', () => {
     for (const p of ['b', 'c', 'd']) await waitFor(`${p} holds the record`, () => c.service(p).get(id) !== undefined)
   })
 
+  it('gossips a new "all" task whose push to a member cannot be sent, and only then', async () => {
+    const ran: string[] = []
+    cluster = await Cluster.start({
+      peers: 3,
+      definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({ n: z.number() }), run: () => { ran.push(peer) } })],
+      init: { ...NO_SYNC, gossipLazyMs: 50 },
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    const published = c.bus.published
+    await c.service('a').enqueue('flush', { n: 1 })
+    await waitFor('three runs', () => ran.length === 3)
+    await new Promise(r => setTimeout(r, 150))
+    // Every push went: the task rode along with no message, since none left.
+    expect(c.bus.published).toBe(published)
+    // b is still a member, but a's messages cannot reach it: the push to b fails, and gossip (which still reaches
+    // b) carries the task instead. Sync is off, and the replica put goes to c.
+    c.net.cut('a', 'b')
+    await c.service('a').enqueue('flush', { n: 2 })
+    await waitFor('b runs the second task too', () => ran.filter(p => p === 'b').length === 2, 5_000)
+    expect(c.bus.published).toBeGreaterThan(published)
+    expect(ran.sort()).toEqual(['a', 'a', 'b', 'b', 'c', 'c'])
+  })
+
   it('runs an "all" task once per peer although its copies arrive by every path', async () => {
     const ran = new Map<string, number>()
     cluster = await Cluster.start({
