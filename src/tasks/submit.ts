@@ -83,8 +83,9 @@ export class Submitter {
   /**
    * Records created here: an "all" task is pushed straight to every live member (unless in `pushed` already) and
    * rides along with whatever gossip message goes out within gossipLazyMs, but causes none (the cheap repair of a
-   * push lost after it was queued; a push that could not be sent is gossiped, see pushAll; sync repairs the rest); an "any" task, which its put has taken to a replica (its holder when known), is gossiped after
-   * gossipDeferMs unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
+   * push lost after it was queued; a push that could not be sent is gossiped, see pushAll; sync repairs the rest);
+   * an "any" task, which its put has taken to a replica (its holder when known), is gossiped after gossipDeferMs
+   * unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
    */
   spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
