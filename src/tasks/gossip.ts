@@ -13,6 +13,11 @@
 // and is dropped otherwise: it is the cheap repair of a push lost after it was
 // queued, and a message of its own would cost every peer a signature check
 // per "all" task (a third of a 10-peer cluster's CPU per "all" task).
+// A finished "any" task at a light load would be a message of its own, and a
+// signature check on every other peer, for one record: the service asks
+// `alone` first, and such a record goes by direct push to every member and
+// rides along here instead. When records come faster than the coalescing
+// window, they share messages as before.
 // A record `deferred` (a new "any" task, already durable on a replica that is
 // usually its partition's holder) waits gossipDeferMs without riding along, and
 // is dropped if meanwhile a copy that covers it arrives by gossip (the
@@ -68,6 +73,8 @@ export class GossipOut {
   /** No publish before this (the pace). */
   private notBefore = 0
   private publishing = false
+  /** When a record was last queued or asked `alone` about (monotonic ms). */
+  private lastSpreadAt = Number.NEGATIVE_INFINITY
   /** Writes each record's tuple once, for its size and then the message. */
   private readonly writer = new CompactWriter()
   private stopped = false
@@ -89,14 +96,28 @@ export class GossipOut {
       this.queue.delete(oldest)
       this.dropped++
     }
-    const due = this.clock.now() + (lazy ? Math.max(this.init.lazyMs, this.init.coalesceMs) : this.init.coalesceMs)
+    const now = this.lastSpreadAt = this.clock.now()
+    const due = now + (lazy ? Math.max(this.init.lazyMs, this.init.coalesceMs) : this.init.coalesceMs)
     this.dueAt = this.dueAt === undefined ? due : Math.min(this.dueAt, due)
     this.schedule()
   }
 
   /**
+   * Whether a record spread now would be a message of its own: nothing is queued, and no record was queued or asked
+   * about within coalesceMs. Each call counts as a record spread, so records that come faster than that are told
+   * no (after the first) and share messages.
+   */
+  alone(): boolean {
+    const now = this.clock.now()
+    const alone = this.queue.size === 0 && now - this.lastSpreadAt >= this.init.coalesceMs
+    this.lastSpreadAt = now
+    return alone
+  }
+
+  /**
    * Records that go only with a message that leaves anyway within gossipLazyMs, never in one of their own; dropped
-   * after that (sync repairs what needs it). A copy already queued is replaced, and keeps its place and deadline.
+   * after that (sync repairs what needs it). A copy already queued is replaced, and keeps its place and deadline; a
+   * deferred copy is dropped.
    */
   ride(records: readonly TaskRecord[]): void {
     if (this.stopped || records.length === 0) return
@@ -104,6 +125,8 @@ export class GossipOut {
     this.expireRiders(now)
     const until = now + this.init.lazyMs
     for (const r of records) {
+      // A newer copy of a deferred record (this peer ran it, and pushed the outcome to every member) replaces it.
+      this.deferred.delete(r.id)
       if (this.queue.has(r.id)) {
         this.queue.set(r.id, r)
         continue
@@ -160,8 +183,8 @@ export class GossipOut {
   }
 
   /**
-   * Records that arrived by gossip: a queued or deferred copy they cover (whose merge into them changes nothing)
-   * is not sent, since what arrived by gossip has gone to every subscriber already.
+   * Records that arrived by gossip, or by a push to every member: a queued or deferred copy they cover (whose merge
+   * into them changes nothing) is not sent, since what arrived has gone to every peer already.
    */
   supersede(arrived: readonly TaskRecord[]): void {
     if (this.queue.size === 0 && this.deferred.size === 0 && this.riders.size === 0) return

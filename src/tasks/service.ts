@@ -120,7 +120,7 @@ export class TaskService {
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
-      spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.gossip.push([r]) },
+      spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.spreadAny(r) },
       context: c.context, meter,
     })
     this.submit = new Submitter({
@@ -198,7 +198,10 @@ export class TaskService {
     })())))
     // Reports of "all" tasks (to their settler, and the settled records from there): nothing waits for their commit here
     // (the sender keeps its copy, sync repairs), so they may wait allReportMs to share a commit with other writes.
-    this.cleanups.push(servePush(this.pushDeps, records => this.accept(records, records.every(isAllReport) ? this.limits.allReportMs : 0)))
+    this.cleanups.push(servePush(this.pushDeps, (records, _from, all) => {
+      if (all) this.gossip.supersede(records)
+      this.accept(records, records.every(isAllReport) ? this.limits.allReportMs : 0)
+    }))
     // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
     if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))
     this.cleanups.push(c.pubsub.onMessage((topic, data, from) => { if (topic === TASKS_TOPIC) this.inbound.receive(data, from) }))
@@ -393,6 +396,21 @@ export class TaskService {
    * are gossiped too, lazily; a push lost after it was queued is repaired by gossip only when the records ride along
    * (spreadNew), else by sync.
    */
+  /**
+   * A finished "any" record (or one to retry) goes to every peer. At a light load it would be a gossip message of
+   * its own, which the author signs and every other peer checks (with gossipsub's own work around it) for one record:
+   * it goes by direct push instead, riding along with gossip, and is gossiped if a push cannot be sent. Records that
+   * come faster than the coalescing window share gossip messages.
+   */
+  private spreadAny(r: TaskRecord): void {
+    if (!this.gossip.alone()) {
+      this.gossip.push([r])
+      return
+    }
+    this.gossip.ride([r])
+    this.pushAll([r])
+  }
+
   private pushAll(records: TaskRecord[]): void {
     this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal).then((all) => {
       if (!all) this.gossip.push(records, true)

@@ -7,6 +7,7 @@ import type { PartitionClaims } from './claims.js'
 import { buildRecords, type Checked, type EnqueueManyOptions } from './enqueue.js'
 import { NotReplicatedError } from './errors.js'
 import type { GossipOut } from './gossip.js'
+import { changes } from './merge.js'
 import type { TaskMeter } from './meter.js'
 import type { TaskLimits } from './options.js'
 import type { TaskRecord } from './record.js'
@@ -85,14 +86,22 @@ export class Submitter {
    * rides along with whatever gossip message goes out within gossipLazyMs, but causes none (the cheap repair of a
    * push lost after it was queued; a push that could not be sent is gossiped, see pushAll; sync repairs the rest);
    * an "any" task, which its put has taken to a replica (its holder when known), is gossiped after gossipDeferMs
-   * unless the holder's gossip of a newer copy (it ran) comes first. Sync repairs whatever both lose.
+   * unless the holder's gossip or push of a newer copy (it ran) comes first; or not at all when that copy is stored
+   * here already (a holder that ran it before the local commit ended, this peer or another). Sync repairs whatever
+   * both lose.
    */
   spreadNew(records: TaskRecord[], pushed: ReadonlySet<string> = new Set()): void {
     const all = records.filter(r => r.scope === 'all')
-    const any = records.filter(r => r.scope !== 'all')
+    const any = records.filter(r => r.scope !== 'all' && !this.covered(r))
     this.d.gossip.defer(any)
     this.d.gossip.ride(all)
     const toPush = all.filter(r => !pushed.has(r.id))
     if (toPush.length > 0) this.d.pushAll(toPush)
+  }
+
+  /** Whether the copy stored here now is another one that `r` adds nothing to (it came by the ways that reach every peer). */
+  private covered(r: TaskRecord): boolean {
+    const now = this.d.tasks.get(r.id, r.partition)
+    return now !== undefined && now !== r && !changes(now, r)
   }
 }

@@ -45,6 +45,42 @@ describe('outbound gossip', () => {
     expect(all).toHaveLength(100)
   })
 
+  it('tells a record alone when nothing is queued and nothing was spread within coalesceMs', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 10, lazyMs: 100, deferMs: 1000, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    expect(out.alone()).toBe(true)
+    // Asked again within the window (records coming fast): they would share a message.
+    clock.advance(5)
+    expect(out.alone()).toBe(false)
+    clock.advance(10)
+    expect(out.alone()).toBe(true)
+    clock.advance(10)
+    out.push([rec(1)])
+    clock.advance(9)
+    expect(out.alone()).toBe(false)
+    clock.advance(20)
+    await settle()
+    expect(messages).toHaveLength(1)
+    // Queued, then sent: alone again once the window has passed since the last record.
+    clock.advance(10)
+    expect(out.alone()).toBe(true)
+    await out.stop()
+  })
+
+  it('drops a deferred copy of a record that rides (its newer copy went by push)', async () => {
+    const clock = new SkipClock()
+    const { pubsub, messages } = recorder()
+    const out = new GossipOut(pubsub, clock, clock, silentLogger, { topic: 't', coalesceMs: 1, lazyMs: 50, deferMs: 100, bytesMax: 65536, messagesPerSecond: 1000, queueMax: 100 })
+    out.defer([rec(1)])
+    out.ride([rec(1)])
+    clock.advance(200)
+    await settle()
+    expect(messages).toHaveLength(0)
+    await out.stop()
+    expect(messages).toHaveLength(0)
+  })
+
   it('drops the oldest records beyond the queue bound (sync repairs them)', async () => {
     const clock = new SkipClock()
     const { pubsub, messages } = recorder()

@@ -130,3 +130,53 @@ describe('direct push of "all" tasks', () => {
     await waitFor('b holds the record', () => c.service('b').get(id) !== undefined)
   })
 })
+
+describe('"any" tasks finished at a light load', () => {
+  /** A short defer window, so that a deferred copy of a new task that nothing dropped would be gossiped within the test. */
+  const LIGHT = { ...NO_SYNC, gossipDeferMs: 100 }
+
+  it('reach every peer by direct push, with no gossip message for the task', async () => {
+    cluster = await Cluster.start({ peers: 3, definitions: () => [defineTask({ name: 'job', scope: 'any', input: z.object({ n: z.number() }), run: () => {} })], init: LIGHT })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    const published = c.bus.published
+    for (let n = 0; n < 6; n++) {
+      const id = await c.service('abc'[n % 3]!).enqueue('job', { n })
+      await waitFor(`task ${n} done on every peer`, () => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'done'))
+      await new Promise(r => setTimeout(r, 20))
+    }
+    // Past the defer window too: the enqueuers' deferred copies were covered by the pushed outcomes, not gossiped.
+    await new Promise(r => setTimeout(r, 300))
+    expect(c.bus.published).toBe(published)
+  })
+
+  it('go by gossip when the push to a member cannot be sent', async () => {
+    let release = (): void => {}
+    const gate = new Promise<void>(resolve => { release = resolve })
+    cluster = await Cluster.start({ peers: 3, definitions: () => [defineTask({ name: 'job', scope: 'any', input: z.object({}), run: () => gate })], init: { ...LIGHT, gossipLazyMs: 50 } })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100))
+    const id = await c.service('a').enqueue('job', {})
+    const runner = c.assignment.holder(c.service('a').get(id)!.partition)!
+    const other = ['a', 'b', 'c'].find(p => p !== runner)!
+    await waitFor('the runner holds the task', () => c.service(runner).get(id) !== undefined)
+    const published = c.bus.published
+    // The runner's messages cannot reach `other`, which gossip still reaches; sync is off.
+    c.net.cut(runner, other)
+    release()
+    await waitFor(`${other} hears that the task is done`, () => c.service(other).get(id)?.state === 'done', 5_000)
+    expect(c.bus.published).toBeGreaterThan(published)
+  })
+
+  it('share gossip messages when they come faster than the coalescing window', async () => {
+    cluster = await Cluster.start({ peers: 3, definitions: () => [defineTask({ name: 'job', scope: 'any', input: z.object({ n: z.number() }), run: () => {} })], init: { ...LIGHT, concurrency: 50 } })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100))
+    const published = c.bus.published
+    const ids = await c.service('a').enqueueMany(Array.from({ length: 300 }, (_, n) => ({ name: 'job', input: { n } })))
+    await waitFor('done on every peer', () => ids.every(id => ['a', 'b', 'c'].every(p => c.service(p).get(id)?.state === 'done')), 10_000)
+    const messages = c.bus.published - published
+    expect(messages).toBeGreaterThan(0)
+    expect(messages).toBeLessThan(60)
+  })
+})
