@@ -392,11 +392,6 @@ export class TaskService {
   }
 
   /**
-   * Sends records straight to every member, one way. If a send fails (the member cannot be reached now), the records
-   * are gossiped too, lazily; a push lost after it was queued is repaired by gossip only when the records ride along
-   * (spreadNew), else by sync.
-   */
-  /**
    * A finished "any" record (or one to retry) goes to every peer. At a light load it would be a gossip message of
    * its own, which the author signs and every other peer checks (with gossipsub's own work around it) for one record:
    * it goes by direct push instead, riding along with gossip, and is gossiped if a push cannot be sent. Records that
@@ -411,6 +406,11 @@ export class TaskService {
     this.pushAll([r])
   }
 
+  /**
+   * Sends records straight to every member, one way. If a send fails (the member cannot be reached now), the records
+   * are gossiped too, lazily; a push lost after it was queued is repaired by gossip only when the records ride along
+   * (spreadNew), else by sync.
+   */
   private pushAll(records: TaskRecord[]): void {
     this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal).then((all) => {
       if (!all) this.gossip.push(records, true)

@@ -164,6 +164,12 @@ const latStarts = []
  */
 const LAT_GC = process.env.LAT_GC === '1'
 const latWindows = []
+/**
+ * LAT_PROFILE=<dir>: a CPU profile of each peer over the fresh cluster's latency block (with PROF_INTERVAL_US=250,
+ * sampled every 250 µs instead of V8's 1 ms), written there as p<i>.cpuprofile with the tasks' windows
+ * (windows.json), for stall.mjs: what each peer ran while the slowest tasks waited (session 24, docs/performance.md).
+ */
+const LAT_PROFILE = process.env.LAT_PROFILE
 
 /** Prints how many of the slow windows (enqueue -> start, bench clock) overlap a GC pause of one of `gcs` (per peer). */
 function explainGc (label, windows, gcs) {
@@ -184,7 +190,7 @@ async function troupeLatency (n) {
     await peers[from].call('enqueueTimed', { name: 'lat' })
     const s = await started
     out.push(s.ms)
-    if (LAT_GC) latWindows.push({ t0, ms: s.ms })
+    if (LAT_GC || LAT_PROFILE) latWindows.push({ t0, ms: s.ms, from, peer: s.peer })
     if (LAT_TRACE) latStarts.push({ id: s.id, ms: s.ms, from, peer: s.peer, partition: s.partition })
     await sleep(2)
   }
@@ -262,7 +268,15 @@ async function latencyBlocks (label) {
   }
   return out
 }
+if (LAT_PROFILE) await Promise.all(peers.map(p => p.call('profileStart', { kind: 'cpu' })))
 const lat = await latencyBlocks('fresh cluster')
+if (LAT_PROFILE) {
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  mkdirSync(LAT_PROFILE, { recursive: true })
+  await Promise.all(peers.map((p, i) => p.call('profileStop', { kind: 'cpu', file: `${LAT_PROFILE}/p${i}.cpuprofile` })))
+  writeFileSync(`${LAT_PROFILE}/windows.json`, JSON.stringify({ windows: latWindows, peerIds: await Promise.all(peers.map(async p => (await p.call('status')).id)) }))
+  console.log(`latency profiles of the fresh block in ${LAT_PROFILE}: node test/bench/stall.mjs ${LAT_PROFILE}`)
+}
 const stableWaitMs = await waitStable(cluster)
 console.log(`placement stable after ${(stableWaitMs / 1000).toFixed(1)} more s`)
 const latSettled = await latencyBlocks('settled cluster')

@@ -191,7 +191,7 @@ async function enqueueBulk ({ name, n, chunk }) {
 serve({
   status: () => {
     const s = peer.leases.status()
-    return { held: s.held.map(h => h.partition), cfg: s.cfg, voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
+    return { id: peer.id, held: s.held.map(h => h.partition), cfg: s.cfg, voters: s.voters.length, members: peer.members().filter(m => m.state === 'alive').length }
   },
   enqueueMany,
   enqueueBulk,
