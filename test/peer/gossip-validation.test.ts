@@ -42,6 +42,7 @@ const peerPubsub = (): GossipSub => (peer as unknown as { p: { node: TroupeNode 
 const rogueScore = (): number => peerPubsub().getScore(rogue.peerId.toString())
 
 const rejected = async (reason: string): Promise<number> => total([await scrape(peer.httpUrl!)], `troupe_gossip_rejected_total{reason="${reason}"}`)
+const gossipOut = async (): Promise<number> => total([await scrape(peer.httpUrl!)], 'troupe_gossip_messages_total{direction="out"}')
 const ignored = async (reason: string): Promise<number> => total([await scrape(peer.httpUrl!)], `troupe_gossip_ignored_total{reason="${reason}"}`)
 
 beforeAll(async () => {
@@ -78,8 +79,11 @@ function record(id: string): ReturnType<typeof newRecord> {
 }
 
 describe('gossip validation and scoring', () => {
+  // The peer's tasks run 1.5 s after their enqueue: each new task is gossiped first (its deferred gossip, after
+  // gossipDeferMs, 1 s). A task that ran at once would not be: on a peer with no other member its outcome is pushed to
+  // nobody and only rides along with gossip, and its new record is covered by that outcome.
   it('before anything goes wrong, the peer publishes task gossip to the rogue', async () => {
-    await peer.tasks.enqueue('x', { n: 0 })
+    await peer.tasks.enqueue('x', { n: 0 }, { delayMs: 1_500 })
     await waitFor('the rogue to hear the peer\'s gossip', () => heard > 0)
     expect(rogueScore()).toBeGreaterThanOrEqual(0)
   })
@@ -113,8 +117,10 @@ describe('gossip validation and scoring', () => {
     for (let i = 0; i < 3; i++) await publish(new Uint8Array([0xc1, i]))
     // Below the publish threshold: the peer's own gossip no longer reaches it.
     const heardBefore = heard
-    await peer.tasks.enqueue('x', { n: 1 })
-    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const gossipedBefore = await gossipOut()
+    await peer.tasks.enqueue('x', { n: 1 }, { delayMs: 1_500 })
+    // Past the new task's deferred gossip, which the peer published, to others but not to the rogue.
+    await waitFor('the peer to gossip the new task', async () => await gossipOut() > gossipedBefore, 5_000)
     expect(await rejected('malformed')).toBe(4)
     expect(heard).toBe(heardBefore)
     // Nothing the rogue sent ever ran: the peer ran only its own two tasks.
