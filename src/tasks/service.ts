@@ -24,7 +24,8 @@ import type { CommitMode } from './commit.js'
 import { Periodic, type Occurrence } from './periodic.js'
 import { indexDefinitions } from './definitions.js'
 import { isFinished, newRecord, type TaskRecord } from './record.js'
-import { pushToMembers, servePush, type PushBody, type PushDeps } from './push.js'
+import { servePush, type PushBody, type PushDeps } from './push.js'
+import { Spread } from './spread.js'
 import { awayPartitions, endOfTurn, PutBatcher } from './replicate.js'
 import { AllReports } from './report.js'
 import { isAllReport } from './settler.js'
@@ -77,6 +78,7 @@ export class TaskService {
   private readonly periodic: Periodic
   private readonly syncDeps: SyncDeps
   private readonly pushDeps: PushDeps
+  private readonly spread: Spread
   private readonly logger: Logger
   private readonly meter: TaskMeter
   private readonly inbound: GossipIn
@@ -120,19 +122,20 @@ export class TaskService {
     this.runner = new Runner({
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
-      spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.spreadAny(r) },
+      spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.spread.outcome(r) },
       context: c.context, meter,
     })
     this.submit = new Submitter({
       self: c.self, clock: c.clock, timers: c.timers, random: c.random, claims: c.claims, members: c.members, holderOf: c.holderOf, limits: l,
       tasks: this.tasks, batcher: new PutBatcher(c.messenger, () => c.clock.now(), endOfTurn, (_peer, records) => { this.missedHolder(records) }), gossip: this.gossip, runner: this.runner, meter,
-      pushAll: records => this.pushAll(records),
+      pushAll: records => { this.spread.toMembers(records) },
     })
     this.periodic = new Periodic({
       definitions: [...this.definitions.values()], claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       ensure: (def, o) => this.ensureOccurrence(def, o),
     })
     this.pushDeps = { messenger: c.messenger, logger: this.logger, self: c.self, members: c.members, partitions: c.claims.partitions }
+    this.spread = new Spread(this.gossip, this.pushDeps, this.background, this.scope.signal)
     this.syncDeps = {
       store: this.tasks, messenger: c.messenger, logger: this.logger, partitions: c.claims.partitions, partitionOf: id => c.claims.partitionOf(id),
       pageRecords: l.syncPageRecords, retentionMs: l.retentionMs, timeoutMs: l.enqueueTimeoutMs,
@@ -333,7 +336,7 @@ export class TaskService {
     if (record === undefined) throw new TaskStateError(`task ${id} changed meanwhile: ${refusal}`)
     this.gossip.push([record], true)
     // Control changes also go straight to every member: a cancel should not wait for gossip or sync (gossip is the lazy repair).
-    this.pushAll([record])
+    this.spread.toMembers([record])
     return record
   }
 
@@ -389,32 +392,6 @@ export class TaskService {
       this.collect()
       this.armCollect()
     }, this.limits.collectIntervalMs)
-  }
-
-  /**
-   * A finished "any" record (or one to retry) goes to every peer. At a light load it would be a gossip message of
-   * its own, which the author signs and every other peer checks (with gossipsub's own work around it) for one record:
-   * it goes by direct push instead, riding along with gossip, and is gossiped if a push cannot be sent. Records that
-   * come faster than the coalescing window share gossip messages.
-   */
-  private spreadAny(r: TaskRecord): void {
-    if (!this.gossip.alone()) {
-      this.gossip.push([r])
-      return
-    }
-    this.gossip.ride([r])
-    this.pushAll([r])
-  }
-
-  /**
-   * Sends records straight to every member, one way. If a send fails (the member cannot be reached now), the records
-   * are gossiped too, lazily; a push lost after it was queued is repaired by gossip only when the records ride along
-   * (spreadNew), else by sync.
-   */
-  private pushAll(records: TaskRecord[]): void {
-    this.background.track(pushToMembers(this.pushDeps, records, this.scope.signal).then((all) => {
-      if (!all) this.gossip.push(records, true)
-    }))
   }
 
   private checkStarted(): void {
