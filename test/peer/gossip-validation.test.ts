@@ -121,6 +121,8 @@ describe('gossip validation and scoring', () => {
     await peer.tasks.enqueue('x', { n: 1 }, { delayMs: 1_500 })
     // Past the new task's deferred gossip, which the peer published, to others but not to the rogue.
     await waitFor('the peer to gossip the new task', async () => await gossipOut() > gossipedBefore, 5_000)
+    // Long enough for the message to reach the rogue, were it still published to (over loopback: milliseconds).
+    await new Promise(resolve => setTimeout(resolve, 500))
     expect(await rejected('malformed')).toBe(4)
     expect(heard).toBe(heardBefore)
     // Nothing the rogue sent ever ran: the peer ran only its own two tasks.
