@@ -17,7 +17,9 @@
 // records received by push and gossip, messages sent by channel, the peer's counters), PEERS (3; 1 and 2 show what
 // each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20), GC=1 (the main threads' GC
 // pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart),
-// LIVE=<dir> (below), TASKS_JSON (more task options for the peers, e.g. '{"gossipLazyMs":0}').
+// LIVE=<dir> (below), TASKS_JSON (more task options for the peers, e.g. '{"gossipLazyMs":0}'), TIMELINE=1 (after each
+// round but the first, one line per poll of the drain: ms since its start, the cores the peers kept busy since the
+// last poll, handlers run so far over the cluster, and each peer's tasks still pending or running).
 import { spawn } from 'node:child_process'
 import { startCluster } from './lib/cluster.mjs'
 import { processCpu, watchdog } from './lib/proc.mjs'
@@ -74,14 +76,23 @@ for (let r = 0; r < ROUNDS; r++) {
   const live = process.env.LIVE !== undefined && r === 2
     ? sleep(150).then(() => Promise.all(peers.map((p, i) => p.call('heapLive', { ms: Number(process.env.LIVE_MS ?? 400), file: `${process.env.LIVE}/live-p${i}.heapprofile` }))))
     : undefined
+  const timeline = process.env.TIMELINE === '1' && r > 0 ? [] : undefined
+  let polled = { at: t0, cpu: c0 }
   for (;;) {
     const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
+    if (timeline !== undefined) {
+      const now = { at: nowMs(), cpu: peers.map(p => cpu(p.child.pid)) }
+      const busyUs = now.cpu.reduce((a, c, i) => a + c.main + c.other - polled.cpu[i].main - polled.cpu[i].other, 0)
+      timeline.push(`  ${Math.round(now.at - t0)} ms: ${(busyUs / ((now.at - polled.at) * 1000)).toFixed(2)} cores busy, ${ran.reduce((a, x) => a + x.count, 0)} run, open per peer ${counts.map(c => c.pending + c.running).join(' / ')}`)
+      polled = now
+    }
     if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
     if (submitError !== undefined) throw submitError
     if (nowMs() - t0 > DRAIN_TIMEOUT_MS) throw new Error(`round ${r + 1}: the drain did not end within ${DRAIN_TIMEOUT_MS} ms`)
     await sleep(20)
   }
   const ms = nowMs() - t0
+  if (timeline !== undefined) console.log(`round ${r + 1} timeline:\n${timeline.join('\n')}`)
   await live
   await submitting
   if (submitError !== undefined) throw submitError
