@@ -62,7 +62,9 @@ const scrapeAll = (): Promise<Samples[]> => Promise.all(peers.map(p => scrape(p.
 
 describe('/metrics on a 3-peer cluster', () => {
   it('counts task events by task name across the cluster', async () => {
-    const ids = await Promise.all([0, 1, 2].map(n => peers[n]!.tasks.enqueue('ok', { n })))
+    // One task runs 1.5 s after its enqueue, so its new record is gossiped first (after gossipDeferMs): a short task's
+    // records may all go by direct push (session 24), and the gossip counters below need a message.
+    const ids = await Promise.all([0, 1, 2].map(n => peers[n]!.tasks.enqueue('ok', { n }, n === 0 ? { delayMs: 1_500 } : {})))
     const flakyId = await peers[1]!.tasks.enqueue('flaky', {})
     const doomedId = await peers[2]!.tasks.enqueue('doomed', {})
     await waitFor('every task finished', () => ids.every(id => peers[0]!.tasks.get(id)?.state === 'done')
