@@ -32,6 +32,45 @@ describe('Heap', () => {
       expect(out).toEqual([...xs].sort((a, b) => a - b))
     }))
   })
+
+  it('pops the least item at every step of any mix of pushes and pops, runs pushed in order included', () => {
+    // A push is a number, a pop is null; runs of ascending pushes (a bulk enqueue) take the heap's in-order path.
+    const step = fc.oneof(fc.integer({ min: -50, max: 50 }), fc.constant(null), fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 40 }).map(xs => xs.sort((a, b) => a - b)))
+    fc.assert(fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+      const h = new Heap<number>((a, b) => a - b)
+      const model: number[] = []
+      for (const s of steps) {
+        for (const x of s === null ? [] : Array.isArray(s) ? s : [s]) {
+          h.push(x)
+          model.push(x)
+        }
+        if (s === null) {
+          model.sort((a, b) => a - b)
+          expect(h.peek()).toBe(model[0])
+          expect(h.pop()).toBe(model.shift())
+        }
+        expect(h.size).toBe(model.length)
+      }
+      model.sort((a, b) => a - b)
+      const out: number[] = []
+      for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x)
+      expect(out).toEqual(model)
+    }))
+  })
+
+  it('drains a long run pushed in order, with pushes out of order between its pops, in order', () => {
+    // Past the run's compaction threshold (1,024 taken items), with smaller items pushed to the heap meanwhile.
+    const h = new Heap<number>((a, b) => a - b)
+    for (let i = 0; i < 5000; i++) h.push(i * 2)
+    const out: number[] = []
+    for (let i = 0; i < 5000; i++) {
+      if (i % 7 === 0) h.push(i * 2 + 1)
+      out.push(h.pop() as number)
+    }
+    for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x)
+    expect(out.length).toBe(5000 + Math.ceil(5000 / 7))
+    expect(out).toEqual([...out].sort((a, b) => a - b))
+  })
 })
 
 describe('DueIndex', () => {
