@@ -79,7 +79,8 @@ for (let r = 0; r < ROUNDS; r++) {
   const timeline = process.env.TIMELINE === '1' && r > 0 ? [] : undefined
   let polled = { at: t0, cpu: c0 }
   for (;;) {
-    const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
+    const progress = await Promise.all(peers.map(p => p.call('progress')))
+    const ran = progress.map(x => ({ count: x.ran })); const counts = progress.map(x => x.counts)
     if (timeline !== undefined) {
       const now = { at: nowMs(), cpu: peers.map(p => cpu(p.child.pid)) }
       const busyUs = now.cpu.reduce((a, c, i) => a + c.main + c.other - polled.cpu[i].main - polled.cpu[i].other, 0)

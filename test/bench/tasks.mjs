@@ -52,6 +52,14 @@ async function doubles (procs) {
   return { doubles: d, ran: total.size, runs: count }
 }
 
+/** doubles(), and how long fetching every peer's ids took (printed: it is outside the timed drain, on both sides). */
+async function countDoubles (procs) {
+  const t0 = nowMs()
+  const d = await doubles(procs)
+  console.log(`  (ids of ${d.ran} tasks fetched from ${procs.length} processes in ${(nowMs() - t0).toFixed(0)} ms, not timed)`)
+  return d
+}
+
 async function waitUntil (what, check) {
   const t0 = nowMs()
   while (!await check()) {
@@ -70,10 +78,12 @@ async function troupeDrain (mode = 'bulk') {
     : p.call('enqueueMany', { name: 'noop', n: share, inflight: 200 }, DRAIN_TIMEOUT_MS)))
   const enqueuedMs = Math.max(...enq.map(e => e.ms))
   const total = share * peers.length
-  await waitUntil('troupe drain', async () => (await Promise.all(peers.map(p => p.call('ran')))).reduce((a, r) => a + r.count, 0) >= total)
-  // Runs counted double runs too: done only when every distinct id has run.
-  let d = await doubles(peers)
-  const end = d.ran >= total ? nowMs() : await waitUntil('troupe drain (distinct)', async () => (d = await doubles(peers)).ran >= total)
+  let end = await waitUntil('troupe drain', async () => (await Promise.all(peers.map(p => p.call('ran')))).reduce((a, r) => a + r.count, 0) >= total)
+  // Runs counted double runs too: done only when every distinct id has run. The ids are fetched after the clock
+  // stopped (as BullMQ's side counts its doubles after its own), and only a drain that had not run every id yet
+  // (a double run made up the count) goes on, timed until every id has run.
+  let d = await countDoubles(peers)
+  if (d.ran < total) end = await waitUntil('troupe drain (distinct)', async () => (d = await doubles(peers)).ran >= total)
   return { drainPerSec: total / ((end - t0) / 1000), enqueuePerSec: total / (enqueuedMs / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
 }
 
@@ -89,7 +99,7 @@ async function bullDrain () {
   const enqueuedMs = nowMs() - t0
   const end = await waitUntil('bullmq drain', async () => (await queue.getJobCounts('completed')).completed >= N)
   await Promise.all(workers.map(w => w.call('close')))
-  const d = await doubles(workers)
+  const d = await countDoubles(workers)
   await queue.obliterate({ force: true })
   await queue.close()
   return { drainPerSec: N / ((end - t0) / 1000), enqueuePerSec: N / (enqueuedMs / 1000), errors: 0, ...d }
@@ -109,20 +119,21 @@ async function troupeQueued () {
   const open = c => c.pending + c.running
   // Every peer holds every task before the clock starts (the deferred gossip spreads them within ~1 s).
   await waitUntil('troupe queued: tasks on every peer', async () => (await Promise.all(peers.map(p => p.call('taskCounts')))).every(c => open(c) >= total))
-  const completed = async () => (await Promise.all(peers.map(p => p.call('completed')))).reduce((a, c) => a + c.count, 0)
-  const c0 = await completed()
+  const c0 = (await Promise.all(peers.map(p => p.call('completed')))).reduce((a, c) => a + c.count, 0)
   const t0 = nowMs()
   await Promise.all(peers.map(p => p.call('resume')))
-  let d = { ran: 0 }
   // Also when every completion is committed on the peer that ran it: what BullMQ's completed count says of its jobs.
   let committedAt
-  const end = await waitUntil('troupe queued drain', async () => {
-    const [counts, ran, done] = await Promise.all([Promise.all(peers.map(p => p.call('taskCounts'))), Promise.all(peers.map(p => p.call('ran'))), committedAt === undefined ? completed() : 0])
-    if (committedAt === undefined && done - c0 >= total) committedAt = nowMs()
-    if (ran.reduce((a, r) => a + r.count, 0) < total || !counts.every(c => open(c) === 0)) return false
-    d = await doubles(peers)
-    return d.ran >= total
+  let end = await waitUntil('troupe queued drain', async () => {
+    // One call per peer and poll (BullMQ's side asks Redis once per poll).
+    const polled = await Promise.all(peers.map(p => p.call('progress', { completed: committedAt === undefined })))
+    if (committedAt === undefined && polled.reduce((a, x) => a + x.completed, 0) - c0 >= total) committedAt = nowMs()
+    return polled.reduce((a, x) => a + x.ran, 0) >= total && polled.every(x => open(x.counts) === 0)
   })
+  // Every id ran: checked after the clock stopped, as on BullMQ's side; if a double run made up the count, the drain
+  // is timed on until every id has run.
+  let d = await countDoubles(peers)
+  if (d.ran < total) end = await waitUntil('troupe queued drain (distinct)', async () => (d = await doubles(peers)).ran >= total)
   return { drainPerSec: total / ((end - t0) / 1000), committedPerSec: total / (((committedAt ?? end) - t0) / 1000), errors: enq.reduce((a, e) => a + e.errors, 0), ...d }
 }
 
@@ -139,7 +150,7 @@ async function bullQueued () {
   await Promise.all(workers.map(w => w.call('run')))
   const end = await waitUntil('bullmq queued drain', async () => (await queue.getJobCounts('completed')).completed >= N)
   await Promise.all(workers.map(w => w.call('close')))
-  const d = await doubles(workers)
+  const d = await countDoubles(workers)
   await queue.obliterate({ force: true })
   await queue.close()
   return { drainPerSec: N / ((end - t0) / 1000), errors: 0, ...d }

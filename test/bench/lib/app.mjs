@@ -7,6 +7,8 @@ import { nowMs } from './stats.mjs'
 
 /** Ids of the "noop" tasks this process ran, with how often each ran (more than once = a double run). */
 export const ran = new Map()
+/** Runs of "noop" tasks, double runs included: `ran`'s counts summed, kept as they happen (a poll reads one number). */
+export const runs = { count: 0 }
 
 const send = msg => { if (process.send) process.send(msg) }
 
@@ -20,7 +22,7 @@ const noop = defineTask({
   name: 'noop',
   scope: 'any',
   input: z.object({ i: z.number() }),
-  run: ctx => { ran.set(ctx.taskId, (ran.get(ctx.taskId) ?? 0) + 1) },
+  run: ctx => { ran.set(ctx.taskId, (ran.get(ctx.taskId) ?? 0) + 1); runs.count++ },
 })
 
 // t0: the enqueuer's monotonic clock just before enqueue; the same clock here.

@@ -13,7 +13,7 @@ import { closedLoop, nowMs } from './stats.mjs'
 const V8 = await import('../../../dist/cli/v8-flags.js').catch(() => undefined)
 const startup = V8?.applyV8Flags?.(process.env)
 const { createPeer, silentLogger } = await import('../../../dist/index.js')
-const { app, ran } = await import('./app.mjs')
+const { app, ran, runs } = await import('./app.mjs')
 
 /** GC pauses seen while gcTrace is on. */
 const gcSeen = []; let gcObserver
@@ -155,6 +155,11 @@ peer.leases.onChange(event => {
   else process.send({ type: 'lost', partition: event.partition, t: nowMs() })
 })
 
+/** "noop" attempts this peer ran whose completion it has committed (troupe_tasks_completed_total). */
+async function completedCount () {
+  return (await peer.metrics.tasks.completed.get()).values.filter(v => v.labels.task === 'noop').reduce((a, v) => a + v.value, 0)
+}
+
 async function enqueueMany ({ name, n, inflight }) {
   let next = 0; let errors = 0; let firstError
   const t0 = nowMs()
@@ -238,7 +243,12 @@ serve({
       counters: Object.fromEntries(Object.entries(await counters()).map(([k, v]) => [k, v - (trace.counters0?.[k] ?? 0)]).filter(([, v]) => v !== 0)),
     }
   },
-  ran: () => ({ count: [...ran.values()].reduce((a, b) => a + b, 0) }),
+  ran: () => ({ count: runs.count }),
+  /**
+   * What a drive polls a drain with, in one call: this peer's records by state, its "noop" runs and, when asked, its
+   * committed completions (each a call of its own would be three IPC round trips per peer per poll).
+   */
+  progress: async ({ completed = false } = {}) => ({ counts: peer.tasks.overview(0).counts, ran: runs.count, completed: completed ? await completedCount() : 0 }),
   /** Allocations of the next `ms` that are still alive after it, by site (what the scavenger copies), to `file`. */
   heapLive: async ({ ms, file }) => {
     const session = new Session(); session.connect()
@@ -269,7 +279,7 @@ serve({
   /** The task store's sync digest (settled records): per partition, its record count and hash. */
   digest: () => peer.tasks.tasks.digest.body(),
   /** "noop" attempts this peer ran whose completion it has committed (troupe_tasks_completed_total). */
-  completed: async () => ({ count: (await peer.metrics.tasks.completed.get()).values.filter(v => v.labels.task === 'noop').reduce((a, v) => a + v.value, 0) }),
+  completed: async () => ({ count: await completedCount() }),
   /** Records by state in this peer's store (the census: no scan). */
   taskCounts: () => peer.tasks.overview(0).counts,
   ranIds: () => [...ran.entries()],
@@ -283,7 +293,7 @@ serve({
     } else if (!on && gcObserver !== undefined) { gcObserver.disconnect(); gcObserver = undefined }
     return out
   },
-  resetRan: () => { ran.clear(); return true },
+  resetRan: () => { ran.clear(); runs.count = 0; return true },
   /** `n` actor addresses whose partition this peer holds now. */
   localKeys: ({ n }) => {
     const out = []
