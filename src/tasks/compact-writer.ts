@@ -68,8 +68,9 @@ export class CompactWriter {
     peers.ref(r.writer)
     for (const a of r.attempts) peers.ref(a.peer)
     this.arrayHeader(2)
-    this.arrayHeader(peers.ids.length)
-    for (const p of peers.ids) this.repeated(p)
+    const n = peers.size
+    this.arrayHeader(n)
+    for (let i = 0; i < n; i++) this.repeated(peers.at(i))
     this.tuple(r, peers)
   }
 

@@ -278,13 +278,13 @@ export class GossipOut {
     let bytes = ENVELOPE_BYTES
     // Adds r's tuple to the batch if it fits (or the batch is empty); false when it does not.
     const add = (r: TaskRecord): boolean => {
-      const known = peers.ids.length
+      const known = peers.size
       this.writer.begin()
       this.writer.tuple(r, peers)
       const packed = this.writer.end()
       // A peer id new to this message adds its bytes to the table (a record that does not fit leaves one unused: harmless).
       let size = packed.length
-      for (let i = known; i < peers.ids.length; i++) size += PEER_ENTRY_BYTES + (peers.ids[i] as string).length
+      for (let i = known; i < peers.size; i++) size += PEER_ENTRY_BYTES + peers.at(i).length
       if (batch.length > 0 && bytes + size > this.init.bytesMax) return false
       batch.push(packed)
       bytes += size
