@@ -156,7 +156,14 @@ export function fromTuple(t: unknown, peers: readonly unknown[]): TaskRecord | u
   const creator = peerAt(peers, t[7])
   const writer = peerAt(peers, t[12])
   if (scope === undefined || state === undefined || creator === undefined || writer === undefined) return undefined
-  // Field by field in newRecord's order, optional ones only when set.
+  // In newRecord's order, optional ones only when set; without any (the common case) one object literal, as newRecord
+  // makes it (one hidden class for both, every field in the object).
+  if (t[15] === null && t[16] === null && t[17] === null && t[18] === null) {
+    return {
+      id: t[0], name: t[1], scope, partition: t[3], input: t[4], priority: t[5], createdAt: t[6], creator, state, round: t[9],
+      runAt: t[10], version: t[11], writer, updatedAt: t[13], deleted: t[14], attempts,
+    } as TaskRecord
+  }
   const r = { id: t[0], name: t[1], scope, partition: t[3], input: t[4], priority: t[5] } as TaskRecord
   if (t[15] !== null) r.idempotencyKey = t[15] as string
   if (t[16] !== null) r.timeoutMs = t[16] as number

@@ -106,7 +106,16 @@ export interface NewRecordInit extends Omit<TaskBody, 'createdAt' | 'creator'> {
 }
 
 export function newRecord(init: NewRecordInit): TaskRecord {
-  // Field by field, optional ones only when set: one allocation, no strip (the hot path of every enqueue).
+  // Without optional fields (the common case) one object literal: its fields are all in the object. Added one by one,
+  // the fields past the literal's go to a property array that grows as they come, ~2x the bytes (session 26).
+  if (init.idempotencyKey === undefined && init.timeoutMs === undefined && init.expiresAt === undefined) {
+    return {
+      id: init.id, name: init.name, scope: init.scope, partition: init.partition, input: init.input, priority: init.priority,
+      createdAt: init.now, creator: init.self, state: 'pending', round: 0, runAt: init.runAt, version: 1, writer: init.self,
+      updatedAt: init.now, deleted: false, attempts: [],
+    }
+  }
+  // Field by field, optional ones only when set: no strip (absent fields stay absent).
   const r = { id: init.id, name: init.name, scope: init.scope, partition: init.partition, input: init.input, priority: init.priority } as TaskRecord
   if (init.idempotencyKey !== undefined) r.idempotencyKey = init.idempotencyKey
   if (init.timeoutMs !== undefined) r.timeoutMs = init.timeoutMs
