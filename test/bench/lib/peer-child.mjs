@@ -245,7 +245,7 @@ serve({
   },
   ran: () => ({ count: runs.count }),
   /**
-   * What a drive polls a drain with, in one call: this peer's records by state, its "noop" runs and, when asked, its
+   * What a driver polls a drain with, in one call: this peer's records by state, its "noop" runs and, when asked, its
    * committed completions (each a call of its own would be three IPC round trips per peer per poll).
    */
   progress: async ({ completed = false } = {}) => ({ counts: peer.tasks.overview(0).counts, ran: runs.count, completed: completed ? await completedCount() : 0 }),
