@@ -10,7 +10,8 @@
 // Env: TASKS (20000), ROUNDS (4), PROFILE=<dir> (a CPU profile of each peer over each drain after the first;
 // PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included; PROFILE_KIND=survivors: only
 // what outlived a scavenge, with what is alive at the end),
-// PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads), MODE=submit (the tasks pair's
+// PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads,
+// their kernel CPU and their minor page faults), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
 // from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
 // (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
@@ -105,6 +106,8 @@ for (let r = 0; r < ROUNDS; r++) {
   if (process.env.THREADS === '1') {
     line.mainUs = Math.round(c1.reduce((a, c, i) => a + c.main - c0[i].main, 0) / total)
     line.otherUs = Math.round(c1.reduce((a, c, i) => a + c.other - c0[i].other, 0) / total)
+    line.minfltPerTask = Math.round(c1.reduce((a, c, i) => a + c.minflt - c0[i].minflt, 0) / total * 100) / 100
+    line.sysUs = Math.round(c1.reduce((a, c, i) => a + c.system - c0[i].system, 0) / total)
   }
   if (gcTracing) {
     // PerformanceObserver 'gc' entries: kind 1 scavenge, 2 mark-compact, 4 incremental marking, 8 weak callbacks.

@@ -8,8 +8,9 @@
 //   node --import ./dist/compat.js test/bench/fanout-cpu.mjs
 //
 // Env: PEERS (10), TASKS (100 per round), ROUNDS (2; the first starts right after the cluster formed, as the fan-out
-// pair's fresh row does; later rounds show the JIT still warming up). Run two builds alternately and compare rounds
-// of the same rank: the VM drifts.
+// pair's fresh row does; later rounds show the JIT still warming up), PROFILE=<dir> (a CPU profile of each peer over
+// each round after the first, the idle window left out). Run two builds alternately and compare rounds of the same
+// rank: the VM drifts.
 import { startCluster } from './lib/cluster.mjs'
 import { processCpu, watchdog } from './lib/proc.mjs'
 import { nowMs, percentile, sleep } from './lib/stats.mjs'
@@ -48,6 +49,9 @@ function cpu () {
 const perTask = (a, b, n) => ({ main: (b.main - a.main) / 1000 / n, other: (b.other - a.other) / 1000 / n })
 for (let i = 0; i < 10; i++) await one(i) // warmup, as fanout.mjs
 for (let r = 0; r < ROUNDS; r++) {
+  // PROFILE=<dir>: a CPU profile of every peer over each round but the first (the idle window left out).
+  const profiling = process.env.PROFILE !== undefined && r > 0
+  if (profiling) await Promise.all(cluster.peers.map(p => p.call('profileStart', { kind: 'cpu' })))
   const a = cpu(); const t0 = nowMs(); const starts = []; let missing = 0
   for (let i = 0; i < TASKS; i++) {
     const ms = await one(i)
@@ -56,6 +60,7 @@ for (let r = 0; r < ROUNDS; r++) {
   }
   const wall = nowMs() - t0
   const busy = perTask(a, cpu(), TASKS)
+  if (profiling) await Promise.all(cluster.peers.map((p, i) => p.call('profileStop', { kind: 'cpu', file: `${process.env.PROFILE}/r${r}p${i}.cpuprofile` })))
   const b = cpu(); await sleep(wall)
   const idle = perTask(b, cpu(), TASKS)
   console.log(JSON.stringify({

@@ -116,11 +116,18 @@ export function serve (commands) {
 /** CPU µs of a thread's /proc stat line (utime + stime, 100 Hz ticks). */
 const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
 
-/** CPU µs so far of process `pid` (Linux /proc): of its main thread and of its other threads. */
+/**
+ * CPU µs so far of process `pid` (Linux /proc): of its main thread and of its other threads; also the whole process's
+ * user and system (kernel) CPU µs and its minor page faults (`minflt`).
+ */
 export function processCpu (pid) {
   const out = { main: 0, other: 0 }
   for (const t of readdirSync(`/proc/${pid}/task`)) {
     try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
   }
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    out.minflt = Number(f[7]); out.user = Number(f[11]) * 10_000; out.system = Number(f[12]) * 10_000
+  } catch { /* gone */ }
   return out
 }
