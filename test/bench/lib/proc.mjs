@@ -113,8 +113,11 @@ export function serve (commands) {
   process.on('disconnect', () => process.exit(0))
 }
 
-/** CPU µs of a thread's /proc stat line (utime + stime, 100 Hz ticks). */
-const statCpu = line => { const f = line.split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
+/** The fields of a /proc stat line after the command name: [7] minflt, [11] utime, [12] stime (100 Hz ticks). */
+const statFields = line => line.split(') ')[1].split(' ')
+
+/** CPU µs of a thread's /proc stat line (utime + stime). */
+const statCpu = line => { const f = statFields(line); return (Number(f[11]) + Number(f[12])) * 10_000 }
 
 /**
  * CPU µs so far of process `pid` (Linux /proc): of its main thread and of its other threads; also the whole process's
@@ -126,7 +129,7 @@ export function processCpu (pid) {
     try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
   }
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    const f = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))
     out.minflt = Number(f[7]); out.user = Number(f[11]) * 10_000; out.system = Number(f[12]) * 10_000
   } catch { /* gone */ }
   return out
