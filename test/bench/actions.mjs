@@ -1,8 +1,11 @@
 /* global process, console, URL, fetch */
 // Pair 1: a Troupe action (zod input) over HTTP vs a bare Hono handler, both
 // GET /api/hello?name=x, each in its own process; autocannon in this process.
-// Interleaved rounds, the order flipped every round.
+// Interleaved rounds, the order flipped every round; autocannon and the servers
+// on separate cores (ACTIONS_PIN below).
 import autocannon from 'autocannon'
+import { execFileSync } from 'node:child_process'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { startPeer } from './lib/cluster.mjs'
 import { startChild, stopAll, watchdog } from './lib/proc.mjs'
@@ -13,6 +16,16 @@ const ROUNDS = envInt('ROUNDS', 3)
 const DURATION = envInt('DURATION', 5)
 const CONNS = [50, 1]
 watchdog((ROUNDS * 4 * DURATION + 90) * 1000, 'actions')
+
+/** Pins every thread of `pid` to `cpu`; false when taskset is missing or refuses. */
+function pin (pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
 
 function cannon (url, connections, duration) {
   return new Promise((resolve, reject) => {
@@ -27,6 +40,12 @@ function cannon (url, connections, duration) {
 
 const troupe = await startPeer({ http: true })
 const hono = await startChild(fileURLToPath(new URL('./actions-hono.mjs', import.meta.url)))
+// ACTIONS_PIN (default 1 on 2 or more cores): the load generator (this process) on core 0 and both servers on core 1
+// (`taskset`, every thread), for both sides alike. Unpinned, where the scheduler puts the processes changes from run
+// to run, and the ratio of two adjacent runs swung 0.54-1.51 between two identical servers (session 28); pinned, the
+// same pairs stayed within 0.92-0.98, while the VM's own speed still drifts under both.
+const PIN = process.env.ACTIONS_PIN !== '0' && availableParallelism() >= 2 && pin(process.pid, 0) && pin(troupe.pid, 1) && pin(hono.pid, 1)
+console.log(PIN ? 'pinned: autocannon on core 0, the servers on core 1' : 'not pinned')
 const servers = { troupe: `${troupe.ready.httpUrl}/api/hello?name=x`, hono: `${hono.ready.httpUrl}/api/hello?name=x` }
 // Same body from both.
 for (const [name, url] of Object.entries(servers)) console.log(`${name}: ${await (await fetch(url)).text()}`)
@@ -58,5 +77,5 @@ for (const conns of CONNS) {
     errors: [...t, ...h].reduce((a, x) => a + x.errors, 0),
   })
 }
-writeResult('actions', { rounds: ROUNDS, durationS: DURATION, rows })
+writeResult('actions', { rounds: ROUNDS, durationS: DURATION, pinned: PIN, rows })
 process.exit(0)

@@ -31,7 +31,7 @@ function sections () {
   const out = []; const targets = []
   const a = readResult('actions')
   if (a) {
-    out.push(`### 1. Actions over HTTP (autocannon, ${a.durationS} s per run, ${a.rounds} interleaved rounds; ${a.at})`, '',
+    out.push(`### 1. Actions over HTTP (autocannon, ${a.durationS} s per run, ${a.rounds} interleaved rounds${a.pinned ? '; autocannon pinned to core 0, the servers to core 1' : a.pinned === false ? '; not pinned' : ''}; ${a.at})`, '',
       '| conns | Troupe action (zod) req/s | bare Hono req/s | ratio (per round) | Troupe p50 / p99 | Hono p50 / p99 | errors |', '|---|---|---|---|---|---|---|')
     for (const r of a.rows) {
       out.push(`| ${r.conns} | ${fmtSummary(r.troupe)} | ${fmtSummary(r.hono)} | ${xs(r.ratio)} | ${ms(r.troupeP50.median)} / ${ms(r.troupeP99.median)} | ${ms(r.honoP50.median)} / ${ms(r.honoP99.median)} | ${r.errors} |`)
