@@ -11,7 +11,7 @@
 // PROFILE_KIND=alloc: a sampling allocation profile instead, collected objects included; PROFILE_KIND=survivors: only
 // what outlived a scavenge, with what is alive at the end),
 // PERF=<file> (below), THREADS=1 (CPU per task of the peers' main threads and of their other threads,
-// their kernel CPU and their minor page faults), MODE=submit (the tasks pair's
+// their kernel CPU, their minor page faults and their threads' context switches), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
 // from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
 // (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
@@ -108,6 +108,7 @@ for (let r = 0; r < ROUNDS; r++) {
     line.otherUs = Math.round(c1.reduce((a, c, i) => a + c.other - c0[i].other, 0) / total)
     line.minfltPerTask = Math.round(c1.reduce((a, c, i) => a + c.minflt - c0[i].minflt, 0) / total * 100) / 100
     line.sysUs = Math.round(c1.reduce((a, c, i) => a + c.system - c0[i].system, 0) / total)
+    line.cswPerTask = { voluntary: Math.round(c1.reduce((a, c, i) => a + c.vcsw - c0[i].vcsw, 0) / total * 100) / 100, preempted: Math.round(c1.reduce((a, c, i) => a + c.ivcsw - c0[i].ivcsw, 0) / total * 100) / 100 }
   }
   if (gcTracing) {
     // PerformanceObserver 'gc' entries: kind 1 scavenge, 2 mark-compact, 4 incremental marking, 8 weak callbacks.

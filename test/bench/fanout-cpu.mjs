@@ -1,7 +1,7 @@
 /* global process, console */
 // CPU per "all" task on N peers (one process each; default 10): the fan-out pair's load (one task at a time,
 // enqueued from each peer in turn, 20 ms apart), with the CPU of every peer's main thread and of its other threads
-// (V8's compiler and GC helpers, lmdb's) read from /proc over each round, then over an idle window as long as the
+// (V8's compiler and GC helpers, lmdb's), and their threads' context switches, read from /proc over each round, then over an idle window as long as the
 // round. fanout.mjs gives the latency; this gives what each task costs the cluster, which on 2 cores is what the
 // latency's tail waits for. Not part of `npm run bench`.
 //
@@ -35,18 +35,17 @@ async function one (i) {
   return ms.length < PEERS ? undefined : Math.max(...ms)
 }
 
-/** CPU µs of every peer, main threads and other threads apart. */
+/** CPU µs of every peer, main threads and other threads apart, and their threads' context switches. */
 function cpu () {
-  const out = { main: 0, other: 0 }
+  const out = { main: 0, other: 0, vcsw: 0, ivcsw: 0 }
   for (const p of cluster.peers) {
     const c = processCpu(p.child.pid)
-    out.main += c.main
-    out.other += c.other
+    for (const k of Object.keys(out)) out[k] += c[k]
   }
   return out
 }
 
-const perTask = (a, b, n) => ({ main: (b.main - a.main) / 1000 / n, other: (b.other - a.other) / 1000 / n })
+const perTask = (a, b, n) => ({ main: (b.main - a.main) / 1000 / n, other: (b.other - a.other) / 1000 / n, vcsw: (b.vcsw - a.vcsw) / n, ivcsw: (b.ivcsw - a.ivcsw) / n })
 for (let i = 0; i < 10; i++) await one(i) // warmup, as fanout.mjs
 for (let r = 0; r < ROUNDS; r++) {
   // PROFILE=<dir>: a CPU profile of every peer over each round but the first (the idle window left out).
@@ -67,6 +66,8 @@ for (let r = 0; r < ROUNDS; r++) {
     round: r + 1,
     cpuMsPerTask: { main: +busy.main.toFixed(2), other: +busy.other.toFixed(2) },
     idleCpuMsPerSlot: { main: +idle.main.toFixed(2), other: +idle.other.toFixed(2) },
+    // Context switches of the cluster's threads per task (voluntary: a thread waited; preempted), and in the idle window.
+    cswPerTask: { voluntary: Math.round(busy.vcsw), preempted: Math.round(busy.ivcsw), idleVoluntary: Math.round(idle.vcsw), idlePreempted: Math.round(idle.ivcsw) },
     wallMsPerTask: +(wall / TASKS).toFixed(1),
     startedOnEvery: { p50: +percentile(starts, 50).toFixed(1), p99: +percentile(starts, 99).toFixed(1) },
     missing,

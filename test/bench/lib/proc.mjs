@@ -121,12 +121,18 @@ const statCpu = line => { const f = statFields(line); return (Number(f[11]) + Nu
 
 /**
  * CPU µs so far of process `pid` (Linux /proc): of its main thread and of its other threads; also the whole process's
- * user and system (kernel) CPU µs and its minor page faults (`minflt`).
+ * user and system (kernel) CPU µs, its minor page faults (`minflt`), and its threads' context switches: voluntary
+ * (`vcsw`: a thread waited, for I/O or a lock) and not (`ivcsw`: preempted).
  */
 export function processCpu (pid) {
-  const out = { main: 0, other: 0 }
+  const out = { main: 0, other: 0, vcsw: 0, ivcsw: 0 }
   for (const t of readdirSync(`/proc/${pid}/task`)) {
-    try { out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8')) } catch { /* the thread ended */ }
+    try {
+      out[Number(t) === pid ? 'main' : 'other'] += statCpu(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))
+      const status = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8')
+      out.vcsw += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+      out.ivcsw += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+    } catch { /* the thread ended */ }
   }
   try {
     const f = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))
