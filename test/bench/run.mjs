@@ -3,6 +3,7 @@
 // process (bounded by a timeout, stopped by pid), then writes docs/performance.md.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { ensureRedis } from './lib/redis.mjs'
 import { report } from './report.mjs'
 
 const PAIRS = { actions: 4, actors: 5, tasks: 8, fanout: 6, memory: 5, leases: 5 } // timeout in minutes
@@ -13,6 +14,8 @@ const unknown = only.filter(p => !(p in PAIRS))
 if (unknown.length) { console.error(`unknown pair(s): ${unknown.join(', ')}; pairs: ${Object.keys(PAIRS).join(', ')}`); process.exit(2) }
 
 const compat = fileURLToPath(new URL('../../dist/compat.js', import.meta.url))
+// The tasks pair compares against BullMQ on Debian's redis-server: installed here when missing and allowed (lib/redis.mjs).
+if (only.includes('tasks')) ensureRedis()
 const failed = []
 for (const pair of only) {
   console.log(`\n== ${pair} ==`)

@@ -3,7 +3,7 @@
 // persistence (as the BullMQ baseline runs it), unless REDIS_APPENDFSYNC is
 // `always` or `everysec`: then an append-only file in a temporary folder,
 // fsynced after every write or once a second, removed when the server stops.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -18,6 +18,21 @@ export function haveRedis () {
   if (existsSync(REDIS_BIN)) return true
   console.log('redis-server not found: apt-get install -y redis-server')
   return false
+}
+
+/**
+ * Installs Debian's redis-server for the tasks pair when it is missing and this process may (root, with apt-get),
+ * as .ci/run installs what the tests need; otherwise the pair skips BullMQ's side and says so. BENCH_INSTALL=0 never
+ * installs. Returns whether redis-server is there.
+ */
+export function ensureRedis () {
+  if (existsSync(REDIS_BIN)) return true
+  if (process.env.BENCH_INSTALL === '0' || process.getuid?.() !== 0 || spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) return haveRedis()
+  console.log('redis-server not found: installing it (apt-get install -y redis-server; BENCH_INSTALL=0 skips this)')
+  const apt = args => spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }).status === 0
+  const install = () => apt(['install', '-y', '--no-install-recommends', 'redis-server'])
+  if (!install() && !(apt(['update']) && install())) console.log('apt-get could not install redis-server')
+  return haveRedis()
 }
 
 /** How the bench's redis persists: 'none' (the baseline's), or its appendfsync policy. */
