@@ -42,7 +42,7 @@ const troupe = await startPeer({ http: true })
 const hono = await startChild(fileURLToPath(new URL('./actions-hono.mjs', import.meta.url)))
 // ACTIONS_PIN (default 1 on 2 or more cores): the load generator (this process) on core 0 and both servers on core 1
 // (`taskset`, every thread), for both sides alike. Unpinned, where the scheduler puts the processes changes from run
-// to run, and the ratio of two adjacent runs swung 0.54-1.51 between two identical servers (session 28); pinned, the
+// to run, and the ratio of two adjacent runs swung 0.54-1.51 between two nearly identical servers (session 28); pinned, the
 // same pairs stayed within 0.92-0.98, while the VM's own speed still drifts under both.
 const PIN = process.env.ACTIONS_PIN !== '0' && availableParallelism() >= 2 && pin(process.pid, 0) && pin(troupe.pid, 1) && pin(hono.pid, 1)
 console.log(PIN ? 'pinned: autocannon on core 0, the servers on core 1' : 'not pinned')
