@@ -14,7 +14,7 @@
 // their kernel CPU, their minor page faults and their threads' context switches), MODE=submit (the tasks pair's
 // submit + drain instead: no pause, each peer submits its share with enqueueMany x 1,000 while the runners run; timed
 // from the first submission until every peer stores every task finished, CPU over the same window), STORE_COMMIT=inline|background
-// (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store,
+// (the peers' tasks.storeCommit; default auto), TRACE=1 (per peer, per task: lmdb puts and commits of the task store, the main thread's CPU and wall µs inside the commits,
 // records received by push and gossip, messages sent by channel, the peer's counters), PEERS (3; 1 and 2 show what
 // each replica costs: 17-22, 44-49 and 55-68 µs per task on 1, 2 and 3 peers in session 20), GC=1 (the main threads' GC
 // pauses per task over the round, all peers, by kind: what V8's PerformanceObserver reports, helper threads' work apart),
@@ -22,6 +22,7 @@
 // round but the first, one line per poll of the drain: ms since its start, the cores the peers kept busy since the
 // last poll, handlers run so far over the cluster, and each peer's tasks still pending or running).
 import { spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
 import { processCpu, watchdog } from './lib/proc.mjs'
 import { nowMs, sleep } from './lib/stats.mjs'
@@ -36,6 +37,7 @@ watchdog(ROUNDS * (DRAIN_TIMEOUT_MS + 30_000) + 60_000, 'drain-cpu')
 const cpu = processCpu
 
 const STORE_COMMIT = process.env.STORE_COMMIT
+if (process.env.PROFILE !== undefined) mkdirSync(process.env.PROFILE, { recursive: true })
 const cluster = await startCluster(Number(process.env.PEERS ?? 3), { tasks: { concurrency: 50, ...JSON.parse(process.env.TASKS_JSON ?? '{}'), ...(STORE_COMMIT === undefined ? {} : { storeCommit: STORE_COMMIT }) } })
 const peers = cluster.peers
 await sleep(4_000)

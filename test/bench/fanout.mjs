@@ -20,10 +20,13 @@ const QUIET_MS = envInt('FANOUT_QUIET_MS', 0)
 const idleRate = new Map()
 function explain (traces, seen) {
   const enq = new Map(traces.flatMap(t => t.enq))
+  // The fan-out's pushes are the enqueuing peer's: the others' pushes of the same id are their reports to the
+  // settler and the settled record, ~allReportMs later (counting them made firstToLastPush ~250 ms).
+  const creator = new Map(traces.flatMap(t => t.enq.map(([id]) => [id, t])))
   const steps = { enqueueToFirstPush: [], firstToLastPush: [], pushToReceived: [], receivedToStart: [], enqueueCall: [] }
   for (const [id, { t0, resolved }] of enq) {
     steps.enqueueCall.push(resolved - t0)
-    const sends = traces.flatMap(t => t.sent.filter(([k]) => k.startsWith(`${id}|`)).map(([k, at]) => ({ to: k.slice(id.length + 1), at })))
+    const sends = (creator.get(id)?.sent ?? []).filter(([k]) => k.startsWith(`${id}|`)).map(([k, at]) => ({ to: k.slice(id.length + 1), at }))
     if (sends.length > 0) {
       const first = Math.min(...sends.map(s => s.at)); const lastSend = Math.max(...sends.map(s => s.at))
       steps.enqueueToFirstPush.push(first - t0); steps.firstToLastPush.push(lastSend - first)

@@ -1,7 +1,7 @@
 /* global process, setTimeout */
 // One Troupe peer in its own process, driven by the parent over IPC.
 // Env BENCH_PEER: JSON { seeds, dataDir, http, lease, membership, tasks }.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks'
 import { serve } from './proc.mjs'
@@ -82,7 +82,7 @@ const onPush = pushHandlers?.get('tasks/push')
 if (onPush !== undefined) {
   pushHandlers.set('tasks/push', (from, body) => {
     const t = nowMs()
-    if (trace.on) for (const r of body?.records ?? []) if (!trace.recv.has(r.id)) trace.recv.set(r.id, t)
+    if (trace.on) for (const id of pushedIds(body)) if (!trace.recv.has(id)) trace.recv.set(id, t)
     io.pushRecords += body?.records?.length ?? 0
     return onPush(from, body)
   })
@@ -109,10 +109,14 @@ if (onPut !== undefined) {
     return onPut(from, body, opts)
   })
 }
+/** The ids of a tasks/push body's records (compact tuples since session 22, whose first field is the id; FANOUT_TRACE had read `r.id` and found none). */
+const pushedIds = body => (body?.records ?? []).map(t => Array.isArray(t) ? t[0] : t?.id).filter(id => typeof id === 'string')
 const gossipSent = () => peer.tasks?.gossip?.sent ?? 0
 // FANOUT_TRACE: lmdb puts and commits of the task store, and records received by push and gossip (the store and
 // its group commit are private; the bench wraps the instance's db, not the source).
-const io = { puts: 0, commits: 0, pushRecords: 0, gossipRecords: 0 }
+const io = { puts: 0, commits: 0, pushRecords: 0, gossipRecords: 0, commitMainCpuUs: 0, commitWallUs: 0 }
+/** CPU ns this thread has run (the first field of /proc/thread-self/schedstat): the main thread's alone, unlike process.cpuUsage(). */
+const threadCpuNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0])
 const taskDb = peer.tasks?.tasks?.commits?.db ?? peer.tasks?.tasks?.db
 if (taskDb !== undefined) {
   const put = taskDb.put.bind(taskDb)
@@ -121,7 +125,15 @@ if (taskDb !== undefined) {
 const gc = peer.tasks?.tasks?.commits
 if (gc?.flush !== undefined) {
   const flush = gc.flush.bind(gc)
-  gc.flush = () => { if (gc.next !== undefined && !gc.flushing) io.commits++; return flush() }
+  // While tracing, also the main thread's CPU and the wall time inside each flush: an inline commit's puts, page
+  // writes and sync; a background one's puts handed to lmdb's thread (its commit and sync run there).
+  gc.flush = () => {
+    const starts = gc.next !== undefined && !gc.flushing
+    if (starts) io.commits++
+    if (!starts || !trace.on) return flush()
+    const c0 = threadCpuNs(); const t0 = nowMs()
+    try { return flush() } finally { io.commitMainCpuUs += (threadCpuNs() - c0) / 1000; io.commitWallUs += (nowMs() - t0) * 1000 }
+  }
 }
 const inbound = peer.tasks?.inbound
 if (inbound?.deps?.merge !== undefined) {
@@ -142,7 +154,7 @@ for (const method of ['send', 'request']) {
       if (first.length) p.then(() => { const a = nowMs(); for (const id of first) lat.put.get(id).acked = a }, () => {})
       return p
     }
-    if (trace.on && channel === 'tasks/push') for (const r of body?.records ?? []) if (!trace.sent.has(`${r.id}|${to}`)) trace.sent.set(`${r.id}|${to}`, nowMs())
+    if (trace.on && channel === 'tasks/push') for (const id of pushedIds(body)) if (!trace.sent.has(`${id}|${to}`)) trace.sent.set(`${id}|${to}`, nowMs())
     if (channel.startsWith('lease')) sentLease.set(body?.t, (sentLease.get(body?.t) ?? 0) + 1)
     // Refusals this peer's acceptor sends back to a Propose (a renewal or an acquisition), by reason.
     if (body?.t === 'accepted') for (const r of body.rs) if (r.r !== 'ok') sentLease.set(`accepted:${r.r}`, (sentLease.get(`accepted:${r.r}`) ?? 0) + 1)

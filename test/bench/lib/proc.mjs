@@ -138,5 +138,9 @@ export function processCpu (pid) {
     const f = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))
     out.minflt = Number(f[7]); out.user = Number(f[11]) * 10_000; out.system = Number(f[12]) * 10_000
   } catch { /* gone */ }
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+    out.syscr = Number(/^syscr:\s+(\d+)/m.exec(io)?.[1] ?? 0); out.syscw = Number(/^syscw:\s+(\d+)/m.exec(io)?.[1] ?? 0)
+  } catch { /* gone, or not readable */ }
   return out
 }
