@@ -39,7 +39,7 @@ for (let r = 0; r < ROUNDS; r++) {
     await Promise.all(peers.map(p => p.call('resume')))
     for (;;) {
       const [ran, counts] = await Promise.all([Promise.all(peers.map(p => p.call('ran'))), Promise.all(peers.map(p => p.call('taskCounts')))])
-      if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
+      if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0 && c.uncommitted === 0)) break
       await sleep(20)
     }
     const ms = performance.now() - t0; const c1 = peers.map(p => cpu(p.child.pid))

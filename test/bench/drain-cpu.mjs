@@ -90,7 +90,7 @@ for (let r = 0; r < ROUNDS; r++) {
       timeline.push(`  ${Math.round(now.at - t0)} ms: ${(busyUs / ((now.at - polled.at) * 1000)).toFixed(2)} cores busy, ${ran.reduce((a, x) => a + x.count, 0)} run, open per peer ${counts.map(c => c.pending + c.running).join(' / ')}`)
       polled = now
     }
-    if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0)) break
+    if (ran.reduce((a, x) => a + x.count, 0) >= total && counts.every(c => c.pending + c.running === 0 && c.uncommitted === 0)) break
     if (submitError !== undefined) throw submitError
     if (nowMs() - t0 > DRAIN_TIMEOUT_MS) throw new Error(`round ${r + 1}: the drain did not end within ${DRAIN_TIMEOUT_MS} ms`)
     await sleep(20)

@@ -128,7 +128,8 @@ async function troupeQueued () {
     // One call per peer and poll (BullMQ's side asks Redis once per poll).
     const polled = await Promise.all(peers.map(p => p.call('progress', { completed: committedAt === undefined })))
     if (committedAt === undefined && polled.reduce((a, x) => a + x.completed, 0) - c0 >= total) committedAt = nowMs()
-    return polled.reduce((a, x) => a + x.ran, 0) >= total && polled.every(x => open(x.counts) === 0)
+    // Stored: in every peer's view, and committed to its lmdb (uncommitted 0).
+    return polled.reduce((a, x) => a + x.ran, 0) >= total && polled.every(x => open(x.counts) === 0 && x.counts.uncommitted === 0)
   })
   // Every id ran: checked after the clock stopped, as on BullMQ's side; if a double run made up the count, the drain
   // is timed on until every id has run.

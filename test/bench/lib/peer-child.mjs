@@ -109,6 +109,17 @@ if (onPut !== undefined) {
     return onPut(from, body, opts)
   })
 }
+/**
+ * The task store's records by state, as the peer's view has them, and `uncommitted`: its writes not yet committed to
+ * lmdb (queued, or in the commit under way). The view shows a write at once; a drain that waits until every peer
+ * "stores" each task finished waits for uncommitted 0 too (copies received by gossip wait up to
+ * GOSSIP_COMMIT_LAZY_MS for their commit).
+ */
+function countsNow () {
+  const gc = peer.tasks?.tasks?.commits
+  const uncommitted = gc === undefined ? 0 : gc.queued.size + (gc.flushing ? gc.committing.size : 0)
+  return { ...peer.tasks.overview(0).counts, uncommitted }
+}
 /** The ids of a tasks/push body's records (compact tuples since session 22, whose first field is the id; FANOUT_TRACE had read `r.id` and found none). */
 const pushedIds = body => (body?.records ?? []).map(t => Array.isArray(t) ? t[0] : t?.id).filter(id => typeof id === 'string')
 const gossipSent = () => peer.tasks?.gossip?.sent ?? 0
@@ -260,7 +271,7 @@ serve({
    * What a driver polls a drain with, in one call: this peer's records by state, its "noop" runs and, when asked, its
    * committed completions (each a call of its own would be three IPC round trips per peer per poll).
    */
-  progress: async ({ completed = false } = {}) => ({ counts: peer.tasks.overview(0).counts, ran: runs.count, completed: completed ? await completedCount() : 0 }),
+  progress: async ({ completed = false } = {}) => ({ counts: countsNow(), ran: runs.count, completed: completed ? await completedCount() : 0 }),
   /** Allocations of the next `ms` that are still alive after it, by site (what the scavenger copies), to `file`. */
   heapLive: async ({ ms, file }) => {
     const session = new Session(); session.connect()
@@ -293,7 +304,7 @@ serve({
   /** "noop" attempts this peer ran whose completion it has committed (troupe_tasks_completed_total). */
   completed: async () => ({ count: await completedCount() }),
   /** Records by state in this peer's store (the census: no scan). */
-  taskCounts: () => peer.tasks.overview(0).counts,
+  taskCounts: () => countsNow(),
   ranIds: () => [...ran.entries()],
   /** GC pauses (start on this bench's clock, ms; duration ms; kind) while on; `on: false` returns and clears them. */
   gcTrace: ({ on }) => {
