@@ -111,9 +111,9 @@ if (onPut !== undefined) {
 }
 /**
  * The task store's records by state, as the peer's view has them, and `uncommitted`: its writes not yet committed to
- * lmdb (queued, or in the commit under way). The view shows a write at once; a drain that waits until every peer
- * "stores" each task finished waits for uncommitted 0 too (copies received by gossip wait up to
- * GOSSIP_COMMIT_LAZY_MS for their commit).
+ * lmdb (queued, or in the commit under way). The view shows a write at once, before its commit (at the end of the
+ * event-loop turn, or later for a lazy write); a drain that waits until every peer "stores" each task finished waits
+ * for uncommitted 0 too.
  */
 function countsNow () {
   const gc = peer.tasks?.tasks?.commits
