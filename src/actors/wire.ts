@@ -2,6 +2,7 @@
 // the wire is checked here (types, sizes, formats) before anything uses it;
 // a bad body is answered with ProtocolError.
 import { ProtocolError } from '../errors.js'
+import { describeValue } from '../util/describe.js'
 import { ADDRESS_LENGTH_MAX, parseAddress, type ActorAddress } from './address.js'
 import { APPLIED_IDS_LIMIT, CATCH_UP_PAGE_MAX, APPLIED_RESULT_BYTES_MAX, FENCE_LENGTH_MAX, HANDLER_NAME_LENGTH_MAX, HANDLER_NAME_PATTERN, MESSAGE_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
 import { InvalidAddressError } from './errors.js'
@@ -137,8 +138,7 @@ function messageId(value: unknown): string {
 function object(value: unknown, versioned = true): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('actor body: expected an object')
   const b = value as Record<string, unknown>
-  // Only a number is printed: String() of a map such as { toString: 1 } throws a TypeError.
-  if (versioned && b.v !== WIRE_VERSION) throw new ProtocolError(`actor body: unsupported version ${typeof b.v === 'number' ? b.v : typeof b.v}`)
+  if (versioned && b.v !== WIRE_VERSION) throw new ProtocolError(`actor body: unsupported version ${describeValue(b.v)}`)
   return b
 }
 

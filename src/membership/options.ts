@@ -2,6 +2,7 @@
 // the relations between them checked once here.
 
 import { ConfigError } from '../errors.js'
+import { describeValue } from '../util/describe.js'
 import {
   DEAD_AFTER_MS, FORGET_AFTER_MS, GOSSIP_FANOUT, GOSSIP_INTERVAL_MS, HEARTBEAT_INTERVAL_MS,
   LOCAL_STALL_TOLERANCE_MS, MEMBERS_MAX, SUSPECT_AFTER_MS,
@@ -41,7 +42,7 @@ export function resolveMembershipOptions(init: MembershipInit = {}): MembershipO
     exchangeTimeoutMs: init.exchangeTimeoutMs ?? 2_000,
   }
   for (const [k, v] of Object.entries(o)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`membership.${k} must be a non-negative number, got ${String(v)}`)
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`membership.${k} must be a non-negative number, got ${describeValue(v)}`)
   }
   if (o.tickIntervalMs > o.heartbeatIntervalMs) throw new ConfigError('membership.tickIntervalMs must not exceed heartbeatIntervalMs')
   if (o.suspectAfterMs < 2 * (o.heartbeatIntervalMs + o.gossipIntervalMs)) {

@@ -31,6 +31,7 @@
 import { TransactionFlags, type Database } from 'lmdb'
 import { UnavailableError } from '../errors.js'
 import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../util/clock.js'
+import { describeValue } from '../util/describe.js'
 import { COMMIT_MODES, SMALL_COMMIT_WRITES, type CommitMode } from './constants.js'
 
 interface Batch {
@@ -82,7 +83,7 @@ export class GroupCommit<V> {
     private readonly timers: Timers = systemTimers,
     private readonly mode: CommitMode = 'auto',
   ) {
-    if (!COMMIT_MODES.includes(mode)) throw new Error(`unknown commit mode ${String(mode)}`)
+    if (!COMMIT_MODES.includes(mode)) throw new Error(`unknown commit mode ${describeValue(mode)}`)
   }
 
   /** Whether `id` has a write not yet committed; its value (undefined: removed) is then `pending(id)`. */

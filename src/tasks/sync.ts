@@ -18,6 +18,7 @@
 // Run with every peer at start, with one random peer every syncIntervalMs,
 // and with every peer when this peer acquires partitions.
 import { ProtocolError } from '../errors.js'
+import { describeValue } from '../util/describe.js'
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import { checkRecords, recordBytes } from './codec.js'
@@ -222,7 +223,7 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
   })
   messenger.handle(CHANNEL_PULL, (_from, body): PullReply => {
     const { v, partition, ids } = (body ?? {}) as Partial<PullBody>
-    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/pull of wire version ${String(v)}; this peer speaks ${WIRE_VERSION}`)
+    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/pull of wire version ${describeValue(v)}; this peer speaks ${WIRE_VERSION}`)
     if (!isPartition(partition) || !Array.isArray(ids)) return { peers: [], records: [] }
     const records: TaskRecord[] = []
     const rest: string[] = []
@@ -244,7 +245,7 @@ export function serveSync(deps: SyncDeps, onPut: (records: TaskRecord[], from: s
   messenger.handle(CHANNEL_PUT, async (from, body) => {
     // A put of another version is refused, not acked as stored: its sender must not count this peer as a replica.
     const v = (body as Partial<PutBody> | undefined)?.v
-    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/put of wire version ${String(v)}; this peer speaks ${WIRE_VERSION}`)
+    if (v !== WIRE_VERSION) throw new ProtocolError(`a tasks/put of wire version ${describeValue(v)}; this peer speaks ${WIRE_VERSION}`)
     const { records, dropped } = checkRecords(body, deps.partitions)
     if (dropped > 0) deps.logger.warn('dropped malformed records from a put', { from, dropped })
     const away = await onPut(records, from)

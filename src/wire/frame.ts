@@ -14,6 +14,7 @@ import { decodeValue, encodeValueAfterHeader } from './codec.js'
 import { CHANNEL_LENGTH_MAX, ERROR_CODE_LENGTH_MAX, ERROR_NAME_LENGTH_MAX, FRAME_BYTES_MAX, FRAME_HEADER_BYTES, REQUEST_ID_MAX } from './constants.js'
 import { PayloadTooLargeError } from './errors.js'
 import { writeFrameHeader } from './framing.js'
+import { describeValue } from '../util/describe.js'
 
 export const Kind = { request: 0, responseOk: 1, responseError: 2, message: 3 } as const
 
@@ -93,7 +94,7 @@ export function parseFrame(value: unknown): Frame {
       arity(value, 3, 'message')
       return { kind: 'message', channel: channelName(value[1]), body: value[2] }
     default:
-      throw new ProtocolError(`unknown frame kind ${describe(kind)}`)
+      throw new ProtocolError(`unknown frame kind ${describeValue(kind)}`)
   }
 }
 
@@ -103,7 +104,7 @@ function arity(value: unknown[], length: number, kind: string): void {
 
 function requestId(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > REQUEST_ID_MAX) {
-    throw new ProtocolError(`invalid request id ${describe(value)}`)
+    throw new ProtocolError(`invalid request id ${describeValue(value)}`)
   }
   return value
 }
@@ -111,7 +112,7 @@ function requestId(value: unknown): number {
 /** Checks a channel name from the wire or from a local caller. */
 export function channelName(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > CHANNEL_LENGTH_MAX) {
-    throw new ProtocolError(`invalid channel ${describe(value)}: expected a string of 1..${CHANNEL_LENGTH_MAX} characters`)
+    throw new ProtocolError(`invalid channel ${describeValue(value)}: expected a string of 1..${CHANNEL_LENGTH_MAX} characters`)
   }
   return value
 }
@@ -119,25 +120,16 @@ export function channelName(value: unknown): string {
 function errorShape(value: unknown): ErrorShape {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('error reply is not a map')
   const v = value as Record<string, unknown>
-  if (typeof v.name !== 'string' || v.name.length === 0 || v.name.length > ERROR_NAME_LENGTH_MAX) throw new ProtocolError(`invalid error name ${describe(v.name)}`)
-  if (typeof v.code !== 'string' || v.code.length > ERROR_CODE_LENGTH_MAX) throw new ProtocolError(`invalid error code ${describe(v.code)}`)
-  if (typeof v.message !== 'string') throw new ProtocolError(`invalid error message ${describe(v.message)}`)
-  if (typeof v.retryable !== 'boolean') throw new ProtocolError(`invalid error retryable flag ${describe(v.retryable)}`)
+  if (typeof v.name !== 'string' || v.name.length === 0 || v.name.length > ERROR_NAME_LENGTH_MAX) throw new ProtocolError(`invalid error name ${describeValue(v.name)}`)
+  if (typeof v.code !== 'string' || v.code.length > ERROR_CODE_LENGTH_MAX) throw new ProtocolError(`invalid error code ${describeValue(v.code)}`)
+  if (typeof v.message !== 'string') throw new ProtocolError(`invalid error message ${describeValue(v.message)}`)
+  if (typeof v.retryable !== 'boolean') throw new ProtocolError(`invalid error retryable flag ${describeValue(v.retryable)}`)
   if (v.status !== undefined && (typeof v.status !== 'number' || !Number.isInteger(v.status) || v.status < 100 || v.status > 599)) {
-    throw new ProtocolError(`invalid error status ${describe(v.status)}`)
+    throw new ProtocolError(`invalid error status ${describeValue(v.status)}`)
   }
   // Rebuilt field by field so nothing but the documented fields survives.
   const shape: ErrorShape = { name: v.name, message: v.message, code: v.code, retryable: v.retryable }
   if (v.status !== undefined) shape.status = v.status
   if (v.details !== undefined) shape.details = v.details
   return shape
-}
-
-/** A short, safe description of a wire value for error messages (never the value itself if large). */
-function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length > 40 ? `string(${value.length})` : JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value)
-  if (typeof value === 'bigint') return `${value}n`
-  if (Array.isArray(value)) return `array(${value.length})`
-  return typeof value
 }
