@@ -4,6 +4,12 @@
 export const BODY_BYTES_MAX_DEFAULT = 1024 * 1024
 
 /**
+ * Largest POST /tasks body read (4 MiB): a batch may carry ENQUEUE_MANY_BYTES_MAX (1 MiB) of inputs encoded
+ * with msgpack, which JSON spells longer. The admin routes are not overridable through createHttpApp.
+ */
+export const TASKS_BODY_BYTES_MAX = 4 * 1024 * 1024
+
+/**
  * Deepest JSON nesting accepted. Validators and JSON.stringify recurse, so a
  * 1 MiB body of `[[[[...` could overflow the stack; real inputs are shallow.
  */

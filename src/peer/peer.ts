@@ -218,7 +218,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       extend: hono => {
         registerOps(hono, { actions: app.actions, version: VERSION, title: app.name, metrics: this.metrics })
         protectRoutes(hono, parts.auth)
-        taskRoutes(hono, this.work.tasks)
+        taskRoutes(hono, this.work.tasks, { logger: parts.logger.child({ part: 'http' }) })
         if (parts.faults !== undefined) faultRoutes(hono, parts.faults)
         dashboardRoutes(hono, { status: () => this.status(), tasks: this.work.tasks, actors: () => this.work.actors.stats(), partitions: this.leases.partitions, tasksFinished: () => this.work.tasks.counts.finished, clock: parts.clock, timers: parts.timers, signal: this.stopSignal.signal })
       },

@@ -130,7 +130,8 @@ function inspectNow(def: TaskDefinition, input: unknown, options: TaskOptions): 
   return checked instanceof Promise ? checked.then(() => found([]), (err: unknown) => found(issuesOf(err))) : found([])
 }
 
-function optionIssues(o: TaskOptions): FieldIssue[] {
+/** Problems of enqueue options, each under the option's name (values of the wrong type included: they may come from JSON). */
+export function optionIssues(o: TaskOptions): FieldIssue[] {
   const issues: FieldIssue[] = []
   const bad = (path: string, message: string): void => { issues.push({ path: [path], message }) }
   if (o.idempotencyKey !== undefined && (typeof o.idempotencyKey !== 'string' || o.idempotencyKey.length === 0 || o.idempotencyKey.length > IDEMPOTENCY_KEY_LENGTH_MAX)) {

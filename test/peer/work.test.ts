@@ -51,7 +51,10 @@ const later = defineAction({
   run: async (ctx, input) => ({ id: await ctx.tasks.enqueue('bump', { key: input.key }) }),
 })
 
-const app = defineApp({ name: 'work-test', actions: [add, later], tasks: [bump, everywhere], actors: [counter] })
+/** Holds a bigint, which msgpack carries and JSON cannot. */
+const big = defineTask({ name: 'big', scope: 'any', input: z.object({ n: z.bigint() }), run: () => {} })
+
+const app = defineApp({ name: 'work-test', actions: [add, later], tasks: [bump, everywhere, big], actors: [counter] })
 
 let cluster: TestCluster
 let peers: readonly Peer[]
@@ -150,5 +153,53 @@ describe('actors and tasks across real peers', () => {
     expect(bad.status).toBe(422)
     expect((bad.json as { error: { fields: Array<{ path: unknown[] }> } }).error.fields.map(f => f.path)).toEqual([[1, 'input', 'key'], [2]])
     expect(peers[0]!.tasks.list({ limit: 1000 }).filter(r => r.idempotencyKey === 'b-2')).toEqual([])
+  })
+
+  it('POST /tasks names every field it would not honour, reads its body within a limit, and stores nothing it refused', async () => {
+    const fieldsOf = (r: { json: unknown }): Array<{ path: unknown[], message: string }> => (r.json as { error: { fields: Array<{ path: unknown[], message: string }> } }).error.fields
+    const stored = (key: string): number => peers[0]!.tasks.list({ limit: 1000 }).filter(r => r.idempotencyKey === key).length
+    // An option of the wrong type was once dropped: a delay given as a string ran the task at once.
+    const typed = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 'strict' }, delayMs: '60000', idempotencyKey: 's-1' })
+    expect(typed.status).toBe(422)
+    expect(fieldsOf(typed).map(f => f.path)).toEqual([['delayMs']])
+    const typo = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 'strict' }, delay: 60_000, idempotencyKey: 's-1' })
+    expect(typo.status).toBe(422)
+    expect(fieldsOf(typo)[0]).toMatchObject({ path: ['delay'], message: expect.stringContaining('delayMs') as unknown })
+    const nested = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 'strict' }, options: { delayMs: 60_000 }, idempotencyKey: 's-1' })
+    expect(fieldsOf(nested)[0]).toMatchObject({ path: ['options'], message: expect.stringContaining('beside name and input') as unknown })
+    const batch = await post(peers[0]!, '/tasks', [{ name: 'bump', input: { key: 'strict' }, idempotencyKey: 's-2' }, { name: 'bump', input: { key: 'strict' }, priority: 'high' }])
+    expect(batch.status).toBe(422)
+    expect(fieldsOf(batch).map(f => f.path)).toEqual([[1, 'priority']])
+    expect(stored('s-1') + stored('s-2')).toBe(0)
+    // taskTimeoutMs reaches the record.
+    const timed = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 'strict' }, taskTimeoutMs: 4_321, delayMs: 3_600_000 })
+    expect(timed.status).toBe(202)
+    expect(peers[0]!.tasks.get((timed.json as { id: string }).id)?.timeoutMs).toBe(4_321)
+    // The body is read as an action's: malformed JSON is a 400, and a body past TASKS_BODY_BYTES_MAX a 413 before it is all read.
+    const malformed = await fetch(`${peers[0]!.httpUrl}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' })
+    expect(malformed.status).toBe(400)
+    const huge = await fetch(`${peers[0]!.httpUrl}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bump', input: { key: 'x'.repeat(5 * 1024 * 1024) } }) })
+    expect(huge.status).toBe(413)
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('ERR_PAYLOAD_TOO_LARGE')
+    expect((await fetch(`${peers[0]!.httpUrl}/health`)).status).toBe(200)
+    for (const limit of ['abc', '0', '1.5', '']) expect((await fetch(`${peers[0]!.httpUrl}/tasks?limit=${limit}`)).status).toBe(422)
+    const capped = await fetch(`${peers[0]!.httpUrl}/tasks?limit=5000`)
+    expect(capped.status).toBe(200)
+  })
+
+  it('task records whose input holds a bigint are shown over HTTP, the bigint as a string, on every peer', async () => {
+    const id = await peers[0]!.tasks.enqueue('big', { n: 2n ** 60n }, { delayMs: 3_600_000 })
+    await waitFor('the task on every peer', () => peers.every(p => p.tasks.get(id) !== undefined))
+    for (const p of peers) {
+      const one = await fetch(`${p.httpUrl}/tasks/${id}`)
+      expect(one.status).toBe(200)
+      expect(((await one.json()) as { input: unknown }).input).toEqual({ n: '1152921504606846976' })
+      const listed = await fetch(`${p.httpUrl}/tasks?name=big`)
+      expect(listed.status).toBe(200)
+      expect(((await listed.json()) as { tasks: Array<{ id: string }> }).tasks.map(t => t.id)).toContain(id)
+    }
+    const cancelled = await post(peers[1]!, `/tasks/${id}/cancel`, {})
+    expect(cancelled).toMatchObject({ status: 200, json: { id, state: 'cancelled', input: { n: '1152921504606846976' } } })
+    expect((await fetch(`${peers[2]!.httpUrl}/dashboard/state`)).status).toBe(200)
   })
 })
