@@ -11,7 +11,7 @@ const FNV_OFFSET = 0x811c9dc5
 const FNV_PRIME = 0x01000193
 
 export function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return value === undefined ? 'null' : JSON.stringify(value) ?? 'null'
+  if (value === null || typeof value !== 'object') return scalarText(value)
   if (Array.isArray(value)) {
     let s = '['
     for (let i = 0; i < value.length; i++) s += (i === 0 ? '' : ',') + canonical(value[i])
@@ -29,6 +29,16 @@ export function canonical(value: unknown): string {
     first = false
   }
   return `${s}}`
+}
+
+/**
+ * The canonical text of a value that is not an object: its JSON, except that a bigint (an input holding one, or a
+ * 64-bit integer from another peer's msgpack) is its digits and `n`, which JSON.stringify would throw on, and
+ * what JSON has no text for (undefined, a function, a symbol) is `null`.
+ */
+function scalarText(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`
+  return value === undefined ? 'null' : JSON.stringify(value) ?? 'null'
 }
 
 /** True exactly when `canonical(a) === canonical(b)`, without building either. */
@@ -118,7 +128,7 @@ function hashInto(h: number, value: unknown): number {
     if (typeof value === 'string') return hashString(h, value)
     if (typeof value === 'number' && Number.isSafeInteger(value)) return hashInteger(h, value)
     if (typeof value === 'boolean') return hashText(h, value ? 'true' : 'false')
-    return hashText(h, value === undefined ? 'null' : JSON.stringify(value) ?? 'null')
+    return hashText(h, scalarText(value))
   }
   if (Array.isArray(value)) {
     h = hashByte(h, 0x5b) // [

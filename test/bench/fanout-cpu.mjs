@@ -13,10 +13,12 @@
 // '{"storeCommit":"inline"}'). Each round also prints the cluster's kernel CPU, minor page faults and read and write
 // system calls per task (/proc/<pid>/stat and /proc/<pid>/io). Run two builds alternately and compare rounds of the
 // same rank: the VM drifts.
+import { mkdirSync } from 'node:fs'
 import { startCluster } from './lib/cluster.mjs'
 import { processCpu, watchdog } from './lib/proc.mjs'
 import { nowMs, percentile, sleep } from './lib/stats.mjs'
 
+if (process.env.PROFILE !== undefined) mkdirSync(process.env.PROFILE, { recursive: true })
 const PEERS = Number(process.env.PEERS ?? 10)
 const TASKS = Number(process.env.TASKS ?? 100)
 const ROUNDS = Number(process.env.ROUNDS ?? 2)

@@ -4,9 +4,12 @@ import { connect } from 'node:net'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '../../src/http/server.js'
+import { fuzzRuns } from '../helpers/fuzz.js'
 import { add, echo, makeApp } from './fixtures.js'
 
 const BODY_BYTES_MAX = 4096
+/** Runs per property; `npm run test:fuzz` multiplies them (FUZZ_SCALE). */
+const RUNS = fuzzRuns({ app: 400, socket: 120, garbage: 50 })
 // No action here throws on purpose, so any 5xx would be a bug in the layer.
 const SANE = new Set([200, 400, 404, 405, 413, 415, 422])
 const { app, logger } = makeApp({ actions: [add, echo], bodyBytesMax: BODY_BYTES_MAX })
@@ -60,7 +63,7 @@ describe('fuzzing the app without a port', () => {
   it('answers every request with a sane status and shape', async () => {
     await fc.assert(fc.asyncProperty(request, async (r) => {
       await assertSane(r, await app.request(r.path, init(r)))
-    }), { numRuns: 400 })
+    }), { numRuns: RUNS.app })
     expect(logger.lines.filter((l) => l.level === 'error')).toEqual([])
     expect([...answered].sort()).toEqual([200, 400, 404, 405, 413, 415, 422])
   })
@@ -74,7 +77,7 @@ describe('fuzzing over a real socket', () => {
   it('answers sanely and keeps answering', async () => {
     await fc.assert(fc.asyncProperty(request, async (r) => {
       await assertSane(r, await fetch(`${server.url}${r.path}`, init(r)))
-    }), { numRuns: 120 })
+    }), { numRuns: RUNS.socket })
     expect((await fetch(`${server.url}/health`)).status).toBe(200)
   })
 
@@ -86,7 +89,7 @@ describe('fuzzing over a real socket', () => {
         socket.on('close', () => resolve())
         socket.resume()
       })
-    }), { numRuns: 50 })
+    }), { numRuns: RUNS.garbage })
     const res = await fetch(`${server.url}/api/math.add?a=1&b=2`)
     expect(await res.json()).toEqual({ sum: 3 })
   })

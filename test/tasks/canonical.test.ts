@@ -7,6 +7,8 @@ const valueArb = fc.letrec(tie => ({
   value: fc.oneof({ depthSize: 'small' },
     fc.constantFrom(null, undefined, 0, -0, 1, NaN, Infinity, '', 'a', true, false),
     fc.string(), fc.double(), fc.uint8Array({ maxLength: 3 }),
+    // A 64-bit integer from another peer's msgpack decodes as a bigint; JSON.stringify throws on one.
+    fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
     fc.array(tie('value'), { maxLength: 3 }),
     fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 })),
 })).value
@@ -23,6 +25,8 @@ describe('sameValue', () => {
     expect(sameValue({ a: null }, { a: undefined, c: [] })).toBe(false)
     expect(sameValue({ a: undefined, c: [] }, { a: null })).toBe(false)
     expect(sameValue(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false)
+    expect(sameValue({ n: 10n }, { n: 10 })).toBe(false)
+    expect(canonical({ n: 10n, m: [2n ** 70n] })).toBe('{"m":[1180591620717411303424n],"n":10n}')
     fc.assert(fc.property(recordArb, recordArb, (a, b) => sameValue(a, b) === (canonical(a) === canonical(b))), { numRuns: 1000 })
     fc.assert(fc.property(recordArb, r => sameValue(r, structuredClone(r))))
   })

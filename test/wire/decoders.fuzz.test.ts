@@ -39,12 +39,16 @@ import { decodeFrame, encodeFrame, parseFrame, type Frame } from '../../src/wire
 import { FrameDecoder } from '../../src/wire/framing.js'
 import { MemoryNetwork } from '../../src/wire/memory-messenger.js'
 import { recordArb } from '../tasks/arbitraries.js'
+import { fuzzRuns } from '../helpers/fuzz.js'
 import { tempDir } from '../helpers/tmp.js'
 
 /** One decode of one input; the decoders run in microseconds, so a second means a hang or worse-than-linear work. */
 const CASE_MS_MAX = 1_000
-/** Runs per property: 16 decoders x 4 properties, 2 framing and 3 handler properties, about 8 400 cases in all. */
-const RUNS = { valid: 30, arbitrary: 180, fields: 180, bytes: 100, shell: 100 }
+/**
+ * Runs per property: 16 decoders x 4 properties, 2 framing and 3 handler properties, about 8 400 cases in all;
+ * `npm run test:fuzz` multiplies them (FUZZ_SCALE).
+ */
+const RUNS = fuzzRuns({ valid: 30, arbitrary: 180, fields: 180, bytes: 100, shell: 100 })
 const P = 8
 
 // ---- hostile values ----------------------------------------------------------------------------------------------
@@ -610,7 +614,16 @@ describe('handlers of a running peer', () => {
     }), {
       numRuns: RUNS.shell,
       // Found by a CI run: a version that is a map with its own toString made the refusal's message throw.
-      examples: [CHANNEL_PULL, CHANNEL_PUT].map(c => [c, { v: { toString: 1, valueOf: 1 }, partition: 0, ids: [] }] as [string, unknown]),
+      examples: [
+        ...[CHANNEL_PULL, CHANNEL_PUT].map(c => [c, { v: { toString: 1, valueOf: 1 }, partition: 0, ids: [] }] as [string, unknown]),
+        // Found by `npm run test:fuzz`: copies of one task whose inputs differ, one holding a bigint, made the merge's
+        // last tie-break (the canonical text) throw.
+        [CHANNEL_PUT, { v: V, peers: ['a', 'b', 'c'], records: [
+          ['t1', 'job', 0, 0, { x: 1 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, null, null, null, null, [0, 0, 1, null, 0, null, null, null, null]],
+          ['t1', 'job', 0, 0, { x: 1 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, null, null, null, null, []],
+          ['t1', 'job', 0, 0, { x: 0n }, 0, 0, 2, 0, 0, 0, 0, 0, 0, false, null, null, null, null, [0, 0, 1, null, 0, 0, null, null, null, 1, 0, 1, null, 0, null, null, null, null]],
+        ] }] as [string, unknown],
+      ],
     })
   })
 })
