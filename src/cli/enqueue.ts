@@ -13,6 +13,9 @@ Example: troupe enqueue tally '{"key":"k","by":3}'
 
 Options:
   --delay-ms <n>           run no earlier than this many ms from now
+  --run-at <time>          run no earlier than this time: ISO 8601 (2026-12-24T18:00:00Z)
+                           or ms since the epoch (not with --delay-ms)
+  --task-timeout-ms <n>    the attempt deadline of this task (default the task's)
   --idempotency-key <k>    same key (per task name) = same task: safe to repeat
   --priority <n>           higher runs first among due tasks (default the task's)
   --url <url>              the peer's HTTP URL (default ${STATUS_URL_DEFAULT}, or TROUPE_URL)
@@ -25,12 +28,19 @@ Options:
 export async function enqueueCommand(argv: string[]): Promise<number> {
   const { values, positionals, client } = parseClientArgs(argv, {
     'delay-ms': { type: 'string' },
+    'run-at': { type: 'string' },
+    'task-timeout-ms': { type: 'string' },
     'idempotency-key': { type: 'string' },
     priority: { type: 'string' },
   }, [1, 2], 'a task name')
   const [name, raw] = positionals
   const body: Record<string, unknown> = { name, input: raw === undefined ? {} : parseInput(raw) }
   if (values['delay-ms'] !== undefined) body.delayMs = wholeNumber('--delay-ms', values['delay-ms'] as string, 0)
+  if (values['run-at'] !== undefined) {
+    if (values['delay-ms'] !== undefined) throw new UsageError('give --delay-ms or --run-at, not both')
+    body.runAt = wallTime('--run-at', values['run-at'] as string)
+  }
+  if (values['task-timeout-ms'] !== undefined) body.taskTimeoutMs = wholeNumber('--task-timeout-ms', values['task-timeout-ms'] as string, 1)
   if (values['idempotency-key'] !== undefined) body.idempotencyKey = values['idempotency-key']
   if (values.priority !== undefined) body.priority = finite('--priority', values.priority as string)
   const { id } = await request<{ id: string }>(client, 'POST', '/tasks', `enqueue ${name!}`, body)
@@ -44,6 +54,15 @@ function parseInput(raw: string): unknown {
   } catch (err) {
     throw new UsageError(`the input is not valid JSON (${(err as Error).message}); quote it, e.g. '{"key":"k"}'`)
   }
+}
+
+/** ms since the epoch, from digits or an ISO 8601 date-time (one that names its zone, so every machine reads the same instant). */
+function wallTime(flag: string, raw: string): number {
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)
+  const at = Date.parse(raw)
+  if (!zoned || !Number.isFinite(at)) throw new UsageError(`${flag} must be an ISO 8601 time with its zone (2026-12-24T18:00:00Z) or ms since the epoch, got ${JSON.stringify(raw)}`)
+  return at
 }
 
 function finite(flag: string, raw: string): number {

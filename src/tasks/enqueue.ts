@@ -139,6 +139,7 @@ export function optionIssues(o: TaskOptions): FieldIssue[] {
   }
   if (o.delayMs !== undefined && !(Number.isFinite(o.delayMs) && o.delayMs >= 0)) bad('delayMs', 'must be a number >= 0')
   if (o.runAt !== undefined && !Number.isFinite(o.runAt)) bad('runAt', 'must be a wall time in ms')
+  if (o.runAt !== undefined && o.delayMs !== undefined) bad('runAt', 'give delayMs or runAt, not both')
   if (o.priority !== undefined && !Number.isFinite(o.priority)) bad('priority', 'must be a finite number')
   if (o.taskTimeoutMs !== undefined && !(Number.isFinite(o.taskTimeoutMs) && o.taskTimeoutMs > 0)) bad('taskTimeoutMs', 'must be a positive number')
   return issues

@@ -48,9 +48,11 @@ describe('troupe enqueue and troupe tasks, without a peer', () => {
   it('--help on each command and subcommand; usage mistakes exit 2 with one line', async () => {
     const pauseHelp = await cli(['tasks', 'pause', '--help'])
     expect(pauseHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks pause \[options\][\s\S]*keeps\nthe partitions it holds/) })
-    const [tasksHelp, listHelp, showHelp, enqueueHelp, unknown, bare, badJson, badState] = await Promise.all([
+    const [tasksHelp, listHelp, showHelp, enqueueHelp, unknown, bare, badJson, badState, both, unzoned, badTimeout] = await Promise.all([
       cli(['tasks', '--help']), cli(['tasks', 'list', '--help']), cli(['tasks', 'show', '--help']), cli(['enqueue', '--help']),
       cli(['tasks', 'frobnicate']), cli(['tasks']), cli(['enqueue', 'tally', '{key:']), cli(['tasks', 'list', '--state', 'asleep']),
+      cli(['enqueue', 'tally', '--delay-ms', '5', '--run-at', '2026-12-24T18:00:00Z']), cli(['enqueue', 'tally', '--run-at', '2026-12-24 18:00']),
+      cli(['enqueue', 'tally', '--task-timeout-ms', '0']),
     ])
     expect(tasksHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks <subcommand>/) })
     expect(listHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks list[\s\S]*--state <s>/) })
@@ -64,6 +66,12 @@ describe('troupe enqueue and troupe tasks, without a peer', () => {
     expect(oneLine(badJson.out)).toMatch(/^troupe: the input is not valid JSON \(/)
     expect(badState.code).toBe(2)
     expect(oneLine(badState.out)).toBe('troupe: --state must be one of pending, running, done, failed, cancelled, got "asleep"')
+    expect(both.code).toBe(2)
+    expect(oneLine(both.out)).toBe('troupe: give --delay-ms or --run-at, not both')
+    expect(unzoned.code).toBe(2)
+    expect(oneLine(unzoned.out)).toMatch(/^troupe: --run-at must be an ISO 8601 time with its zone/)
+    expect(badTimeout.code).toBe(2)
+    expect(oneLine(badTimeout.out)).toBe('troupe: --task-timeout-ms must be a whole number of at least 1, got "0"')
   })
 })
 
@@ -144,6 +152,10 @@ describe('troupe enqueue and troupe tasks on two peers', () => {
     const { id } = JSON.parse(enqueued.stdout) as { id: string }
     const again = await cli(['enqueue', 'tally', '{"key":"later","by":1}', '--delay-ms', '60000', '--idempotency-key', 'once', '--url', a.http])
     expect(again.stdout.trim()).toBe(id)
+    const at = await cli(['enqueue', 'tally', '{"key":"later","by":1}', '--run-at', '2099-01-01T00:00:00+01:00', '--task-timeout-ms', '4321', '--json', '--url', a.http])
+    expect(at.code).toBe(0)
+    const shown = await cli(['tasks', 'show', (JSON.parse(at.stdout) as { id: string }).id, '--json', '--url', a.http])
+    expect(JSON.parse(shown.stdout)).toMatchObject({ runAt: Date.parse('2098-12-31T23:00:00Z'), timeoutMs: 4321 })
 
     const retry = await cli(['tasks', 'retry', id, '--url', a.http])
     expect(retry.code).toBe(1)

@@ -131,6 +131,9 @@ describe('task control', () => {
     expect((err as ValidationError).fields[0]?.path).toEqual(['n'])
     await expect(s.enqueue('nope', {})).rejects.toBeInstanceOf(UnknownTaskError)
     await expect(s.enqueue('x', { n: 1 }, { delayMs: -1 })).rejects.toBeInstanceOf(ValidationError)
+    // Which of the two wins would be a guess: both is refused.
+    const both = await s.enqueue('x', { n: 1 }, { delayMs: 10, runAt: 1 }).catch((e: unknown) => e)
+    expect((both as ValidationError).fields).toEqual([{ path: ['runAt'], message: 'give delayMs or runAt, not both' }])
     expect(s.list()).toEqual([])
   })
 
