@@ -1,5 +1,6 @@
 // An action: a named, validated function every peer serves at /api/<name>.
 import { ConfigError } from '../errors.js'
+import { TIMER_MS_MAX } from '../util/clock.js'
 import type { ActionMiddleware } from './compose.js'
 import type { ActionContext } from './context.js'
 import { isStandardSchema, type InferOutput, type StandardSchemaV1 } from './standard-schema.js'
@@ -50,8 +51,9 @@ export function defineAction<S extends StandardSchemaV1, O>(init: ActionInit<S, 
     throw new ConfigError(`action ${name}: input must be a Standard Schema (e.g. a zod schema), got ${typeof init.input}`)
   }
   if (typeof init.run !== 'function') throw new ConfigError(`action ${name}: run must be a function`)
-  if (init.timeoutMs !== undefined && !(init.timeoutMs > 0)) {
-    throw new ConfigError(`action ${name}: timeoutMs must be a positive number, got ${init.timeoutMs}`)
+  // At most TIMER_MS_MAX (~24.8 days): Node fires a longer timer after 1 ms, which would time out every call.
+  if (init.timeoutMs !== undefined && !(init.timeoutMs > 0 && init.timeoutMs <= TIMER_MS_MAX)) {
+    throw new ConfigError(`action ${name}: timeoutMs must be a positive number of at most ${TIMER_MS_MAX} ms (TIMER_MS_MAX), got ${init.timeoutMs}`)
   }
   const middleware = init.middleware ?? []
   if (middleware.some((m) => typeof m !== 'function')) throw new ConfigError(`action ${name}: every middleware must be a function`)

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events'
+import { systemTimers } from './clock.js'
 // Cancellation helpers: every async public method takes `{ signal }` and a
 // deadline; these merge them and make sure timers are cleared.
 
@@ -24,9 +25,9 @@ export function deadlineSignal(timeoutMs: number | undefined, ...signals: Array<
     cleanups.push(() => s.removeEventListener('abort', onAbort))
   }
   if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && !controller.signal.aborted) {
-    const timer = setTimeout(() => abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
-    timer.unref?.()
-    cleanups.push(() => clearTimeout(timer))
+    // systemTimers: unref'd, and a deadline past setTimeout's ~24.8 days waits, rather than firing at once.
+    const timer = systemTimers.setTimeout(() => abort(new DOMException(`timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs)
+    cleanups.push(() => systemTimers.clearTimeout(timer))
   }
   return {
     signal: controller.signal,

@@ -28,11 +28,34 @@ export const systemClock: Clock & WallClock = {
   wallNow: () => Date.now(),
 }
 
+/** The longest wait Node's setTimeout honours (2^31 - 1 ms, ~24.8 days): it fires a longer one after 1 ms. */
+export const TIMER_MS_MAX = 2_147_483_647
+
+/** A timer armed in steps of at most TIMER_MS_MAX; `id` is the step armed now. */
+interface SteppedTimer {
+  id: NodeJS.Timeout
+}
+
+/**
+ * Unref'd timers. A wait longer than TIMER_MS_MAX (a task or call timeout of a month) is armed in steps against
+ * the monotonic clock, rather than fired at once as Node would.
+ */
 export const systemTimers: Timers = {
   setTimeout(fn, ms) {
-    const id = setTimeout(fn, ms)
-    id.unref?.()
-    return { id }
+    if (!(ms > TIMER_MS_MAX)) {
+      const id = setTimeout(fn, ms)
+      id.unref?.()
+      return { id }
+    }
+    const dueAt = performance.now() + ms
+    const handle = {} as SteppedTimer
+    const step = (): void => {
+      const left = dueAt - performance.now()
+      handle.id = left > TIMER_MS_MAX ? setTimeout(step, TIMER_MS_MAX) : setTimeout(fn, Math.max(0, left))
+      handle.id.unref?.()
+    }
+    step()
+    return handle
   },
   clearTimeout(handle) {
     clearTimeout(handle.id as NodeJS.Timeout)

@@ -58,6 +58,8 @@ describe('defineAction', () => {
   it('refuses an input that is not a schema, and a bad timeout', () => {
     expect(() => defineAction({ name: 'x', input: { parse: () => 1 } as never, run: () => null })).toThrow(/Standard Schema/)
     expect(() => defineAction({ name: 'x', input: z.object({}), timeoutMs: 0, run: () => null })).toThrow(/timeoutMs/)
+    // Node fires a longer timer after 1 ms: every call would time out at once.
+    expect(() => defineAction({ name: 'x', input: z.object({}), timeoutMs: 2 ** 31, run: () => null })).toThrow(/at most 2147483647 ms \(TIMER_MS_MAX\)/)
   })
 
   it('createHttpApp refuses duplicate names and nonsense limits', () => {
@@ -65,5 +67,6 @@ describe('defineAction', () => {
     expect(() => createHttpApp({ ...base, actions: [add, add] })).toThrow(/defined twice/)
     expect(() => createHttpApp({ ...base, actions: [], bodyBytesMax: -1 })).toThrow(ConfigError)
     expect(() => createHttpApp({ ...base, actions: [], actionTimeoutMs: Number.NaN })).toThrow(/actionTimeoutMs/)
+    expect(() => createHttpApp({ ...base, actions: [], actionTimeoutMs: 2 ** 31 })).toThrow(/actionTimeoutMs must be at most/)
   })
 })
