@@ -1,11 +1,13 @@
 // Tasks and actors on real peers: libp2p on 127.0.0.1, the real lease
 // protocol placing partitions, real stores, real HTTP.
 
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineActor } from '../../src/actors/index.js'
 import { createTestCluster, defineAction, defineApp, type Peer, type TestCluster } from '../../src/index.js'
 import { defineTask } from '../../src/tasks/index.js'
+import { fuzzRuns } from '../helpers/fuzz.js'
 import { waitFor } from '../helpers/wait.js'
 
 /** Every run of the "any" task, seen from outside the peers: [taskId, peerId]. */
@@ -185,6 +187,26 @@ describe('actors and tasks across real peers', () => {
     for (const limit of ['abc', '0', '1.5', '']) expect((await fetch(`${peers[0]!.httpUrl}/tasks?limit=${limit}`)).status).toBe(422)
     const capped = await fetch(`${peers[0]!.httpUrl}/tasks?limit=5000`)
     expect(capped.status).toBe(200)
+  })
+
+  it('POST /tasks answers any JSON body with a named status, never a 500, and keeps answering', async () => {
+    const json = fc.jsonValue({ maxDepth: 3 })
+    const field = fc.constantFrom('name', 'input', 'delayMs', 'runAt', 'idempotencyKey', 'priority', 'taskTimeoutMs', 'options', 'delay', '__proto__', 'constructor')
+    const task = fc.record({ name: fc.constantFrom('bump', 'big', 'everywhere', 'nope'), input: fc.oneof(json, fc.record({ key: fc.string() })) })
+      .chain(t => fc.dictionary(field, fc.oneof(json, fc.constant(3_600_000)), { maxKeys: 4 }).map(extra => ({ ...t, ...extra })))
+    const body = fc.oneof(json, task, fc.array(fc.oneof(task, json), { maxLength: 4 }))
+    const seen = new Set<number>()
+    await fc.assert(fc.asyncProperty(body, async (b) => {
+      // Anything that would run is pushed an hour out, so the property only stores records.
+      const later = (x: unknown): unknown => typeof x === 'object' && x !== null && !Array.isArray(x) && !('runAt' in x) ? { delayMs: 3_600_000, ...x } : x
+      const delayed = Array.isArray(b) ? b.map(later) : later(b)
+      const res = await post(peers[0]!, '/tasks', delayed)
+      seen.add(res.status)
+      expect([202, 400, 404, 422]).toContain(res.status)
+      if (res.status !== 202) expect((res.json as { error: { name: string, message: string } }).error.message.length).toBeGreaterThan(0)
+    }), { numRuns: fuzzRuns({ bodies: 60 }).bodies })
+    expect(seen.has(422)).toBe(true)
+    expect((await fetch(`${peers[0]!.httpUrl}/health`)).status).toBe(200)
   })
 
   it('task records whose input holds a bigint are shown over HTTP, the bigint as a string, on every peer', async () => {
