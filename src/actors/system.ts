@@ -2,6 +2,7 @@
 // tell/ask (local addresses in-process, others over the Messenger), hosts
 // the actors of the partitions this peer holds, and keeps state copies for
 // the partitions it would take over. Start after the messenger, stop before.
+import { callTimeoutMs } from '../app/validate.js'
 import type { PartitionClaims } from '../tasks/claims.js'
 import { systemClock, systemTimers, type Clock, type Timers } from '../util/clock.js'
 import { silentLogger, type Logger } from '../util/logger.js'
@@ -117,7 +118,7 @@ export class ActorSystem implements Actors {
   async stop(options: SendOptions = {}): Promise<void> {
     if (!this.running) return
     this.running = false
-    const timeoutMs = options.timeoutMs ?? this.limits.askTimeoutMs
+    const timeoutMs = callTimeoutMs(options.timeoutMs, this.limits.askTimeoutMs)
     await raceDeadline(this.host.stop(), timeoutMs, options.signal, 'stopping the actor system', this.c.timers).catch((err: unknown) => {
       this.c.logger.warn('actors did not all stop in time', { err: (err as Error).message })
     })
@@ -161,7 +162,7 @@ export class ActorSystem implements Actors {
       const target = parseAddress(address)
       this.host.check(target, handler)
       const bytes = encodeBounded(message, this.limits.messageBytesMax, `message to ${address} ${handler}`)
-      const deadline = this.c.clock.now() + (options.timeoutMs ?? this.limits.askTimeoutMs)
+      const deadline = this.c.clock.now() + callTimeoutMs(options.timeoutMs, this.limits.askTimeoutMs)
       return this.router.send({ id: `${this.idPrefix}.${(this.idCounter++).toString(36)}`, target, handler, message: bytes, ask }, deadline, options.signal)
     } catch (err) {
       return Promise.reject(err)

@@ -1,6 +1,7 @@
 // Tasks created on this peer, once checked (enqueue.ts): stored here in one
 // transaction, put on `replicas` other peers (the partition's holder first)
 // before the caller hears back, and spread to the rest of the cluster.
+import { callTimeoutMs } from '../app/validate.js'
 import type { Random } from '../util/random.js'
 import type { Clock, Timers, WallClock } from '../util/clock.js'
 import type { PartitionClaims } from './claims.js'
@@ -40,12 +41,14 @@ export class Submitter {
   /** Stores checked tasks in one transaction, spreads them, and waits until each is durable on its replicas. */
   async store(checked: readonly Checked[], options: EnqueueManyOptions): Promise<string[]> {
     const d = this.d
+    // Checked before anything is stored.
+    const timeoutMs = callTimeoutMs(options.timeoutMs, d.limits.enqueueTimeoutMs)
     const { ids, fresh } = buildRecords(checked, {
       now: d.clock.wallNow(), random: d.random, self: d.self, partitionOf: id => d.claims.partitionOf(id), allExpiryMs: d.limits.allExpiryMs,
     })
     // The replica puts leave before the local commit ends (the call still waits for both): one commit less before the task can start on its holder.
     // A task known already (an idempotent repeat) replicates what is stored.
-    const deadline = d.clock.now() + (options.timeoutMs ?? d.limits.enqueueTimeoutMs)
+    const deadline = d.clock.now() + timeoutMs
     const settled = replicateMany(d.batcher, [...fresh.values()].map((f) => {
       const record = d.tasks.get(f.record.id) ?? f.record
       return { record, prefer: record.scope === 'any' ? d.holderOf?.(record.partition) : undefined, bytes: f.bytes }

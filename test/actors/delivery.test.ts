@@ -123,6 +123,12 @@ describe.each<Transport>(['memory', 'libp2p'])('over %s', (transport) => {
       await expect(b.ask('ghost/1', 'get')).rejects.toMatchObject({ name: 'UnknownActorError', code: 'ERR_UNKNOWN_ACTOR' })
       await expect(b.tell('counter/1', 'nope')).rejects.toMatchObject({ name: 'UnknownHandlerError' })
       await expect(b.tell('counter/1', 'push', 'x'.repeat(2 * 1024 * 1024))).rejects.toMatchObject({ name: 'ActorPayloadTooLargeError' })
+      // A deadline that is not a number of ms used to be one already passed ("the actor could not be reached"), and
+      // Infinity one the remote peer refused as a malformed body.
+      for (const timeoutMs of [Number.NaN, -1, '5000', Number.POSITIVE_INFINITY] as unknown as number[]) {
+        await expect(b.ask('counter/1', 'get', undefined, { timeoutMs })).rejects.toMatchObject({ name: 'ValidationError', fields: [{ path: ['timeoutMs'] }] })
+      }
+      expect(await b.ask('counter/1', 'get', undefined, { timeoutMs: 1e12 })).toBe(0)
     })
 
     it('a full mailbox rejects with MailboxFullError that the remote sender sees', async () => {

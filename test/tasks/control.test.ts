@@ -134,6 +134,8 @@ describe('task control', () => {
     // Which of the two wins would be a guess: both is refused.
     const both = await s.enqueue('x', { n: 1 }, { delayMs: 10, runAt: 1 }).catch((e: unknown) => e)
     expect((both as ValidationError).fields).toEqual([{ path: ['runAt'], message: 'give delayMs or runAt, not both' }])
+    const late = await s.enqueue('x', { n: 1 }, { timeoutMs: Number.NaN }).catch((e: unknown) => e)
+    expect((late as ValidationError).fields).toEqual([{ path: ['timeoutMs'], message: 'must be a finite number of ms >= 0, got NaN' }])
     expect(s.list()).toEqual([])
   })
 
