@@ -2,6 +2,8 @@
 // travels as `{ name, message, code, retryable, status? }` and is rebuilt on
 // arrival as a TroupeError with the same name and code. Stacks never travel.
 
+import { describeValue } from './util/describe.js'
+
 /** An error as it travels between peers and to HTTP clients. Stacks never travel. */
 export interface ErrorShape {
   name: string
@@ -89,7 +91,16 @@ export function toErrorShape(err: unknown): ErrorShape {
     const code = typeof (err as unknown as { code?: unknown }).code === 'string' ? (err as unknown as { code: string }).code : 'ERR_INTERNAL'
     return { name: err.name, message: err.message, code, retryable: false }
   }
-  return { name: 'Error', message: String(err), code: 'ERR_INTERNAL', retryable: false }
+  return { name: 'Error', message: thrownText(err), code: 'ERR_INTERNAL', retryable: false }
+}
+
+/** String() of a thrown value that is not an Error; a map whose toString is not a function (`{ toString: 1 }`) makes String() throw. */
+function thrownText(value: unknown): string {
+  try {
+    return String(value)
+  } catch {
+    return `a thrown ${describeValue(value)}`
+  }
 }
 
 /** Rebuilds an error that arrived over the wire. */

@@ -2,6 +2,7 @@
 // handler against its signal (timeout, cancellation, partition loss, stop).
 // The runner decides what the outcome means for the record.
 
+import { pack } from 'msgpackr'
 import { isThenable } from '../util/thenable.js'
 import { validateNow } from '../app/validate.js'
 import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
@@ -10,6 +11,8 @@ import type { LazyAbortController } from '../util/abort.js'
 import type { Logger } from '../util/logger.js'
 import type { TaskContext, TaskContextBase, TaskDefinition } from './define.js'
 import { PartitionLostError, TaskCancelledError } from './errors.js'
+import { TASK_ERROR_DETAILS_BYTES_MAX, TASK_ERROR_MESSAGE_CHARS_MAX } from './constants.js'
+import { ERROR_CODE_LENGTH_MAX, ERROR_NAME_LENGTH_MAX } from '../wire/constants.js'
 import type { Attempt, AttemptOutcome, TaskRecord } from './record.js'
 
 export interface AttemptDeps {
@@ -128,7 +131,42 @@ function attemptsInRound(r: TaskRecord): number {
 }
 
 function failed(signal: { aborted: boolean, reason: unknown }, err: unknown): { outcome: AttemptOutcome, error: ErrorShape } {
-  return signal.aborted ? { outcome: outcomeOf(signal.reason), error: toErrorShape(signal.reason) } : { outcome: 'error', error: toErrorShape(err) }
+  return signal.aborted ? { outcome: outcomeOf(signal.reason), error: storedError(toErrorShape(signal.reason)) } : { outcome: 'error', error: storedError(toErrorShape(err)) }
+}
+
+/**
+ * The error an attempt keeps in its record, which every peer stores and which must fit a sync page and a frame:
+ * name and code cut to what the wire accepts, the message to TASK_ERROR_MESSAGE_CHARS_MAX, and `details` kept only
+ * when msgpack encodes them within TASK_ERROR_DETAILS_BYTES_MAX (a handler's 3 MB message once made a failed
+ * record too large to reach any other peer, which kept it pending).
+ */
+export function storedError(shape: ErrorShape): ErrorShape {
+  const out: ErrorShape = {
+    name: cut(shape.name, ERROR_NAME_LENGTH_MAX),
+    message: cut(shape.message, TASK_ERROR_MESSAGE_CHARS_MAX),
+    code: cut(shape.code, ERROR_CODE_LENGTH_MAX),
+    retryable: shape.retryable,
+  }
+  if (shape.status !== undefined) out.status = shape.status
+  if (shape.details !== undefined) {
+    let bytes: number | undefined
+    try {
+      bytes = pack(shape.details).length
+    } catch {
+      bytes = undefined
+    }
+    out.details = bytes !== undefined && bytes <= TASK_ERROR_DETAILS_BYTES_MAX
+      ? shape.details
+      : { dropped: `${bytes === undefined ? 'details msgpack cannot encode' : `${bytes} bytes of details`}, over TASK_ERROR_DETAILS_BYTES_MAX (${TASK_ERROR_DETAILS_BYTES_MAX})` }
+  }
+  return out
+}
+
+/** `text` within `max` characters; a cut one ends saying how long it was. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text
+  const note = `… (${text.length} characters)`
+  return text.slice(0, Math.max(0, max - note.length)) + note
 }
 
 

@@ -136,6 +136,18 @@ export const SYNC_REQUEST_BYTES = 1024 * 1024
 /** Requests one sync makes for one partition (summary pages and pulls): a peer that keeps answering with more cannot hold the loop forever. */
 export const SYNC_PAGES_MAX = 10_000
 
+/**
+ * Most attempts a retry policy may ask for. A record keeps every attempt with its error, and a record must fit one
+ * sync page and one frame to reach the other peers: 100 attempts of the largest stored error stay near 250 KiB.
+ */
+export const RETRY_ATTEMPTS_MAX = 100
+
+/** Longest error message an attempt stores (characters); a longer one is cut, saying how long it was. */
+export const TASK_ERROR_MESSAGE_CHARS_MAX = 1_024
+
+/** Largest error `details` an attempt stores (msgpack bytes); larger ones, or ones msgpack cannot encode, are replaced by a note. */
+export const TASK_ERROR_DETAILS_BYTES_MAX = 1_024
+
 /** Retry backoff factor when a definition gives none. */
 export const BACKOFF_FACTOR = 2
 

@@ -3,7 +3,7 @@
 import { isStandardSchema, type InferOutput, type StandardSchemaV1 } from '../app/standard-schema.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../util/logger.js'
-import { BACKOFF_FACTOR, TASK_NAME_LENGTH_MAX, TASK_NAME_PATTERN } from './constants.js'
+import { BACKOFF_FACTOR, RETRY_ATTEMPTS_MAX, TASK_NAME_LENGTH_MAX, TASK_NAME_PATTERN } from './constants.js'
 import { parseCron, type CronSchedule } from './cron.js'
 
 export type TaskScope = 'any' | 'all'
@@ -132,7 +132,9 @@ function checkRetry(name: string, retry: RetryPolicy | undefined): Required<Retr
   if (retry === undefined) return { attempts: 1, backoffMs: 0, backoffFactor: BACKOFF_FACTOR }
   const { attempts, backoffMs } = retry
   const backoffFactor = retry.backoffFactor ?? BACKOFF_FACTOR
-  if (!(Number.isInteger(attempts) && attempts >= 1)) throw new ConfigError(`task ${name}: retry.attempts must be an integer >= 1 (the first attempt counts), got ${attempts}`)
+  if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= RETRY_ATTEMPTS_MAX)) {
+    throw new ConfigError(`task ${name}: retry.attempts must be an integer from 1 (the first attempt counts) to ${RETRY_ATTEMPTS_MAX} (RETRY_ATTEMPTS_MAX), got ${attempts}`)
+  }
   if (!(Number.isFinite(backoffMs) && backoffMs >= 0)) throw new ConfigError(`task ${name}: retry.backoffMs must be a number >= 0, got ${backoffMs}`)
   if (!(Number.isFinite(backoffFactor) && backoffFactor >= 1)) throw new ConfigError(`task ${name}: retry.backoffFactor must be a number >= 1, got ${backoffFactor}`)
   return { attempts, backoffMs, backoffFactor }

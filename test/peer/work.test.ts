@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineActor } from '../../src/actors/index.js'
 import { createTestCluster, defineAction, defineApp, type Peer, type TestCluster } from '../../src/index.js'
+import { TroupeError } from '../../src/errors.js'
 import { defineTask } from '../../src/tasks/index.js'
 import { fuzzRuns } from '../helpers/fuzz.js'
 import { waitFor } from '../helpers/wait.js'
@@ -53,10 +54,22 @@ const later = defineAction({
   run: async (ctx, input) => ({ id: await ctx.tasks.enqueue('bump', { key: input.key }) }),
 })
 
+/** Handlers that throw what a record could not hold or a failure path could not describe. */
+const circular: Record<string, unknown> = { a: 1 }
+circular.self = circular
+const throwers = {
+  loud: () => new Error('x'.repeat(3_000_000)),
+  odd: () => ({ toString: 1, valueOf: 1 }),
+  looped: () => new TroupeError('looped', { code: 'E_LOOP', details: circular }),
+  bulky: () => new TroupeError('bulky', { code: 'E_BULK', details: { blob: 'y'.repeat(10_000) } }),
+  small: () => new TroupeError('small', { code: 'E_SMALL', details: { n: 1 } }),
+}
+const throwing = Object.entries(throwers).map(([name, thrown]) => defineTask({ name, scope: 'any', input: z.object({}), retry: { attempts: 2, backoffMs: 1 }, run: () => { throw thrown() } }))
+
 /** Holds a bigint, which msgpack carries and JSON cannot. */
 const big = defineTask({ name: 'big', scope: 'any', input: z.object({ n: z.bigint() }), run: () => {} })
 
-const app = defineApp({ name: 'work-test', actions: [add, later], tasks: [bump, everywhere, big], actors: [counter] })
+const app = defineApp({ name: 'work-test', actions: [add, later], tasks: [bump, everywhere, big, ...throwing], actors: [counter] })
 
 let cluster: TestCluster
 let peers: readonly Peer[]
@@ -207,6 +220,21 @@ describe('actors and tasks across real peers', () => {
     }), { numRuns: fuzzRuns({ bodies: 60 }).bodies })
     expect(seen.has(422)).toBe(true)
     expect((await fetch(`${peers[0]!.httpUrl}/health`)).status).toBe(200)
+  })
+
+  it('a failed task stores a bounded, describable error, and every peer gets the same failed record', async () => {
+    const ids = Object.fromEntries(await Promise.all(Object.keys(throwers).map(async name => [name, await peers[0]!.tasks.enqueue(name, {})] as const)))
+    await waitFor('every thrower failed on every peer', () => Object.values(ids).every(id => peers.every(p => p.tasks.get(id)?.state === 'failed')), 15_000)
+    for (const p of peers) {
+      const error = (name: string): Record<string, unknown> => p.tasks.get(ids[name]!)!.error as unknown as Record<string, unknown>
+      expect(p.tasks.get(ids.loud!)!.attempts).toHaveLength(2)
+      expect((error('loud').message as string).length).toBeLessThanOrEqual(1_024)
+      expect(error('loud').message).toMatch(/^x+… \(3000000 characters\)$/)
+      expect(error('odd')).toMatchObject({ name: 'Error', message: 'a thrown object' })
+      expect(error('looped')).toMatchObject({ code: 'E_LOOP', details: { dropped: expect.stringMatching(/^details msgpack cannot encode/) as unknown } })
+      expect(error('bulky')).toMatchObject({ code: 'E_BULK', details: { dropped: expect.stringMatching(/^\d+ bytes of details, over TASK_ERROR_DETAILS_BYTES_MAX/) as unknown } })
+      expect(error('small')).toMatchObject({ code: 'E_SMALL', details: { n: 1 } })
+    }
   })
 
   it('task records whose input holds a bigint are shown over HTTP, the bigint as a string, on every peer', async () => {

@@ -27,6 +27,7 @@ describe('defineTask', () => {
     [{ timeoutMs: 0 }, /timeoutMs must be a positive number/],
     [{ frequencyMs: 10 }, /frequencyMs must be an integer >= 50/],
     [{ retry: { attempts: 0, backoffMs: 0 } }, /retry.attempts/],
+    [{ retry: { attempts: 101, backoffMs: 0 } }, /retry.attempts must be an integer from 1 .* to 100 \(RETRY_ATTEMPTS_MAX\)/],
     [{ retry: { attempts: 2, backoffMs: -1 } }, /retry.backoffMs/],
     [{ retry: { attempts: 2, backoffMs: 1, backoffFactor: 0.5 } }, /retry.backoffFactor/],
     [{ cron: '* * * *' }, /must have 5 fields/],
