@@ -18,6 +18,7 @@ import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt, type AttemptDeps } from './attempt.js'
 import { StartWrites, type Started } from './start-writes.js'
 import { TurnBudget } from './turn.js'
+import { describeValue } from '../util/describe.js'
 import type { Change, TaskStore } from './store.js'
 import { OpenAll } from './open-all.js'
 import { attemptEvent, finishAttempt, startAttempt } from './transitions.js'
@@ -31,6 +32,16 @@ export const WAKE_MAX_MS = 60_000
 
 /** After an attempt that could not start or be recorded, the next look waits this long. */
 export const RETRY_PICK_MS = 100
+
+/**
+ * An attempt whose outcome could not be written has its task picked again only after this long, doubling with each
+ * such failure in a row up to RECORD_RETRY_MAX_MS: its handler ran, and rerunning it every RETRY_PICK_MS would
+ * repeat its effects ten times a second for as long as the write fails.
+ */
+export const RECORD_RETRY_MAX_MS = 60_000
+
+/** While the task store refuses writes (the disk below its reserve), no attempt starts; the runner looks again this often. */
+export const STORE_REFUSED_RECHECK_MS = 1_000
 
 
 export interface RunnerDeps {
@@ -99,6 +110,10 @@ export class Runner {
   private readonly starts: StartWrites<Running>
   /** What each attempt is run with: the deps, and one `ctx.peer` for all of them. */
   private readonly attemptDeps: AttemptDeps
+  /** Tasks whose last attempts' outcomes could not be written, with how many in a row: they wait before being picked again. */
+  private readonly recordFailures = new Map<string, number>()
+  /** The store refused writes at the last look (logged once per spell). */
+  private storeRefused = false
 
   constructor(private readonly deps: RunnerDeps) {
     this.meter = deps.meter ?? noTaskMeter
@@ -261,6 +276,15 @@ export class Runner {
     }
     const ctx = this.pickContext()
     const slots = this.deps.concurrency - this.active
+    // An attempt started now could not write its outcome: its handler would run, and run again.
+    if (slots > 0 && !store.writable()) {
+      if (!this.storeRefused) this.deps.logger.warn('the task store refuses writes: no task starts here until it accepts them')
+      this.storeRefused = true
+      this.setWake(ctx.now + STORE_REFUSED_RECHECK_MS, ctx.now)
+      return
+    }
+    if (this.storeRefused) this.deps.logger.info('the task store accepts writes again: tasks start')
+    this.storeRefused = false
     const all = pickRunnable(this.openAll.records(ctx.now), ctx, slots)
     const any = slots <= 0 ? [] : this.index.take({
       now: ctx.now, mono: clock.now(), holds: ctx.holds, mine: p => this.deps.claims.held(p) !== undefined,
@@ -308,15 +332,24 @@ export class Runner {
     entry.done = this.execute(entry)
       .then((started) => {
         this.ended(entry)
+        this.recordFailures.delete(r.id)
         this.reindex(r.id)
         // Nothing started: look again on a timer, never in a microtask loop that would starve lmdb's commits.
         if (started) this.pump()
         else this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
       }, (err: unknown) => {
         this.ended(entry)
-        this.reindex(r.id)
-        this.deps.logger.error('task attempt failed to record', { id: r.id, err: (err as Error).message })
-        this.setWake(this.deps.clock.wallNow() + RETRY_PICK_MS, this.deps.clock.wallNow())
+        const failures = (this.recordFailures.get(r.id) ?? 0) + 1
+        this.recordFailures.set(r.id, failures)
+        const waitMs = Math.min(RECORD_RETRY_MAX_MS, RETRY_PICK_MS * 2 ** Math.min(failures - 1, 20))
+        this.deps.logger.error('task attempt failed to record', { id: r.id, err: err instanceof Error ? err.message : describeValue(err), failures, retryInMs: waitMs })
+        // Back in the index only after the wait (a change that arrives meanwhile may index it sooner, as any change does).
+        this.deps.timers.setTimeout(() => {
+          if (this.stopping || this.running.has(r.id)) return
+          if (this.deps.store.active(r.id) === undefined) this.recordFailures.delete(r.id)
+          this.reindex(r.id)
+          this.pump()
+        }, waitMs)
       })
   }
 

@@ -249,6 +249,17 @@ export class TaskStore {
     return change
   }
 
+  /** False while a write would be refused (the disk below its reserve, or a failed commit): the runner then starts nothing. */
+  writable(): boolean {
+    try {
+      this.commits.check()
+      assertWritable(this.db)
+      return true
+    } catch {
+      return false
+    }
+  }
+
   /**
    * Removes collectable records; returns how many. The store is read in key order, `pageRecords` at a time, and the
    * event loop gets a turn between pages: a scan of every record never holds it for long (a single pass over 140,000

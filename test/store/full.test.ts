@@ -92,6 +92,38 @@ describe.skipIf(!mounted)('a full disk under a running peer', () => {
     expect((await again.proc.exited).code).toBe(0)
   }, 60_000)
 
+  it('starts no task while below the reserve (its outcome could not be written), and runs a due one once space is freed', async () => {
+    const dir = join(mountPoint.path, 'due')
+    const extra = ['--store-free-bytes-min', String(RESERVE)]
+    const peer = await peers.start({ data: dir, extra })
+    const post = async (delayMs: number): Promise<string> => {
+      const res = await fetch(`${peer.http}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'tally', input: { key: 'due', by: 1 }, delayMs }) })
+      expect(res.status).toBe(202)
+      return ((await res.json()) as { id: string }).id
+    }
+    const stateOf = async (id: string): Promise<{ state: string, attempts: unknown[] }> => await (await fetch(`${peer.http}/tasks/${id}`)).json() as { state: string, attempts: unknown[] }
+    // A task run first: the peer holds its partitions and its runner starts tasks.
+    const first = await post(0)
+    await waitFor('a first task done', async () => (await stateOf(first)).state === 'done', 15_000, 100)
+    const id = await post(2_500)
+    const state = (): Promise<{ state: string, attempts: unknown[] }> => stateOf(id)
+    try {
+      await fillUntil(2 * MIB)
+      await peer.proc.waitFor(/no task starts here until it accepts them/, 10_000)
+      // Past its due time by two seconds: still pending, and its handler never ran into a refused write (it once
+      // reran every 100 ms, each run's outcome refused).
+      await new Promise(resolve => setTimeout(resolve, 4_000))
+      expect((await state()).state).toBe('pending')
+      expect(peer.proc.output()).not.toMatch(/failed to record/)
+    } finally {
+      await rm(filler)
+    }
+    const done = await waitFor('the task done once space is freed', async () => { const s = await state(); return s.state === 'done' ? s : undefined }, 10_000, 100)
+    expect(done.attempts).toHaveLength(1)
+    peer.proc.kill('SIGTERM')
+    expect((await peer.proc.exited).code).toBe(0)
+  }, 60_000)
+
   it('does not start below the reserve: exit 2 and one line', async () => {
     await fillUntil(2 * MIB)
     try {
