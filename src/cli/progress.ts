@@ -34,6 +34,10 @@ export function firstPeerLine(): string {
   return 'joining: no seeds, so this is the first peer; others join it with --seed'
 }
 
+export function noClusterLine(): string {
+  return 'joining: no seed but this peer itself, and no lease state: waiting for another member to reach it (see the warning above)'
+}
+
 export function joiningLine(f: JoinFacts, elapsedMs: number): string {
   return `joining: dialing ${plural(f.seeds, 'seed')}... (${formatDuration(elapsedMs)})`
 }
@@ -112,7 +116,8 @@ export function reportJoining(deps: ProgressDeps, facts: () => JoinFacts, subscr
     if (!done) timer = deps.timers.setTimeout(poll, JOIN_POLL_MS)
   }
   if (facts().seeds === 0) {
-    deps.write(firstPeerLine())
+    // No voter at all: it did not start a cluster (its only seed was itself and it has no lease state; the log says why).
+    deps.write(facts().voters === 0 ? noClusterLine() : firstPeerLine())
     return { stop: () => undefined }
   }
   unsubscribe = subscribe(check)

@@ -24,7 +24,7 @@ import { VERSION } from '../version.js'
 import { Libp2pMessenger } from '../wire/index.js'
 import { actorMeter, countFrame, createMetrics, leaseMeter, registerOps, taskMeter, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
-import { SeedJoiner } from './seeds.js'
+import { otherSeeds, SeedJoiner } from './seeds.js'
 import { Work } from './work.js'
 import type { PeerActors } from './context.js'
 import type { TaskServiceInit } from '../tasks/index.js'
@@ -67,8 +67,13 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     faults?.attach(node)
     const logger = rootLogger.child({ peer: node.peerId.toString() })
     await startNode(node, config)
+    // A seed list shared by every peer names each one too: dialling itself would never answer, and a peer whose
+    // only seed is itself would never start a cluster. Such seeds are dropped; see `bootstrap` below.
+    const seeds = otherSeeds(config.seeds, node.peerId.toString())
+    if (seeds.length < config.seeds.length) logger.info('a seed names this peer itself: not dialled', { seeds: config.seeds.filter(s => !seeds.includes(s)) })
+    const onlySelf = config.seeds.length > 0 && seeds.length === 0
     const parts = { auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
-    const peer = new TroupePeer(config, app, parts, membershipOptions)
+    const peer = new TroupePeer(seeds.length === config.seeds.length ? config : { ...config, seeds }, app, { ...parts, selfSeedOnly: onlySelf }, membershipOptions)
     try {
       await peer.start()
     } catch (err) {
@@ -102,6 +107,8 @@ async function startNode(node: TroupeNode, config: PeerConfig): Promise<void> {
 }
 
 interface Parts {
+  /** Every seed given named this peer itself (dropped from config.seeds). */
+  selfSeedOnly: boolean
   auth: HttpAuth
   cpu: CpuPool | undefined
   faults: FaultSwitch | undefined
@@ -181,7 +188,13 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       random: parts.random,
       logger: parts.logger.child({ part: 'lease' }),
       meter: leaseMeter(this.metrics),
-    }, { bootstrap: config.seeds.length === 0, fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, voterReplace(config.voterReplaceAfterMs, parts.lease)) })
+    }, {
+      // The very first start of the very first peer: started with no seed. Not with only itself as seed: a peer can
+      // name itself only with an identity made before, and a store lost under a kept identity would then start a
+      // second cluster beside the one it was in.
+      bootstrap: config.seeds.length === 0 && !parts.selfSeedOnly,
+      selfSeedOnly: parts.selfSeedOnly,
+      fresh: parts.freshIdentity, params: leaseParamsFor(config.leaseMs, voterReplace(config.voterReplaceAfterMs, parts.lease)) })
     this.work = new Work({
       self: this.id,
       node: parts.node,

@@ -108,6 +108,11 @@ export class SeedJoiner {
 }
 
 /** The peer id in a seed's /p2p/ part, if it has one. */
+/** `seeds` without those whose /p2p/ part names `self`. */
+export function otherSeeds(seeds: readonly string[], self: string): string[] {
+  return seeds.filter(seed => peerIdIn(seed) !== self)
+}
+
 function peerIdIn(seed: string): string | undefined {
   try {
     return multiaddr(seed).getPeerId() ?? undefined

@@ -34,7 +34,8 @@ export interface LeaseServiceInit {
   /** Create voter config 1 = {self}: only the first peer of a new cluster (started without seeds, with no lease state). */
   bootstrap: boolean
   /** This peer id has never run before; without it, a start with no lease state is treated as a lost disk. */
-  fresh: boolean
+  fresh: boolean  /** Every seed given named this peer itself (and was dropped): without bootstrap and lease state, a warning says why no cluster starts. */
+  selfSeedOnly?: boolean
 }
 
 export interface LeaseStatus {
@@ -127,6 +128,9 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     const persisted = this.c.store.db<PersistedState>('lease').get(STATE_KEY)
     const bootstrap = this.init.bootstrap && persisted === undefined
     if (bootstrap) this.c.logger.info('bootstrapping a new cluster: this peer is the first voter')
+    else if (persisted === undefined && this.init.selfSeedOnly === true) {
+      this.c.logger.warn('the only seed is this peer itself and it has no lease state: it does not start a new cluster on its own (were its store lost, that would split the cluster it was in); start it once with no seed to start a new cluster, or give it a seed of another member')
+    }
     this.feed({ type: 'boot', persisted, bootstrap, fresh: this.init.fresh && persisted === undefined })
   }
 

@@ -54,9 +54,13 @@ describe('joining progress', () => {
 
   it('says once that a peer without seeds is the first, and stops when asked', () => {
     const first = fakeDeps(true)
-    reportJoining(first, () => ({ ...waiting, seeds: 0 }), () => { throw new Error('a first peer needs no news') })
+    reportJoining(first, () => ({ ...waiting, seeds: 0, voters: 1 }), () => { throw new Error('a first peer needs no news') })
     first.advance(10_000)
     expect(first.lines).toEqual(['0 joining: no seeds, so this is the first peer; others join it with --seed'])
+    // Its only seed was itself, and it has no lease state: no cluster started.
+    const alone = fakeDeps(true)
+    reportJoining(alone, () => ({ ...waiting, seeds: 0, voters: 0 }), () => { throw new Error('no news') })
+    expect(alone.lines).toEqual(['0 joining: no seed but this peer itself, and no lease state: waiting for another member to reach it (see the warning above)'])
     const stopped = fakeDeps(true)
     reportJoining(stopped, () => waiting, () => () => undefined).stop()
     stopped.advance(10_000)

@@ -3,7 +3,10 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { createPeer, type Peer, type PeerInit } from '../../src/index.js'
-import { silentLogger } from '../../src/util/logger.js'
+import { PassThrough } from 'node:stream'
+import { createLogger, silentLogger } from '../../src/util/logger.js'
+import { loadOrCreateIdentity } from '../../src/net/identity.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { SEED_WATCH_MS } from '../../src/peer/seeds.js'
 import { freePort } from '../helpers/ports.js'
 import { tempDir } from '../helpers/tmp.js'
@@ -91,5 +94,46 @@ describe('cluster membership over libp2p', () => {
     cleanups.push(dir.remove)
     await start({ dataDir: dir.path })
     await expect(createPeer({ listen: ['/ip4/127.0.0.1/tcp/0'], http: false, logger: silentLogger, dataDir: dir.path })).rejects.toThrow(/in use by another peer|locked|in use/)
+  })
+})
+
+describe('seeds that name the peer itself', () => {
+  /** A peer id made in `dir` before the peer's first start, as an operator writing one seed list for every peer does. */
+  async function madeIdentity(dir: string): Promise<string> {
+    return peerIdFromPrivateKey((await loadOrCreateIdentity(dir)).key).toString()
+  }
+
+  function logLines(): { logger: ReturnType<typeof createLogger>, lines: () => Array<{ level: number, msg: string }> } {
+    const out = new PassThrough()
+    const text: string[] = []
+    out.on('data', (chunk: Buffer) => text.push(chunk.toString()))
+    return { logger: createLogger({ level: 'info', destination: out }), lines: () => text.join('').split('\n').filter(l => l !== '').map(l => JSON.parse(l) as { level: number, msg: string }) }
+  }
+
+  it('one seed list for every peer: each skips itself and joins through the others', async () => {
+    const a = await start()
+    const dir = await tempDir()
+    cleanups.push(() => dir.remove())
+    const id = await madeIdentity(dir.path)
+    const port = await freePort()
+    const self = `/ip4/127.0.0.1/tcp/${port}/p2p/${id}`
+    const b = await start({ dataDir: dir.path, listen: [`/ip4/127.0.0.1/tcp/${port}`], seeds: [a.multiaddrs[0]!, self] })
+    expect(b.id).toBe(id)
+    expect(b.config.seeds).toEqual([a.multiaddrs[0]])
+    await waitFor('both peers see each other', () => aliveIds(a).length === 2 && aliveIds(b).length === 2, 10_000)
+    await waitFor('b a voter of a\'s cluster', () => b.leases.status().voters.includes(a.id), 10_000)
+  })
+
+  it('a peer whose only seed is itself does not start a cluster of its own, and says why', async () => {
+    const dir = await tempDir()
+    cleanups.push(() => dir.remove())
+    const id = await madeIdentity(dir.path)
+    const port = await freePort()
+    const { logger, lines } = logLines()
+    const b = await start({ dataDir: dir.path, listen: [`/ip4/127.0.0.1/tcp/${port}`], seeds: [`/ip4/127.0.0.1/tcp/${port}/p2p/${id}`], logger })
+    expect(b.config.seeds).toEqual([])
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    expect(b.leases.status().voters).toEqual([])
+    expect(lines().filter(l => l.level === 40).map(l => l.msg)).toContainEqual(expect.stringMatching(/^the only seed is this peer itself and it has no lease state: it does not start a new cluster/))
   })
 })
