@@ -61,7 +61,10 @@ function wallTime(flag: string, raw: string): number {
   if (/^\d+$/.test(raw)) return Number(raw)
   const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw)
   const at = Date.parse(raw)
-  if (!zoned || !Number.isFinite(at)) throw new UsageError(`${flag} must be an ISO 8601 time with its zone (2026-12-24T18:00:00Z) or ms since the epoch, got ${JSON.stringify(raw)}`)
+  // Date.parse rolls a day past the month's end over (2026-02-30 is March 2): refused instead.
+  const [y, m, d] = raw.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const realDay = new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d
+  if (!zoned || !Number.isFinite(at) || !realDay) throw new UsageError(`${flag} must be an ISO 8601 time with its zone (2026-12-24T18:00:00Z) or ms since the epoch, got ${JSON.stringify(raw)}`)
   return at
 }
 

@@ -48,11 +48,11 @@ describe('troupe enqueue and troupe tasks, without a peer', () => {
   it('--help on each command and subcommand; usage mistakes exit 2 with one line', async () => {
     const pauseHelp = await cli(['tasks', 'pause', '--help'])
     expect(pauseHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks pause \[options\][\s\S]*keeps\nthe partitions it holds/) })
-    const [tasksHelp, listHelp, showHelp, enqueueHelp, unknown, bare, badJson, badState, both, unzoned, badTimeout] = await Promise.all([
+    const [tasksHelp, listHelp, showHelp, enqueueHelp, unknown, bare, badJson, badState, both, unzoned, badTimeout, noSuchDay] = await Promise.all([
       cli(['tasks', '--help']), cli(['tasks', 'list', '--help']), cli(['tasks', 'show', '--help']), cli(['enqueue', '--help']),
       cli(['tasks', 'frobnicate']), cli(['tasks']), cli(['enqueue', 'tally', '{key:']), cli(['tasks', 'list', '--state', 'asleep']),
       cli(['enqueue', 'tally', '--delay-ms', '5', '--run-at', '2026-12-24T18:00:00Z']), cli(['enqueue', 'tally', '--run-at', '2026-12-24 18:00']),
-      cli(['enqueue', 'tally', '--task-timeout-ms', '0']),
+      cli(['enqueue', 'tally', '--task-timeout-ms', '0']), cli(['enqueue', 'tally', '--run-at', '2026-02-30T00:00:00Z']),
     ])
     expect(tasksHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks <subcommand>/) })
     expect(listHelp).toMatchObject({ code: 0, out: expect.stringMatching(/^Usage: troupe tasks list[\s\S]*--state <s>/) })
@@ -72,6 +72,8 @@ describe('troupe enqueue and troupe tasks, without a peer', () => {
     expect(oneLine(unzoned.out)).toMatch(/^troupe: --run-at must be an ISO 8601 time with its zone/)
     expect(badTimeout.code).toBe(2)
     expect(oneLine(badTimeout.out)).toBe('troupe: --task-timeout-ms must be a whole number of at least 1, got "0"')
+    expect(noSuchDay.code).toBe(2)
+    expect(oneLine(noSuchDay.out)).toMatch(/^troupe: --run-at must be an ISO 8601 time/)
   })
 })
 
