@@ -121,7 +121,8 @@ function taskItem(body: Record<string, unknown>, at: Array<string | number>, iss
   const options: Record<string, unknown> = {}
   for (const key of OPTION_FIELDS) if (body[key] !== undefined) options[key] = body[key]
   for (const f of optionIssues(options as TaskOptions)) issues.push({ path: [...at, ...f.path], message: f.message })
-  return { name: body.name as string, input: body.input ?? {}, options: options as TaskOptions }
+  // Absent input reads as {} (as an empty action body does); an explicit null is passed on for the schema to judge.
+  return { name: body.name as string, input: body.input === undefined ? {} : body.input, options: options as TaskOptions }
 }
 
 /**

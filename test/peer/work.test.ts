@@ -186,6 +186,10 @@ describe('actors and tasks across real peers', () => {
     expect(batch.status).toBe(422)
     expect(fieldsOf(batch).map(f => f.path)).toEqual([[1, 'priority']])
     expect(stored('s-1') + stored('s-2')).toBe(0)
+    // An explicit null input is the schema's to judge, not read as {}.
+    const nullInput = await post(peers[0]!, '/tasks', { name: 'everywhere', input: null, idempotencyKey: 's-3' })
+    expect(nullInput.status).toBe(422)
+    expect(stored('s-3')).toBe(0)
     // taskTimeoutMs reaches the record.
     const timed = await post(peers[0]!, '/tasks', { name: 'bump', input: { key: 'strict' }, taskTimeoutMs: 4_321, delayMs: 3_600_000 })
     expect(timed.status).toBe(202)
