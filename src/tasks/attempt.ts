@@ -4,6 +4,7 @@
 
 import { pack } from 'msgpackr'
 import { isThenable } from '../util/thenable.js'
+import { cutText } from '../util/describe.js'
 import { validateNow } from '../app/validate.js'
 import { TimeoutError, toErrorShape, type ErrorShape } from '../errors.js'
 import type { Timers } from '../util/clock.js'
@@ -142,9 +143,9 @@ function failed(signal: { aborted: boolean, reason: unknown }, err: unknown): { 
  */
 export function storedError(shape: ErrorShape): ErrorShape {
   const out: ErrorShape = {
-    name: cut(shape.name, ERROR_NAME_LENGTH_MAX),
-    message: cut(shape.message, TASK_ERROR_MESSAGE_CHARS_MAX),
-    code: cut(shape.code, ERROR_CODE_LENGTH_MAX),
+    name: cutText(shape.name, ERROR_NAME_LENGTH_MAX),
+    message: cutText(shape.message, TASK_ERROR_MESSAGE_CHARS_MAX),
+    code: cutText(shape.code, ERROR_CODE_LENGTH_MAX),
     retryable: shape.retryable,
   }
   if (shape.status !== undefined) out.status = shape.status
@@ -162,12 +163,6 @@ export function storedError(shape: ErrorShape): ErrorShape {
   return out
 }
 
-/** `text` within `max` characters; a cut one ends saying how long it was. */
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text
-  const note = `… (${text.length} characters)`
-  return text.slice(0, Math.max(0, max - note.length)) + note
-}
 
 
 function outcomeOf(reason: unknown): AttemptOutcome {

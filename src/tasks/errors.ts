@@ -2,6 +2,7 @@
 // their name and code; `ValidationError` (422) comes from the app layer so
 // an HTTP action that enqueues answers bad task input like bad action input.
 import { TroupeError, type TroupeErrorOptions } from '../errors.js'
+import { cutText } from '../util/describe.js'
 import { TASK_ID_LENGTH_MAX } from './constants.js'
 
 export { ValidationError } from '../app/errors.js'
@@ -18,8 +19,7 @@ export class UnknownTaskError extends TroupeError {
 export class TaskNotFoundError extends TroupeError {
   constructor(id: string, options: TroupeErrorOptions = {}) {
     // No task id is longer than TASK_ID_LENGTH_MAX: a longer one (from a URL) is not echoed whole.
-    const shown = id.length > TASK_ID_LENGTH_MAX ? `${id.slice(0, 32)}… (${id.length} characters)` : id
-    super(`no task with id ${shown}`, { code: 'ERR_TASK_NOT_FOUND', status: 404, ...options })
+    super(`no task with id ${cutText(id, TASK_ID_LENGTH_MAX)}`, { code: 'ERR_TASK_NOT_FOUND', status: 404, ...options })
     this.name = 'TaskNotFoundError'
   }
 }

@@ -14,3 +14,10 @@ export function describeValue(value: unknown): string {
   if (value instanceof Uint8Array) return `bytes(${value.length})`
   return typeof value
 }
+
+/** `text` within `max` characters: a longer one is cut and ends saying how long it was. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text
+  const note = `… (${text.length} characters)`
+  return text.slice(0, Math.max(0, max - note.length)) + note
+}

@@ -204,7 +204,7 @@ describe('actors and tasks across real peers', () => {
     for (const limit of ['abc', '0', '1.5', '']) expect((await fetch(`${peers[0]!.httpUrl}/tasks?limit=${limit}`)).status).toBe(422)
     // An id longer than any task id is not echoed whole.
     const long = await post(peers[0]!, `/tasks/${'x'.repeat(5_000)}/cancel`, {})
-    expect(long).toMatchObject({ status: 404, json: { error: { name: 'TaskNotFoundError', message: `no task with id ${'x'.repeat(32)}… (5000 characters)` } } })
+    expect(long).toMatchObject({ status: 404, json: { error: { name: 'TaskNotFoundError', message: `no task with id ${'x'.repeat(128 - '… (5000 characters)'.length)}… (5000 characters)` } } })
     const capped = await fetch(`${peers[0]!.httpUrl}/tasks?limit=5000`)
     expect(capped.status).toBe(200)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { describeValue } from '../../src/util/describe.js'
+import { cutText, describeValue } from '../../src/util/describe.js'
 
 describe('describeValue', () => {
   it('never calls into a map, however its toString and valueOf are set', () => {
@@ -19,5 +19,14 @@ describe('describeValue', () => {
     expect(describeValue('x'.repeat(41))).toBe('string(41)')
     expect(describeValue([1, 2])).toBe('array(2)')
     expect(describeValue(new Uint8Array(5))).toBe('bytes(5)')
+  })
+})
+
+describe('cutText', () => {
+  it('keeps short text and cuts long text to the limit, saying how long it was', () => {
+    expect(cutText('abc', 3)).toBe('abc')
+    const cut = cutText('x'.repeat(100), 40)
+    expect(cut).toHaveLength(40)
+    expect(cut.endsWith('… (100 characters)')).toBe(true)
   })
 })
