@@ -332,7 +332,7 @@ export class Runner {
     entry.done = this.execute(entry)
       .then((started) => {
         this.ended(entry)
-        this.recordFailures.delete(r.id)
+        if (this.recordFailures.size > 0) this.recordFailures.delete(r.id)
         this.reindex(r.id)
         // Nothing started: look again on a timer, never in a microtask loop that would starve lmdb's commits.
         if (started) this.pump()
