@@ -71,12 +71,12 @@ export function taskRoutes<E extends Env>(app: Hono<E>, tasks: TaskControl, opti
   app.get('/tasks', c => guard(c, () => {
     const state = c.req.query('state')
     if (state !== undefined && !STATES.includes(state as TaskState)) {
-      return c.json({ error: { name: 'ValidationError', message: `state must be one of ${STATES.join(', ')}`, code: 'ERR_VALIDATION', retryable: false } }, 422)
+      throw new ValidationError([{ path: ['state'], message: `must be one of ${STATES.join(', ')}` }])
     }
     const raw = c.req.query('limit')
     const asked = raw === undefined ? 100 : Number(raw)
     if (!Number.isInteger(asked) || asked < 1) {
-      return c.json({ error: { name: 'ValidationError', message: `limit must be a whole number >= 1 (at most ${TASK_LIST_LIMIT_MAX} are answered)`, code: 'ERR_VALIDATION', retryable: false } }, 422)
+      throw new ValidationError([{ path: ['limit'], message: `must be a whole number >= 1 (at most ${TASK_LIST_LIMIT_MAX} are answered)` }])
     }
     const limit = Math.min(TASK_LIST_LIMIT_MAX, asked)
     // truncated: the peer read LIST_SCAN_RECORDS stored records and stopped; narrow the query (state, name) for more.

@@ -72,8 +72,8 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     const seeds = otherSeeds(config.seeds, node.peerId.toString())
     if (seeds.length < config.seeds.length) logger.info('a seed names this peer itself: not dialled', { seeds: config.seeds.filter(s => !seeds.includes(s)) })
     const onlySelf = config.seeds.length > 0 && seeds.length === 0
-    const parts = { auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
-    const peer = new TroupePeer(seeds.length === config.seeds.length ? config : { ...config, seeds }, app, { ...parts, selfSeedOnly: onlySelf }, membershipOptions)
+    const parts = { selfSeedOnly: onlySelf, auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const peer = new TroupePeer(seeds.length === config.seeds.length ? config : { ...config, seeds }, app, parts, membershipOptions)
     try {
       await peer.start()
     } catch (err) {

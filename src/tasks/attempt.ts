@@ -141,7 +141,7 @@ function failed(signal: { aborted: boolean, reason: unknown }, err: unknown): { 
  * when msgpack encodes them within TASK_ERROR_DETAILS_BYTES_MAX (a handler's 3 MB message once made a failed
  * record too large to reach any other peer, which kept it pending).
  */
-export function storedError(shape: ErrorShape): ErrorShape {
+function storedError(shape: ErrorShape): ErrorShape {
   const out: ErrorShape = {
     name: cutText(shape.name, ERROR_NAME_LENGTH_MAX),
     message: cutText(shape.message, TASK_ERROR_MESSAGE_CHARS_MAX),
