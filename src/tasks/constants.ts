@@ -148,6 +148,19 @@ export const TASK_ERROR_MESSAGE_CHARS_MAX = 1_024
 /** Largest error `details` an attempt stores (msgpack bytes); larger ones, or ones msgpack cannot encode, are replaced by a note. */
 export const TASK_ERROR_DETAILS_BYTES_MAX = 1_024
 
+/**
+ * Default `retry.lostMax`: attempts of one round whose runner went away mid-run (died, or was cut off, and another
+ * peer, or the restarted peer itself, found the attempt unended) before the task is failed rather than run again. A
+ * handler that kills its process would otherwise take down every peer in turn, for ever.
+ */
+export const LOST_MAX_DEFAULT = 3
+
+/** Code of an attempt found unended by the next peer to start its task (its runner went away mid-run). */
+export const RUNNER_GONE_CODE = 'ERR_RUNNER_GONE'
+
+/** Code of a task failed because `retry.lostMax` of its attempts lost their runner. */
+export const TASK_LOST_TOO_OFTEN_CODE = 'ERR_TASK_LOST_TOO_OFTEN'
+
 /** Retry backoff factor when a definition gives none. */
 export const BACKOFF_FACTOR = 2
 

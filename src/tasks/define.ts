@@ -3,7 +3,7 @@
 import { isStandardSchema, type InferOutput, type StandardSchemaV1 } from '../app/standard-schema.js'
 import { ConfigError } from '../errors.js'
 import type { Logger } from '../util/logger.js'
-import { BACKOFF_FACTOR, RETRY_ATTEMPTS_MAX, TASK_NAME_LENGTH_MAX, TASK_NAME_PATTERN } from './constants.js'
+import { BACKOFF_FACTOR, LOST_MAX_DEFAULT, RETRY_ATTEMPTS_MAX, TASK_NAME_LENGTH_MAX, TASK_NAME_PATTERN } from './constants.js'
 import { parseCron, type CronSchedule } from './cron.js'
 
 export type TaskScope = 'any' | 'all'
@@ -15,6 +15,14 @@ export interface RetryPolicy {
   backoffMs: number
   /** Each further delay is multiplied by this (default 2; 1 = constant). */
   backoffFactor?: number
+  /**
+   * Attempts of a round that may lose their runner mid-run (the peer died or was cut off, and the next peer to start
+   * the task found the attempt unended) before the task fails with `ERR_TASK_LOST_TOO_OFTEN` instead of running
+   * again: a handler that kills its process would otherwise take every peer down in turn. Default 3
+   * (LOST_MAX_DEFAULT); 0 fails the task at the first such loss. Attempts their runner ended itself (a partition
+   * moved, a graceful stop) never count. A `retry()` starts a new round and the count again.
+   */
+  lostMax?: number
 }
 
 /**
@@ -129,13 +137,17 @@ function checkCron(name: string, expression: unknown): CronSchedule {
 }
 
 function checkRetry(name: string, retry: RetryPolicy | undefined): Required<RetryPolicy> {
-  if (retry === undefined) return { attempts: 1, backoffMs: 0, backoffFactor: BACKOFF_FACTOR }
+  if (retry === undefined) return { attempts: 1, backoffMs: 0, backoffFactor: BACKOFF_FACTOR, lostMax: LOST_MAX_DEFAULT }
   const { attempts, backoffMs } = retry
   const backoffFactor = retry.backoffFactor ?? BACKOFF_FACTOR
+  const lostMax = retry.lostMax ?? LOST_MAX_DEFAULT
   if (!(Number.isInteger(attempts) && attempts >= 1 && attempts <= RETRY_ATTEMPTS_MAX)) {
     throw new ConfigError(`task ${name}: retry.attempts must be an integer from 1 (the first attempt counts) to ${RETRY_ATTEMPTS_MAX} (RETRY_ATTEMPTS_MAX), got ${attempts}`)
   }
   if (!(Number.isFinite(backoffMs) && backoffMs >= 0)) throw new ConfigError(`task ${name}: retry.backoffMs must be a number >= 0, got ${backoffMs}`)
   if (!(Number.isFinite(backoffFactor) && backoffFactor >= 1)) throw new ConfigError(`task ${name}: retry.backoffFactor must be a number >= 1, got ${backoffFactor}`)
-  return { attempts, backoffMs, backoffFactor }
+  if (!(Number.isInteger(lostMax) && lostMax >= 0 && lostMax <= RETRY_ATTEMPTS_MAX)) {
+    throw new ConfigError(`task ${name}: retry.lostMax must be an integer from 0 to ${RETRY_ATTEMPTS_MAX} (RETRY_ATTEMPTS_MAX), got ${lostMax}`)
+  }
+  return { attempts, backoffMs, backoffFactor, lostMax }
 }

@@ -4,6 +4,7 @@
 // it ends; the handler's signal fires on timeout, cancellation, partition
 // loss and stop, and the attempt ends at once even if the handler ignores it.
 import { LazyAbortController } from '../util/abort.js'
+import type { ErrorShape } from '../errors.js'
 import type { Clock, TimerHandle, Timers, WallClock } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { PartitionClaims } from './claims.js'
@@ -21,7 +22,7 @@ import { TurnBudget } from './turn.js'
 import { describeValue } from '../util/describe.js'
 import type { Change, TaskStore } from './store.js'
 import { OpenAll } from './open-all.js'
-import { attemptEvent, finishAttempt, startAttempt } from './transitions.js'
+import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
 
 /**
  * Longest sleep between looks at the due tasks. runAt is wall time and timers
@@ -390,7 +391,12 @@ export class Runner {
     const def = definitions.get(cur.name)
     if (this.stopping || entry.controller.aborted || def === undefined) return false
     const fence = cur.scope === 'any' ? claims.held(cur.partition)?.fence : undefined
-    const { record, attempt } = startAttempt(cur, { self, now: clock.wallNow() }, fence)
+    const start = startAttempt(cur, { self, now: clock.wallNow() }, fence, def.retry.lostMax)
+    if (start.attempt === undefined) {
+      await this.refuse(cur, start.record, start.error)
+      return true
+    }
+    const { record, attempt } = start
     entry.record = record
     entry.startedMono = clock.now()
     this.starts.begin(entry, record.scope === 'all')
@@ -417,5 +423,23 @@ export class Runner {
     if (event !== undefined) this.meter.task(cur.name, event)
     if (finished?.after !== undefined) this.deps.spread([finished.after])
     return true
+  }
+
+  /**
+   * The task was not started: too many of its attempts lost their runner mid-run (`startAttempt`). `record` says so
+   * ("any": failed; "all": this peer's share failed, settled here as a finished attempt would be).
+   */
+  private async refuse(picked: TaskRecord, record: TaskRecord, error: ErrorShape): Promise<void> {
+    const { store, clock, self } = this.deps
+    const def = this.deps.definitions.get(picked.name)
+    this.deps.logger.warn('task not run again: too many of its attempts lost their runner mid-run', { id: picked.id, name: picked.name, code: error.code, message: error.message })
+    const written = await store.update(picked.id, now => {
+      if (now === undefined) return undefined
+      const merged = now === picked ? record : mergeRecords(now, record)
+      return merged.scope === 'all' && def !== undefined ? settleAll(merged, { self, now: clock.wallNow() }, def.retry, this.deps.members()) : merged
+    })
+    if (written?.after === undefined) return
+    this.meter.task(picked.name, 'failed')
+    this.deps.spread([written.after])
   }
 }

@@ -4,7 +4,7 @@
 // partition can still report how its attempt ended without overriding the
 // new holder.
 import type { ErrorShape } from '../errors.js'
-import { BACKOFF_MAX_MS } from './constants.js'
+import { BACKOFF_MAX_MS, RUNNER_GONE_CODE, TASK_LOST_TOO_OFTEN_CODE } from './constants.js'
 import type { RetryPolicy } from './define.js'
 import { attemptKey, attemptsOf, endAttempt, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 
@@ -20,17 +20,62 @@ export function retryDelayMs(retry: Required<RetryPolicy>, failures: number): nu
   return Math.min(retry.backoffMs * retry.backoffFactor ** Math.max(0, failures - 1), BACKOFF_MAX_MS)
 }
 
-/** A new attempt by `self`. For "any", unended attempts of others are marked lost: the caller holds the partition now. */
-export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined): { record: TaskRecord, attempt: Attempt } {
+/**
+ * What starting a task came to: a new attempt by `self`, or (`attempt` undefined) none, because more than
+ * `retry.lostMax` attempts of the round lost their runner mid-run; `record` then says so ("any": failed with `error`;
+ * "all": this peer's share is failed, to be settled by the caller).
+ */
+export type Start =
+  | { record: TaskRecord, attempt: Attempt, error?: undefined }
+  | { record: TaskRecord, attempt: undefined, error: ErrorShape }
+
+/**
+ * A new attempt by `self`. Unended attempts found here lost their runner mid-run: for "any" every one (the caller
+ * holds the partition now, so their runners are dead or cut off), for "all" only our own (this peer stopped mid-run).
+ * They end `lost`, marked with RUNNER_GONE_CODE; past `lostMax` such attempts in the round, nothing starts.
+ */
+export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined): { record: TaskRecord, attempt: Attempt }
+export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined, lostMax: number): Start
+export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined, lostMax = Number.POSITIVE_INFINITY): Start {
   let n = 1
   for (const a of r.attempts) if (a.round === r.round && a.peer === at.self) n++
+  const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? endAttempt(a, at.now, 'lost', runnerGone(a, at.self)) : a)
+  const gone = countGone(attempts, r.scope === 'any' ? undefined : at.self, r.round)
+  if (gone > lostMax) {
+    const error = lostTooOften(r, gone, lostMax)
+    if (r.scope === 'all') return { record: { ...r, attempts }, attempt: undefined, error }
+    return { record: { ...r, ...bump(r, at), state: 'failed', error, attempts }, attempt: undefined, error }
+  }
   const attempt: Attempt = { key: attemptKey(at.self, r.round, n), peer: at.self, round: r.round, n, startedAt: at.now }
   if (fence !== undefined) attempt.fence = fence
-  // "any": the caller holds the partition, so every unended attempt is dead. "all": only our own (we crashed mid-run).
-  const attempts = r.attempts.map(a => a.endedAt === undefined && (r.scope === 'any' || a.peer === at.self) ? endAttempt(a, at.now, 'lost') : a)
   attempts.push(attempt)
   if (r.scope === 'all') return { record: { ...r, attempts }, attempt }
   return { record: { ...r, version: r.version + 1, writer: at.self, updatedAt: at.now, state: 'running', attempts }, attempt }
+}
+
+/** The error of an attempt found unended by `self` when it started its task. */
+function runnerGone(a: Attempt, self: string): ErrorShape {
+  const message = a.peer === self
+    ? 'the attempt had not ended when this peer started the task again: the peer stopped mid-run (crashed or killed)'
+    : `the attempt had not ended when ${self} took the task over: its runner died or was cut off mid-run`
+  return { name: 'RunnerGoneError', message, code: RUNNER_GONE_CODE, retryable: true }
+}
+
+function lostTooOften(r: TaskRecord, gone: number, lostMax: number): ErrorShape {
+  return {
+    name: 'TaskLostTooOftenError',
+    message: `task ${r.name}: ${gone} attempts of round ${r.round} lost their runner mid-run, more than retry.lostMax (${lostMax}); not run again, ` +
+      'since a handler that kills its process would take down every peer in turn. retry() runs it again.',
+    code: TASK_LOST_TOO_OFTEN_CODE,
+    retryable: false,
+  }
+}
+
+/** Attempts of `round` (by `peer`; all peers when undefined) that lost their runner mid-run. */
+export function countGone(attempts: readonly Attempt[], peer: string | undefined, round: number): number {
+  let n = 0
+  for (const a of attempts) if (a.round === round && (peer === undefined || a.peer === peer) && a.outcome === 'lost' && a.error?.code === RUNNER_GONE_CODE) n++
+  return n
 }
 
 export interface Finish {
@@ -100,7 +145,7 @@ export function settleAll(r: TaskRecord, at: Actor, retry: Required<RetryPolicy>
 export function peerStatus(r: TaskRecord, peer: string, retry: Required<RetryPolicy>): 'ok' | 'failed' | 'open' {
   const mine = attemptsOf(r, peer)
   if (mine.some(a => a.outcome === 'ok')) return 'ok'
-  return countFailures(r, peer, r.round) >= retry.attempts ? 'failed' : 'open'
+  return countFailures(r, peer, r.round) >= retry.attempts || countGone(mine, peer, r.round) > retry.lostMax ? 'failed' : 'open'
 }
 
 export function countFailures(r: TaskRecord, peer: string | undefined, round: number): number {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
-import { CliPeers, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
+import { CliPeers, FAST_LEASE_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
 const cli = new CliPeers()
@@ -67,5 +67,73 @@ describe('SIGKILL of the peer doing the work', () => {
     if (starts.length > 2) process.stdout.write(`task ${id} ran ${starts.length} times (reruns after partition moves)\n`)
     const survivor = peers.find(p => p !== runner)!
     await waitFor('the record to say done', async () => ((await (await fetch(`${survivor.http}/tasks/${id}`)).json()) as { state: string }).state === 'done')
+  })
+})
+
+describe('a handler that kills its own peer (a poison task)', () => {
+  type Entry = { event: string, task: string, peer: string, at: number }
+  interface Attempt { peer: string, outcome?: string, error?: { code: string, message: string } }
+  interface Record { state: string, error?: { code: string, message: string }, attempts: Attempt[] }
+  const entries = async (ledger: string): Promise<Entry[]> => (await readFile(ledger, 'utf8').catch(() => '')).split('\n').filter(Boolean).map(l => JSON.parse(l) as Entry)
+  const record = async (peer: Started, id: string): Promise<Record | undefined> => {
+    const res = await fetch(`${peer.http}/tasks/${id}`)
+    return res.status === 200 ? await res.json() as Record : undefined
+  }
+  async function enqueue(peer: Started, name: string): Promise<string> {
+    const res = await fetch(`${peer.http}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, input: {} }) })
+    expect(res.status).toBe(202)
+    return (await res.json() as { id: string }).id
+  }
+
+  it('"any": the next holder finds the attempt unended and, past retry.lostMax (0), fails the task instead of running it', async () => {
+    const ledger = join(await cli.dir(), 'ledger.jsonl')
+    const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger } })
+    const id = await enqueue(peers[0]!, 'doomed')
+    const started = await waitFor('the task to start', async () => (await entries(ledger)).find(e => e.task === id && e.event === 'start'), 20_000)
+    const victim = peers.find(p => p.id === started.peer)!
+    // The handler kills its own peer.
+    expect((await victim.proc.exited).signal).toBe('SIGKILL')
+    const survivors = peers.filter(p => p !== victim)
+    const failed = await waitFor('the task to fail on every survivor', async () => {
+      const records = await Promise.all(survivors.map(p => record(p, id)))
+      return records.every(r => r?.state === 'failed') ? records[0] : undefined
+    }, 40_000, 200)
+    expect(failed!.error?.code).toBe('ERR_TASK_LOST_TOO_OFTEN')
+    expect(failed!.error?.message).toContain('retry.lostMax (0)')
+    expect(failed!.attempts.map(a => [a.peer, a.outcome, a.error?.code])).toEqual([[victim.id, 'lost', 'ERR_RUNNER_GONE']])
+    // Not run again: the victim's was the only start, and the survivors are still up.
+    expect((await entries(ledger)).filter(e => e.task === id && e.event === 'start')).toHaveLength(1)
+    for (const p of survivors) expect((await fetch(`${p.http}/status`)).status).toBe(200)
+  })
+
+  it('"all": a peer restarted after its handler killed it gives up its own share instead of running it again', async () => {
+    const ledger = join(await cli.dir(), 'ledger.jsonl')
+    const extra = ['--lease-ms', String(FAST_LEASE_MS)]
+    const app = 'test/fixtures/ledger-app'
+    const a = await cli.start({ app, extra, env: { LEDGER_FILE: ledger } })
+    const b = await cli.start({ app, extra, seed: a.p2p, env: { LEDGER_FILE: ledger } })
+    const victim = await cli.start({ app, extra, seed: a.p2p, env: { LEDGER_FILE: ledger, DOOM: '1' } })
+    await waitFor('3 voters', async () => (await Promise.all([a, b, victim].map(leaseView))).every(v => v.voters.length === 3), 40_000, 200)
+    const id = await enqueue(a, 'doomed-all')
+    expect((await victim.proc.exited).signal).toBe('SIGKILL')
+    const starts = async (peer: string): Promise<number> => (await entries(ledger)).filter(e => e.task === id && e.event === 'start' && e.peer === peer).length
+    expect(await starts(victim.id)).toBe(1)
+    await waitFor('a and b to run it', async () => (await entries(ledger)).filter(e => e.task === id && e.event === 'end').length === 2, 20_000, 100)
+    // Restarted on its data folder (same identity), not deadly any more: it finds its own attempt unended.
+    const again = await cli.start({ app, extra, data: victim.data, seed: a.p2p, env: { LEDGER_FILE: ledger } })
+    expect(again.id).toBe(victim.id)
+    const mine = await waitFor('the restarted peer to mark its attempt', async () => {
+      const r = await record(again, id)
+      const own = r?.attempts.filter(x => x.peer === victim.id) ?? []
+      return own.length > 0 && own.every(x => x.outcome !== undefined) ? own : undefined
+    }, 30_000, 200)
+    expect(mine!.map(x => [x.outcome, x.error?.code])).toEqual([['lost', 'ERR_RUNNER_GONE']])
+    // Given up, not run: a and b see the same, and the task is settled (failed while the victim counts as a member;
+    // done if the others settled it while it was dead).
+    await waitFor('a and b to see the victim\'s attempt marked', async () => {
+      const rs = await Promise.all([a, b].map(p => record(p, id)))
+      return rs.every(r => r?.attempts.some(x => x.peer === victim.id && x.error?.code === 'ERR_RUNNER_GONE') && ['failed', 'done'].includes(r.state))
+    }, 30_000, 200)
+    expect(await starts(victim.id)).toBe(1)
   })
 })

@@ -21,7 +21,7 @@ const PEER_B = '12D3KooWQ5j1mfQNfVYkgT1D8n2zTXVMV7Ym6FaGnBzxiAJ1eF8d'
 function finished(i: number): TaskRecord {
   const r = newRecord({ id: `t-${i}`, name: 'mail', scope: 'any', partition: i % 4, input: { to: `u${i}@example.com`, n: i }, priority: 2, idempotencyKey: `k${i}`, timeoutMs: 5_000, runAt: 10, now: 10, self: PEER_A })
   const started = startAttempt(r, { self: PEER_B, now: 20 }, '3:7')
-  return finishAttempt(started.record, { self: PEER_B, now: 30 }, { key: started.attempt.key, outcome: 'error', error: { name: 'Error', message: 'smtp down', code: 'ERR_X', retryable: true }, retry: { attempts: 1, backoffMs: 0, backoffFactor: 1 }, members: [PEER_A, PEER_B], owner: true })
+  return finishAttempt(started.record, { self: PEER_B, now: 30 }, { key: started.attempt.key, outcome: 'error', error: { name: 'Error', message: 'smtp down', code: 'ERR_X', retryable: true }, retry: { attempts: 1, backoffMs: 0, backoffFactor: 1, lostMax: 3 }, members: [PEER_A, PEER_B], owner: true })
 }
 
 let dir: Awaited<ReturnType<typeof tempDir>> | undefined

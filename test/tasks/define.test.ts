@@ -8,7 +8,8 @@ const base = { name: 'job', scope: 'any' as const, input: z.object({}), run: () 
 describe('defineTask', () => {
   it('fills defaults and freezes', () => {
     const t = defineTask(base)
-    expect(t.retry).toEqual({ attempts: 1, backoffMs: 0, backoffFactor: 2 })
+    expect(t.retry).toEqual({ attempts: 1, backoffMs: 0, backoffFactor: 2, lostMax: 3 })
+    expect(defineTask({ ...base, retry: { attempts: 2, backoffMs: 5, lostMax: 0 } }).retry).toEqual({ attempts: 2, backoffMs: 5, backoffFactor: 2, lostMax: 0 })
     expect(t.priority).toBe(0)
     expect(t.periodicInput).toEqual({})
     expect(Object.isFrozen(t)).toBe(true)
@@ -30,6 +31,9 @@ describe('defineTask', () => {
     [{ retry: { attempts: 101, backoffMs: 0 } }, /retry.attempts must be an integer from 1 .* to 100 \(RETRY_ATTEMPTS_MAX\)/],
     [{ retry: { attempts: 2, backoffMs: -1 } }, /retry.backoffMs/],
     [{ retry: { attempts: 2, backoffMs: 1, backoffFactor: 0.5 } }, /retry.backoffFactor/],
+    [{ retry: { attempts: 2, backoffMs: 1, lostMax: -1 } }, /retry.lostMax must be an integer from 0 to 100/],
+    [{ retry: { attempts: 2, backoffMs: 1, lostMax: 1.5 } }, /retry.lostMax/],
+    [{ retry: { attempts: 2, backoffMs: 1, lostMax: 101 } }, /retry.lostMax/],
     [{ cron: '* * * *' }, /must have 5 fields/],
     [{ cron: '* * * * *', frequencyMs: 1000 }, /not both/],
     [{ priority: Number.NaN }, /priority/],

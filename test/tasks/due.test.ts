@@ -148,7 +148,7 @@ describe('DueIndex', () => {
       const held = new Set([0, 2])
       const index = new DueIndex()
       for (const r of list) index.put(r, hinted ? { now: 100, held: held.has(r.partition) } : undefined)
-      const ctx: PickContext = { self: 'a', now: 100, holds: p => held.has(p), running: new Set(), retryOf: () => ({ attempts: 1, backoffMs: 0, backoffFactor: 1 }) }
+      const ctx: PickContext = { self: 'a', now: 100, holds: p => held.has(p), running: new Set(), retryOf: () => ({ attempts: 1, backoffMs: 0, backoffFactor: 1, lostMax: 3 }) }
       expect(index.take(context(records, held, 100), slots).map(r => r.id)).toEqual(pickRunnable(list, ctx, slots).start.map(r => r.id))
     }))
   })

@@ -162,7 +162,7 @@ describe('outbound gossip', () => {
     expect(messages.map(m => m.map(r => r.id))).toEqual([['t4']])
     // t1 finished on its holder, whose record of it arrived by gossip: ours adds nothing to it and is not sent.
     const done = finishAttempt(startAttempt(rec(1), { self: 'h', now: 1 }, '1.h').record, { self: 'h', now: 2 },
-      { key: 'h#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1 }, owner: true })
+      { key: 'h#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1, lostMax: 3 }, owner: true })
     // t2's arriving copy is older than ours (ours has an attempt it lacks): ours still goes.
     const ours2 = startAttempt(rec(2), { self: 'a', now: 1 }, '1.a').record
     clock.advance(400)

@@ -3,7 +3,7 @@ import { pickRunnable, type PickContext } from '../../src/tasks/pick.js'
 import { newRecord, type TaskRecord } from '../../src/tasks/record.js'
 import { startAttempt } from '../../src/tasks/transitions.js'
 
-const retry = { attempts: 2, backoffMs: 0, backoffFactor: 1 }
+const retry = { attempts: 2, backoffMs: 0, backoffFactor: 1, lostMax: 3 }
 const rec = (id: string, o: Partial<TaskRecord> = {}): TaskRecord => ({
   ...newRecord({ id, name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' }), ...o,
 })

@@ -42,7 +42,7 @@ describe.each(COMMIT_MODES)('TaskStore, %s commits', (commitMode) => {
     const s = open()
     const done = (id: string, name: string): TaskRecord => {
       const r = { ...rec(id), name }
-      return finishAttempt(startAttempt(r, { self: 'a', now: 2000 }, 'f').record, { self: 'a', now: 2001 }, { key: 'a#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1 }, owner: true })
+      return finishAttempt(startAttempt(r, { self: 'a', now: 2000 }, 'f').record, { self: 'a', now: 2001 }, { key: 'a#0.1', outcome: 'ok', retry: { attempts: 1, backoffMs: 1, backoffFactor: 1, lostMax: 3 }, owner: true })
     }
     await s.merge([...Array.from({ length: 60 }, (_, i) => done(`c${i}`, 'common')), done('r1', 'rare')], Number.POSITIVE_INFINITY)
     s.load()
@@ -174,7 +174,7 @@ describe.each(COMMIT_MODES)('TaskStore, %s commits', (commitMode) => {
     s.load()
     const ids = Array.from({ length: 12 }, (_, i) => `id${i}`)
     await s.merge(ids.map(rec), 1000)
-    const retry = { attempts: 1, backoffMs: 0, backoffFactor: 1 }
+    const retry = { attempts: 1, backoffMs: 0, backoffFactor: 1, lostMax: 3 }
     const end = (id: string, outcome: 'ok' | 'error') => s.update(id, (cur) => {
       const { record, attempt } = startAttempt(cur!, { self: 'a', now: wall }, 'f')
       return finishAttempt(record, { self: 'a', now: wall }, { key: attempt.key, outcome, retry, owner: true })
