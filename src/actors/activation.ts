@@ -7,7 +7,7 @@
 // activation closes as 'moved'.
 import { isThenable } from '../util/thenable.js'
 import { validateInput } from '../app/validate.js'
-import { TimeoutError } from '../errors.js'
+import { fromErrorShape, TimeoutError, toErrorShape } from '../errors.js'
 import type { Clock, TimerHandle, Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import type { ActorAddress } from './address.js'
@@ -216,8 +216,9 @@ export class Activation {
     } catch (err) {
       this.revert()
       if (!this.deps.holds()) return this.bounce(env)
-      if (env.reply !== undefined) return env.reply.reject(err)
-      return this.deps.logger.warn('actor handler failed on a tell', { address: target.address, handler: env.handler, err: (err as Error)?.message })
+      // A thrown value that is not an Error reaches a local asker as the Error a remote one gets from the wire.
+      if (env.reply !== undefined) return env.reply.reject(err instanceof Error ? err : fromErrorShape(toErrorShape(err)))
+      return this.deps.logger.warn('actor handler failed on a tell', { address: target.address, handler: env.handler, err: toErrorShape(err).message })
     } finally {
       signal.clear()
     }

@@ -68,6 +68,11 @@ export function counterActor(peer: string, events: Events, overrides: { idleMs?:
         ctx.state.n += 1000
         throw new CartError(message)
       },
+      /** Throws what it is sent, as is (a string, a plain object): not an Error. */
+      throwValue: (ctx, value: unknown) => {
+        ctx.state.n += 1000
+        throw value
+      },
       sleep: async (ctx, ms: number) => {
         enter(ctx.address)
         try {

@@ -107,6 +107,19 @@ describe.each<Transport>(['memory', 'libp2p'])('over %s', (transport) => {
       expect(await cluster.peer('b').system.ask(address, 'get')).toBe(0)
     })
 
+    it('a thrown value that is not an Error reaches a local asker as the same Error a remote one gets', async () => {
+      const cluster = await start()
+      const address = cluster.addressOn('a', 'counter')
+      for (const [value, message] of [['out of stock', 'out of stock'], [{ reason: 'x' }, '[object Object]'], [42, '42']] as const) {
+        for (const from of ['b', 'a']) {
+          const err = await cluster.peer(from).system.ask(address, 'throwValue', value).catch((e: unknown) => e)
+          expect(err).toBeInstanceOf(Error)
+          expect(err).toMatchObject({ name: 'Error', code: 'ERR_INTERNAL', message, retryable: false })
+        }
+      }
+      expect(await cluster.peer('b').system.ask(address, 'get')).toBe(0)
+    })
+
     it('a message that fails the handler\'s input schema rejects with ValidationError and changes nothing', async () => {
       const cluster = await start()
       const address = cluster.addressOn('a', 'counter')
