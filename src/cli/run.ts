@@ -18,6 +18,7 @@ Commands:
   enqueue   enqueue a task on a running peer
   tasks     list, show, retry, cancel or delete tasks
   new       create an app folder to start from
+  id        print (and create) the peer id of a data folder
 
 Run troupe <command> --help for its options.
 
@@ -38,6 +39,7 @@ const COMMANDS = new Map<string, () => Promise<Command>>([
   ['enqueue', async () => { const m = await import('./enqueue.js'); return { help: m.ENQUEUE_HELP, run: m.enqueueCommand } }],
   ['tasks', async () => { const m = await import('./tasks.js'); return { help: m.tasksHelp, run: m.tasksCommand } }],
   ['new', async () => { const m = await import('./new.js'); return { help: m.NEW_HELP, run: m.newCommand } }],
+  ['id', async () => { const m = await import('./id.js'); return { help: m.ID_HELP, run: m.idCommand } }],
 ])
 
 /** The GC after start only saves memory: a failure is worth a line, not the peer. */

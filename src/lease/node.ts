@@ -113,6 +113,7 @@ export class LeaseNode {
       case 'boot': return boot(ctx, event.persisted, event.bootstrap === true, event.fresh === true)
       case 'hint': updateView(ctx.s, event.alive, event.leaving, ctx.now); return tick(ctx)
       case 'leave': ctx.s.leaving = true; return tick(ctx)
+      case 'found': return found(ctx)
       case 'tick': return tick(ctx)
       case 'message': return receive(ctx, event.from, event.body)
     }
@@ -145,6 +146,20 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
   } else if (!fresh) {
     s.amnesic = true
   }
+}
+
+/**
+ * Founds a new cluster after boot (see LeaseEvent 'found'). A node without a config that never promised or accepted
+ * one has nothing to forget; it may have booted amnesic (a peer id made before its first start, with an empty store),
+ * but no cluster exists for it to have been in (the shell checked that every peer it names has no config), so it
+ * founds as a bootstrap peer does.
+ */
+function found(ctx: Ctx): void {
+  const s = ctx.s
+  if (!s.booted || s.config.cfg !== 0 || s.cPromised !== undefined || s.cAccepted !== undefined || s.leaving) return
+  s.amnesic = false
+  delete s.amnesicCfg
+  adoptConfig(ctx, { cfg: 1, voters: [s.id] })
 }
 
 function tick(ctx: Ctx): void {

@@ -39,6 +39,12 @@ export type LeaseEvent =
   | { type: 'hint', alive: string[], leaving: string[] }
   /** Graceful leave: release everything, stop acquiring, and have this node removed from the voters. */
   | { type: 'leave' }
+  /**
+   * Found a new cluster now: config 1 = {self}, as `bootstrap` does at boot. Ignored unless the node has no config and
+   * has never promised or accepted one. The shell gives it to one peer only: the smallest id of a seed list that every
+   * peer of a new cluster shares, once all of them see each other with no config (src/peer/founding.ts).
+   */
+  | { type: 'found' }
 
 /**
  * Why a tenure ended: `expired` (validUntil passed without a renewal), `released` (handed over, or the node is

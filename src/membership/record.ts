@@ -23,6 +23,11 @@ export interface MemberRecord {
   httpUrl: string | null
   hosts: Hosted
   version: string
+  /**
+   * The member's lease config number (0: in no cluster yet). Absent from peers of versions before it; founding a
+   * cluster from a shared seed list waits for every peer it names to say 0 (src/peer/founding.ts).
+   */
+  cfg?: number
 }
 
 /** Orders two records of the same member: later incarnation, then higher heartbeat, then `left` over `alive`. */
@@ -61,8 +66,11 @@ export function parseRecord(v: unknown): MemberRecord | string {
   const tasks = stringList(h.tasks, HOSTED_NAMES_MAX, 256)
   if (typeof tasks === 'string') return `hosts.tasks: ${tasks}`
   if (typeof r.version !== 'string' || r.version.length > 64) return 'version is not a short string'
-  return {
+  if (r.cfg !== undefined && !isCount(r.cfg)) return 'cfg is not a count'
+  const record: MemberRecord = {
     id: r.id, incarnation: r.incarnation, heartbeat: r.heartbeat, status: r.status,
     addrs, httpUrl: r.httpUrl, hosts: { actors, tasks }, version: r.version,
   }
+  if (r.cfg !== undefined) record.cfg = r.cfg
+  return record
 }

@@ -54,7 +54,7 @@ export class MemberView {
   }
 
   /** Changes what this member announces (addresses, hosted names); gossip carries it with the next heartbeat. */
-  updateSelf(patch: Partial<Pick<MemberRecord, 'addrs' | 'httpUrl' | 'hosts'>>): void {
+  updateSelf(patch: Partial<Pick<MemberRecord, 'addrs' | 'httpUrl' | 'hosts' | 'cfg'>>): void {
     this.self = { ...this.self, ...patch, heartbeat: this.self.heartbeat + 1 }
   }
 
@@ -177,7 +177,7 @@ export class MemberView {
 }
 
 function changedAnnouncement(a: MemberRecord, b: MemberRecord): boolean {
-  return a.httpUrl !== b.httpUrl ||
+  return a.httpUrl !== b.httpUrl || a.cfg !== b.cfg ||
     a.addrs.join(' ') !== b.addrs.join(' ') ||
     a.hosts.actors.join(' ') !== b.hosts.actors.join(' ') ||
     a.hosts.tasks.join(' ') !== b.hosts.tasks.join(' ')

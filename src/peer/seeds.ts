@@ -107,12 +107,17 @@ export class SeedJoiner {
   }
 }
 
-/** The peer id in a seed's /p2p/ part, if it has one. */
 /** `seeds` without those whose /p2p/ part names `self`. */
 export function otherSeeds(seeds: readonly string[], self: string): string[] {
   return seeds.filter(seed => peerIdIn(seed) !== self)
 }
 
+/** The peer ids the seeds name in their /p2p/ parts (a seed without one names none). */
+export function seedPeerIds(seeds: readonly string[]): string[] {
+  return seeds.map(peerIdIn).filter((id): id is string => id !== undefined)
+}
+
+/** The peer id in a seed's /p2p/ part, if it has one. */
 function peerIdIn(seed: string): string | undefined {
   try {
     return multiaddr(seed).getPeerId() ?? undefined

@@ -129,7 +129,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     const bootstrap = this.init.bootstrap && persisted === undefined
     if (bootstrap) this.c.logger.info('bootstrapping a new cluster: this peer is the first voter')
     else if (persisted === undefined && this.init.selfSeedOnly === true) {
-      this.c.logger.warn('the only seed is this peer itself and it has no lease state: it does not start a new cluster on its own (were its store lost, that would split the cluster it was in); start it once with no seed to start a new cluster, or give it a seed of another member')
+      this.c.logger.warn('the only seed is this peer itself and it has no lease state: it does not start a new cluster on its own (were its store lost, that would split the cluster it was in); start it once with no seed to start a new cluster, give it a seed of another member, or give every peer of a new cluster the same list naming them all')
     }
     this.feed({ type: 'boot', persisted, bootstrap, fresh: this.init.fresh && persisted === undefined })
   }
@@ -215,6 +215,22 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
 
   successorsOf(p: number, count: number): string[] {
     return this.placed().order(p).filter(id => id !== this.c.self).slice(0, count)
+  }
+
+  /**
+   * The lease config this peer has: the running protocol's once started, else the one it stored when it last ran
+   * (0: none). What it tells the other members, from before its first membership exchange.
+   */
+  cfg(): number {
+    if (this.running) return this.config.cfg
+    return this.c.store.db<PersistedState>('lease').get(STATE_KEY)?.cfg ?? 0
+  }
+
+  /** Founds a new cluster (LeaseEvent 'found': ignored once this peer has, or had, a config); the peer decides when. */
+  found(): void {
+    if (!this.running) return
+    this.c.logger.info('founding a new cluster: this peer is the first voter (the smallest id of the shared seed list)')
+    this.feed({ type: 'found' })
   }
 
   status(): LeaseStatus {

@@ -32,6 +32,23 @@ describe('voter set', () => {
     expect(w.unheld()).toEqual([])
   })
 
+  it('founds with "found" after boot: five peers with ids made beforehand (booted amnesic), one founds, all become voters', () => {
+    const w = new World({ seed: 5, params: simParams, net: calmNet, hintPeriodMs: 100, hintNoise: 0, writeProb: 0.3 })
+    for (const [i, id] of five.entries()) w.addNode(id, { rate: 1 + 0.01 * (i - 2), fresh: false })
+    w.run(2000)
+    // Nobody founds on its own: no config anywhere.
+    expect(configs(w, five).every(c => c.cfg === 0)).toBe(true)
+    w.found('n0')
+    // A second 'found' (on the founder, or on a peer that has joined meanwhile) changes nothing.
+    w.schedule(w.t + 3000, () => { w.found('n0'); w.found('n1') })
+    w.run(20000)
+    expect(w.checker.violations).toEqual([])
+    const seen = configs(w, five)
+    expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(1)
+    expect(seen[0]!.voters).toBe(five.join(','))
+    expect(w.unheld()).toEqual([])
+  })
+
   it('replaces a voter that leaves gracefully; the leaver hands its partitions over', () => {
     const w = presetWorld({ voters: five, workers: ['n5'], autoHints: true })
     w.run(3000)

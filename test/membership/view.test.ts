@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { resolveMembershipOptions, type MembershipInit } from '../../src/membership/options.js'
-import type { MemberRecord } from '../../src/membership/record.js'
+import { parseRecord, type MemberRecord } from '../../src/membership/record.js'
 import { MemberView, type ViewEvent } from '../../src/membership/view.js'
 import { seededRandom } from '../../src/util/random.js'
 
@@ -139,6 +139,20 @@ describe('membership view', () => {
     expect(c.stateOf('a', 'c')).toBe('alive')
     const join = c.events.find(e => e.type === 'join' && e.observer === 'b' && e.member.record.id === 'c' && e.member.record.incarnation === 2)
     expect(join).toBeDefined()
+  })
+
+  it('a member\'s lease config (cfg) reaches the others as an update, and a bad one is refused', () => {
+    const c = new Cluster()
+    c.add('1')
+    c.add('2', 1, '1')
+    c.views.get('1')!.updateSelf({ cfg: 3 })
+    c.exchange('2', '1')
+    expect(c.views.get('2')!.members().find(m => m.record.id === '1')?.record.cfg).toBe(3)
+    expect(c.events.filter(e => e.observer === '2' && e.type === 'update').map(e => e.member.record.id)).toEqual(['1'])
+    expect(parseRecord({ ...record('1'), cfg: 2 })).toMatchObject({ cfg: 2 })
+    // A record without it (an older peer) parses, with no cfg.
+    expect(parseRecord(record('1'))).not.toHaveProperty('cfg')
+    for (const cfg of [-1, 1.5, '1', null]) expect(parseRecord({ ...record('1'), cfg })).toBe('cfg is not a count')
   })
 
   it('rejects timings that would make healthy members flap', () => {

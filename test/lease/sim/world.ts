@@ -71,13 +71,21 @@ export class World {
   }
 
   /** Adds a node whose clock runs at `rate` (1 +- rho) and boots it now. */
-  addNode(id: string, init: { rate?: number, persisted?: PersistedState, bootstrap?: boolean } = {}): SimNode {
+  addNode(id: string, init: { rate?: number, persisted?: PersistedState, bootstrap?: boolean, fresh?: boolean } = {}): SimNode {
     const offset = Math.floor(this.rng.next() * 1e6)
     const n: SimNode = { id, clock: new SimClock(offset, init.rate ?? 1, this.t), up: false, departed: false, pausedUntil: 0, queue: [], timerToken: 0, lastHint: '', boots: 0 }
     if (init.persisted) n.disk = structuredClone(init.persisted)
     this.nodes.set(id, n)
+    // fresh: false is a peer id made before its first start (`troupe id`): booted with no disk, it is amnesic.
+    if (init.fresh === false) n.boots++
     this.start(n, init.bootstrap === true)
     return n
+  }
+
+  /** The shell's 'found' (a shared seed list's smallest id, once every peer it names is up with no config). */
+  found(id: string): void {
+    const n = this.nodes.get(id)
+    if (n?.up === true) this.deliver(n, { type: 'found' })
   }
 
   private start(n: SimNode, bootstrap: boolean): void {
