@@ -7,6 +7,8 @@
 // peers with lists that do not name each other can, which is why a list that
 // does not name this peer itself never founds anything.
 
+import type { Logger } from '../util/logger.js'
+
 /** What founding looks at of a member: its id, whether it is alive, and its lease config (0: none; undefined: not said). */
 export interface FoundingMember {
   id: string
@@ -36,4 +38,44 @@ export function foundingVerdict(self: string, listed: readonly string[], members
   const first = others.reduce((min, id) => (id < min ? id : min), self)
   if (first !== self) return { found: false, why: `${first} founds the cluster (the smallest id the seed list names)` }
   return { found: true }
+}
+
+export interface FounderComponents {
+  self: string
+  /** The peer ids the seeds as given name (this peer's own included when named). */
+  listed: readonly string[]
+  members: () => readonly FoundingMember[]
+  /** This peer's lease config (0: none). */
+  cfg: () => number
+  /** Founds the cluster (the lease service's `found`). */
+  found: () => void
+  logger: Logger
+}
+
+/** Asks foundingVerdict whenever a member joins or changes, until this peer has founded a cluster or is in one. */
+export class Founder {
+  /** 'done' once founded or in a cluster, else the last reason not to (logged once each). */
+  private state: 'done' | string = ''
+
+  constructor(private readonly c: FounderComponents) {
+    if (c.listed.length === 0) this.state = 'done'
+  }
+
+  consider(): void {
+    if (this.state === 'done') return
+    const verdict = foundingVerdict(this.c.self, this.c.listed, this.c.members(), this.c.cfg())
+    if (verdict.found) {
+      this.state = 'done'
+      this.c.found()
+      return
+    }
+    if (this.c.cfg() > 0) {
+      this.state = 'done'
+      return
+    }
+    if (verdict.why === this.state) return
+    this.state = verdict.why
+    // A list that does not name this peer is the usual case (a seed to join through): nothing to say.
+    if (this.c.listed.includes(this.c.self)) this.c.logger.info('not founding a cluster yet', { why: verdict.why })
+  }
 }

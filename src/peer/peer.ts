@@ -25,7 +25,7 @@ import { Libp2pMessenger } from '../wire/index.js'
 import { actorMeter, countFrame, createMetrics, leaseMeter, registerOps, taskMeter, type Metrics } from '../ops/index.js'
 import { libp2pAddressBook } from './address-book.js'
 import { otherSeeds, SeedJoiner, seedPeerIds } from './seeds.js'
-import { foundingVerdict } from './founding.js'
+import { Founder } from './founding.js'
 import { Work } from './work.js'
 import type { PeerActors } from './context.js'
 import type { TaskServiceInit } from '../tasks/index.js'
@@ -147,8 +147,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
   private readonly startedAt: number
   private server: Listening | undefined
   private started = false
-  /** Founding a cluster from the shared seed list: 'done' once founded or in a cluster, else the last reason not to (logged once each). */
-  private founding: 'done' | string = ''
+  /** Founds a cluster from a seed list shared by every peer (founding.ts). */
+  private readonly founder: Founder
   /** Fires when the peer begins to stop: running actions see it as ctx.signal. */
   private readonly stopSignal = scopeController()
   private stopping: Promise<void> | undefined
@@ -222,6 +222,14 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       const cfg = this.leases.cfg()
       if (cfg !== this.membership.selfRecord.cfg) this.membership.updateSelf({ cfg })
     })
+    this.founder = new Founder({
+      self: this.id,
+      listed: parts.listed,
+      members: () => this.membership.members().map(m => ({ id: m.record.id, alive: m.state === 'alive', cfg: m.record.cfg })),
+      cfg: () => this.leases.cfg(),
+      found: () => { this.leases.found() },
+      logger: parts.logger,
+    })
     this.metrics.trackLeases(() => this.leases.status().held.length)
     this.metrics.trackActors(() => this.work.actors.stats())
     this.seeds = new SeedJoiner({
@@ -252,7 +260,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     for (const event of ['member:join', 'member:update', 'member:suspect', 'member:recover', 'member:dead', 'member:leave'] as const) {
       this.membership.on(event, member => {
         if (event !== 'member:update') this.hintLeases()
-        if (!member.self && (event === 'member:join' || event === 'member:update' || event === 'member:recover')) this.considerFounding()
+        if (this.started && !member.self && (event === 'member:join' || event === 'member:update' || event === 'member:recover')) this.founder.consider()
         // A peer that (re)joins or comes back from a partition may have missed tasks, or hold ones we missed.
         if ((event === 'member:join' || event === 'member:recover') && !member.self) this.work.tasks.catchUp(member.record.id)
         // Reports of "all" tasks sent to a member that is gone go to the tasks' next settler.
@@ -301,7 +309,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.p.node.addEventListener('peer:connect', this.onConnect)
     this.seeds.start()
     this.started = true
-    this.considerFounding()
+    this.founder.consider()
     if (this.p.open) {
       this.p.logger.warn('the cluster is open: anyone who can reach this peer can join; set a cluster secret (TROUPE_CLUSTER_SECRET or --secret-file)')
     }
@@ -319,29 +327,6 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     this.membership.contact(id).catch((err: unknown) => {
       this.p.logger.debug('membership exchange with a new connection failed', { peer: id, err: (err as Error).message })
     })
-  }
-
-  /**
-   * A seed list that names this peer and others founds a new cluster on the smallest id it names, once every peer it
-   * names is up with no cluster (founding.ts); the others join that one. Looked at whenever a member joins or changes.
-   */
-  private considerFounding(): void {
-    if (this.founding === 'done' || this.p.listed.length === 0 || !this.started) return
-    const members = this.membership.members().map(m => ({ id: m.record.id, alive: m.state === 'alive', cfg: m.record.cfg }))
-    const verdict = foundingVerdict(this.id, this.p.listed, members, this.leases.cfg())
-    if (verdict.found) {
-      this.founding = 'done'
-      this.leases.found()
-      return
-    }
-    if (this.leases.cfg() > 0) {
-      this.founding = 'done'
-      return
-    }
-    if (verdict.why === this.founding) return
-    this.founding = verdict.why
-    // A list that does not name this peer is the usual case (a seed to join through): nothing to say.
-    if (this.p.listed.includes(this.id)) this.p.logger.info('not founding a cluster yet', { why: verdict.why })
   }
 
   /** Tells the lease protocol who looks alive and who is leaving: a hint for placement, never a quorum. */

@@ -193,3 +193,23 @@ export const COMMIT_MODES = ['auto', 'inline', 'background'] as const
 export const SMALL_COMMIT_WRITES = 8
 
 export type CommitMode = typeof COMMIT_MODES[number]
+
+/**
+ * Longest sleep between looks at the due tasks. runAt is wall time and timers
+ * are monotonic: looking at least this often bounds the lateness a wall-clock
+ * step can cause (and keeps timers far from setTimeout's 24.8-day limit).
+ */
+export const WAKE_MAX_MS = 60_000
+
+/** After an attempt that could not start or be recorded, the next look waits this long. */
+export const RETRY_PICK_MS = 100
+
+/**
+ * An attempt whose outcome could not be written has its task picked again only after this long, doubling with each
+ * such failure in a row up to RECORD_RETRY_MAX_MS: its handler ran, and rerunning it every RETRY_PICK_MS would
+ * repeat its effects ten times a second for as long as the write fails.
+ */
+export const RECORD_RETRY_MAX_MS = 60_000
+
+/** While the task store refuses writes (the disk below its reserve), no attempt starts; the runner looks again this often. */
+export const STORE_REFUSED_RECHECK_MS = 1_000

@@ -14,7 +14,7 @@ import { noTaskMeter, type TaskMeter } from './meter.js'
 import { mergeChange, mergeRecords } from './merge.js'
 import { compareDue, pickRunnable, type PickContext } from './pick.js'
 import type { TaskRecord } from './record.js'
-import { START_RECORD_DELAY_MS } from './constants.js'
+import { RECORD_RETRY_MAX_MS, RETRY_PICK_MS, START_RECORD_DELAY_MS, STORE_REFUSED_RECHECK_MS, WAKE_MAX_MS } from './constants.js'
 import { DueIndex, PARKED_RECHECK_MS } from './due.js'
 import { runAttempt, type AttemptDeps } from './attempt.js'
 import { StartWrites, type Started } from './start-writes.js'
@@ -22,28 +22,7 @@ import { TurnBudget } from './turn.js'
 import { describeValue } from '../util/describe.js'
 import type { Change, TaskStore } from './store.js'
 import { OpenAll } from './open-all.js'
-import { attemptEvent, finishAttempt, settleAll, startAttempt } from './transitions.js'
-
-/**
- * Longest sleep between looks at the due tasks. runAt is wall time and timers
- * are monotonic: looking at least this often bounds the lateness a wall-clock
- * step can cause (and keeps timers far from setTimeout's 24.8-day limit).
- */
-export const WAKE_MAX_MS = 60_000
-
-/** After an attempt that could not start or be recorded, the next look waits this long. */
-export const RETRY_PICK_MS = 100
-
-/**
- * An attempt whose outcome could not be written has its task picked again only after this long, doubling with each
- * such failure in a row up to RECORD_RETRY_MAX_MS: its handler ran, and rerunning it every RETRY_PICK_MS would
- * repeat its effects ten times a second for as long as the write fails.
- */
-export const RECORD_RETRY_MAX_MS = 60_000
-
-/** While the task store refuses writes (the disk below its reserve), no attempt starts; the runner looks again this often. */
-export const STORE_REFUSED_RECHECK_MS = 1_000
-
+import { attemptEvent, finishAttempt, startAttempt, withRefusal } from './transitions.js'
 
 export interface RunnerDeps {
   store: TaskStore
@@ -393,7 +372,7 @@ export class Runner {
     const fence = cur.scope === 'any' ? claims.held(cur.partition)?.fence : undefined
     const start = startAttempt(cur, { self, now: clock.wallNow() }, fence, def.retry.lostMax)
     if (start.attempt === undefined) {
-      await this.refuse(cur, start.record, start.error)
+      await this.refuse(cur, start.record, start.error, def)
       return true
     }
     const { record, attempt } = start
@@ -429,15 +408,11 @@ export class Runner {
    * The task was not started: too many of its attempts lost their runner mid-run (`startAttempt`). `record` says so
    * ("any": failed; "all": this peer's share failed, settled here as a finished attempt would be).
    */
-  private async refuse(picked: TaskRecord, record: TaskRecord, error: ErrorShape): Promise<void> {
+  private async refuse(picked: TaskRecord, record: TaskRecord, error: ErrorShape, def: TaskDefinition): Promise<void> {
     const { store, clock, self } = this.deps
-    const def = this.deps.definitions.get(picked.name)
     this.deps.logger.warn('task not run again: too many of its attempts lost their runner mid-run', { id: picked.id, name: picked.name, code: error.code, message: error.message })
-    const written = await store.update(picked.id, now => {
-      if (now === undefined) return undefined
-      const merged = now === picked ? record : mergeRecords(now, record)
-      return merged.scope === 'all' && def !== undefined ? settleAll(merged, { self, now: clock.wallNow() }, def.retry, this.deps.members()) : merged
-    })
+    const written = await store.update(picked.id, now => now === undefined ? undefined
+      : withRefusal(now === picked ? record : mergeRecords(now, record), { self, now: clock.wallNow() }, def.retry, this.deps.members()))
     if (written?.after === undefined) return
     this.meter.task(picked.name, 'failed')
     this.deps.spread([written.after])

@@ -53,6 +53,11 @@ export function startAttempt(r: TaskRecord, at: Actor, fence: string | undefined
   return { record: { ...r, version: r.version + 1, writer: at.self, updatedAt: at.now, state: 'running', attempts }, attempt }
 }
 
+/** The record once a refused start (`startAttempt` with no attempt) has joined it: an "all" one is settled among `members`. */
+export function withRefusal(r: TaskRecord, at: Actor, retry: Required<RetryPolicy>, members: readonly string[]): TaskRecord {
+  return r.scope === 'all' ? settleAll(r, at, retry, members) : r
+}
+
 /** The error of an attempt found unended by `self` when it started its task. */
 function runnerGone(a: Attempt, self: string): ErrorShape {
   const message = a.peer === self
