@@ -105,6 +105,7 @@ function formatLeases(status: PeerStatus): string[] {
   const voters = leases.voters.map(v => (v === self ? `${v} (this peer)` : v))
   const held = leases.held.length
   return [
+    ...(status.founding === undefined ? [] : [`founding: not yet, ${status.founding}`]),
     `leases: config ${leases.cfg}, ${leases.voters.length} voter${leases.voters.length === 1 ? '' : 's'}${leases.voter ? ' (this peer votes)' : ' (this peer does not vote)'}, this peer holds ${held} partition${held === 1 ? '' : 's'}`,
     ...voters.map(v => `  voter ${v}`),
     '',

@@ -61,6 +61,11 @@ export class Founder {
     if (c.listed.length === 0) this.state = 'done'
   }
 
+  /** Why this peer has not founded a cluster from its seed list yet; undefined once it is in one, or if its list does not name it. */
+  get waiting(): string | undefined {
+    return this.state === 'done' || this.state === '' || !this.c.listed.includes(this.c.self) || this.c.cfg() > 0 ? undefined : this.state
+  }
+
   consider(): void {
     if (this.state === 'done') return
     const verdict = foundingVerdict(this.c.self, this.c.listed, this.c.members(), this.c.cfg())

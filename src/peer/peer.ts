@@ -361,6 +361,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
       members: this.members(),
       leases: this.leases.status(),
       tasks: this.work.tasks.status(),
+      ...(this.founder.waiting === undefined ? {} : { founding: this.founder.waiting }),
     }
   }
 

@@ -42,4 +42,6 @@ export interface PeerStatus {
   /** This peer's task runner: attempts in flight, partitions waiting for their handover sync, open records. */
   tasks: TaskServiceStatus
   leases: LeaseStatus
+  /** Present while a seed list that names this peer has not founded a cluster: why not yet (src/peer/founding.ts). */
+  founding?: string
 }

@@ -70,6 +70,11 @@ describe('founding a cluster from a shared seed list', () => {
     }, 20_000, 100)
     await new Promise(resolve => setTimeout(resolve, 1_500))
     for (const view of await Promise.all(first.map(leaseView))) expect(view.voters).toEqual([])
+    // /status says why.
+    for (const p of first) {
+      const status = await (await fetch(`${p.http}/status`)).json() as { founding?: string }
+      expect(status.founding).toBe(`waiting for 1 of the 2 other peers the seed list names to be up, with no cluster: ${planned[2]!.id}`)
+    }
     const third = await start(planned[2]!)
     const peers = [...first, third]
     await waitFor('3 voters and every partition held, spread over the peers', async () => {
@@ -80,5 +85,6 @@ describe('founding a cluster from a shared seed list', () => {
     const views = await Promise.all(peers.map(leaseView))
     expect(new Set(views.map(v => v.cfg)).size).toBe(1)
     expect([...views[0]!.voters].sort()).toEqual(planned.map(p => p.id).sort())
+    for (const p of peers) expect(await (await fetch(`${p.http}/status`)).json()).not.toHaveProperty('founding')
   })
 })
