@@ -7,16 +7,18 @@ import type { App } from '../app/app.js'
 import { defineApp } from '../app/app.js'
 import { resolveConfig, type PeerConfig } from '../config/config.js'
 import { ConfigError } from '../errors.js'
-import { checkToken, createHttpApp, isLoopbackHost, listen, protectRoutes, type HttpApp, type HttpAuth, type Listening } from '../http/index.js'
+import { createHttpApp, listen, protectRoutes, type HttpApp, type HttpAuth, type Listening } from '../http/index.js'
 import { resolveMembershipOptions } from '../membership/options.js'
 import { Membership } from '../membership/service.js'
 import { loadOrCreateIdentity } from '../net/identity.js'
 import { createNode, type TroupeNode } from '../net/node.js'
 import { FaultSwitch, faultRoutes } from '../net/fault-switch.js'
-import { CpuPool } from '../workers/pool.js'
-import { appSource } from '../app/load.js'
+import type { CpuPool } from '../workers/pool.js'
+import { cpuPoolFor, httpAuth } from './parts.js'
 import { connectionProtector } from '../net/secret.js'
 import { nextIncarnation, openStore, type Store } from '../store/store.js'
+import { markRunStarted, markRunStopped } from '../store/runs.js'
+import { crashWatch } from './crash-watch.js'
 import { systemClock, systemTimers, type Clock, type Timers, type WallClock } from '../util/clock.js'
 import { createLogger, type Logger } from '../util/logger.js'
 import { systemRandom, type Random } from '../util/random.js'
@@ -56,6 +58,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     const identity = await loadOrCreateIdentity(config.dataDir)
     const privateKey = identity.key
     const incarnation = await nextIncarnation(store)
+    const crashed = await markRunStarted(store)
     const faults = init.faults === true ? new FaultSwitch() : undefined
     const node = await createNode({
       connectionGater: faults?.gater,
@@ -73,7 +76,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     const seeds = otherSeeds(config.seeds, node.peerId.toString())
     if (seeds.length < config.seeds.length) logger.info('a seed names this peer itself: not dialled', { seeds: config.seeds.filter(s => !seeds.includes(s)) })
     const onlySelf = config.seeds.length > 0 && seeds.length === 0
-    const parts = { selfSeedOnly: onlySelf, listed: seedPeerIds(config.seeds), auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: init.tasks ?? {}, clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
+    const parts = { selfSeedOnly: onlySelf, listed: seedPeerIds(config.seeds), auth, cpu, faults, store, node, logger, incarnation, processMetrics: init.processMetrics ?? false, freshIdentity: identity.created, open: init.secret === undefined, lease: init.lease ?? {}, tasks: crashWatch(crashed, init.tasks ?? {}, rootLogger), clock: init.clock ?? systemClock, timers: init.timers ?? systemTimers, random: init.random ?? systemRandom }
     const peer = new TroupePeer(seeds.length === config.seeds.length ? config : { ...config, seeds }, app, parts, membershipOptions)
     try {
       await peer.start()
@@ -381,6 +384,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     await this.membership.stop()
     await this.messenger.stop()
     await this.p.node.stop()
+    await markRunStopped(this.p.store)
     await this.p.store.close()
     if (this.started) this.p.logger.info('peer stopped')
   }
@@ -389,22 +393,4 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
 /** The configured dead-voter replacement time, unless the lease params set it themselves. */
 function voterReplace(ms: number | undefined, params: Partial<LeaseParams>): Partial<LeaseParams> {
   return ms === undefined ? params : { voterDeadReplaceMs: ms, ...params }
-}
-
-/** The worker pool for the app's `cpu: true` tasks, or none when it has none. */
-function cpuPoolFor(app: App, init: PeerInit, logger: Logger): CpuPool | undefined {
-  const cpuTasks = app.tasks.filter(t => t.cpu).map(t => t.name)
-  if (cpuTasks.length === 0) return undefined
-  const module = init.appModule ?? appSource(app)
-  if (module === undefined) {
-    throw new ConfigError(`tasks ${cpuTasks.join(', ')} are cpu: true, so worker threads must load the app again: load it with loadApp(folder) or pass createPeer({ appModule })`)
-  }
-  return new CpuPool({ timers: init.timers ?? systemTimers, logger: logger.child({ part: 'cpu' }) }, { app: module, size: init.cpuWorkers })
-}
-
-/** The HTTP token policy: tokens checked here, so a short one stops the start before anything opens. */
-function httpAuth(config: PeerConfig, init: PeerInit): HttpAuth {
-  checkToken('adminToken', init.adminToken)
-  checkToken('actionToken', init.actionToken)
-  return { adminToken: init.adminToken, actionToken: init.actionToken, loopback: config.http === null || isLoopbackHost(config.http.host) }
 }

@@ -155,6 +155,13 @@ export const TASK_ERROR_DETAILS_BYTES_MAX = 1_024
  */
 export const LOST_MAX_DEFAULT = 3
 
+/**
+ * After a run of the peer that ended without a graceful stop (a crash, SIGKILL, power loss), for this long every "any"
+ * attempt's start is written and committed before its handler runs: if a task's handler killed the peer within
+ * START_RECORD_DELAY_MS, its next run here leaves a trace, and `retry.lostMax` can stop it going round for ever.
+ */
+export const CRASH_WATCH_MS = 10 * 60 * 1000
+
 /** Code of an attempt found unended by the next peer to start its task (its runner went away mid-run). */
 export const RUNNER_GONE_CODE = 'ERR_RUNNER_GONE'
 

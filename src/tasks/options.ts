@@ -44,6 +44,13 @@ export interface TaskServiceInit {
    * milliseconds (network block storage). See docs/limits.md.
    */
   storeCommit?: CommitMode
+  /**
+   * For this long after start (ms), every "any" attempt writes its start and waits for its commit before the handler
+   * runs (as "all" attempts write theirs), instead of writing it only after START_RECORD_DELAY_MS: a handler that kills
+   * its peer at once then leaves an unended attempt that `retry.lostMax` counts. The peer sets CRASH_WATCH_MS after a
+   * run that ended without a graceful stop. Default 0.
+   */
+  startsAtOnceMs?: number
 }
 
 export type TaskLimits = Required<TaskServiceInit>
@@ -70,13 +77,14 @@ export function resolveInit(init: TaskServiceInit = {}): TaskLimits {
     handoverSyncMs: init.handoverSyncMs ?? C.HANDOVER_SYNC_MS,
     stopDeadlineMs: init.stopDeadlineMs ?? C.STOP_DEADLINE_MS,
     storeCommit: init.storeCommit ?? 'auto',
+    startsAtOnceMs: init.startsAtOnceMs ?? 0,
   }
   if (!COMMIT_MODES.includes(limits.storeCommit)) throw new ConfigError(`tasks: storeCommit must be one of ${COMMIT_MODES.map(m => `'${m}'`).join(', ')}, got ${JSON.stringify(limits.storeCommit)}`)
   for (const [k, value] of Object.entries(limits)) {
     if (k === 'storeCommit') continue
     // Every other limit is a number: one given as anything else (a string from a config file) is refused here.
     const v = value as number
-    const zeroOk = k === 'replicas' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs' || k === 'allReportMs' || k === 'syncSettleMs'
+    const zeroOk = k === 'replicas' || k === 'startsAtOnceMs' || k === 'gossipCoalesceMs' || k === 'gossipLazyMs' || k === 'gossipDeferMs' || k === 'allReportMs' || k === 'syncSettleMs'
     if (!(Number.isFinite(v) && (zeroOk ? v >= 0 : v > 0))) throw new ConfigError(`tasks: ${k} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got ${v}`)
   }
   if (!Number.isInteger(limits.concurrency)) throw new ConfigError(`tasks: concurrency must be an integer, got ${limits.concurrency}`)

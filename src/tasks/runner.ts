@@ -43,6 +43,8 @@ export interface RunnerDeps {
   meter?: TaskMeter
   /** "any" attempts write their start only after running this long (ms); 0 writes it before the handler starts. Default START_RECORD_DELAY_MS. */
   startRecordDelayMs?: number
+  /** Until this monotonic ms, an "any" attempt's start is written, and committed, before its handler runs (TaskServiceInit.startsAtOnceMs). */
+  startsAtOnceUntil?: number
 }
 
 export interface RunnerStatus {
@@ -378,9 +380,12 @@ export class Runner {
     const { record, attempt } = start
     entry.record = record
     entry.startedMono = clock.now()
-    this.starts.begin(entry, record.scope === 'all')
+    // Watching for a crash (this peer's last run did not stop gracefully): the start goes to disk before the handler runs.
+    const atOnce = record.scope === 'any' && this.deps.startsAtOnceUntil !== undefined && clock.now() < this.deps.startsAtOnceUntil
+    this.starts.begin(entry, record.scope === 'all' || atOnce)
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
+    if (atOnce) await entry.started
     const { outcome, error } = await runAttempt({ def, record, attempt, controller: entry.controller, deps: this.attemptDeps })
     this.meter.attempt(cur.name, outcome, (clock.now() - entry.startedMono) / 1000)
     this.finishing(entry)

@@ -123,7 +123,7 @@ export class TaskService {
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
       spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.spread.outcome(r) },
-      context: c.context, meter,
+      context: c.context, meter, startsAtOnceUntil: l.startsAtOnceMs > 0 ? c.clock.now() + l.startsAtOnceMs : undefined,
     })
     this.submit = new Submitter({
       self: c.self, clock: c.clock, timers: c.timers, random: c.random, claims: c.claims, members: c.members, holderOf: c.holderOf, limits: l,

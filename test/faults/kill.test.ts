@@ -106,6 +106,33 @@ describe('a handler that kills its own peer (a poison task)', () => {
     for (const p of survivors) expect((await fetch(`${p.http}/status`)).status).toBe(200)
   })
 
+  it('a handler that kills its peer at once leaves no trace; restarted, the peer writes each start first, so the next kill is counted', async () => {
+    const ledger = join(await cli.dir(), 'ledger.jsonl')
+    const extra = ['--lease-ms', String(FAST_LEASE_MS)]
+    const start = (data?: string): Promise<Started> => cli.start({ app: 'test/fixtures/ledger-app', extra, data, env: { LEDGER_FILE: ledger } })
+    const peer = await start()
+    await waitFor('every partition held', async () => (await leaseView(peer)).held.length === 256, 30_000, 100)
+    const id = await enqueue(peer, 'doomed-fast')
+    expect((await peer.proc.exited).signal).toBe('SIGKILL')
+    const starts = async (): Promise<number> => (await entries(ledger)).filter(e => e.task === id && e.event === 'start').length
+    expect(await starts()).toBe(1)
+    // Restarted after a crash: it warns, and runs the task again (it left no trace), its start written first.
+    const again = await start(peer.data)
+    await again.proc.waitFor(/did not stop gracefully/)
+    expect((await again.proc.exited).signal).toBe('SIGKILL')
+    expect(await starts()).toBe(2)
+    // This time the attempt was on disk, unended: past lostMax (0), the task fails instead of running a third time.
+    const last = await start(peer.data)
+    const failed = await waitFor('the task to fail', async () => {
+      const r = await record(last, id)
+      return r?.state === 'failed' ? r : undefined
+    }, 30_000, 200)
+    expect(failed.error?.code).toBe('ERR_TASK_LOST_TOO_OFTEN')
+    expect(failed.attempts.map(a => [a.outcome, a.error?.code])).toEqual([['lost', 'ERR_RUNNER_GONE']])
+    expect(await starts()).toBe(2)
+    expect((await fetch(`${last.http}/status`)).status).toBe(200)
+  })
+
   it('"all": a peer restarted after its handler killed it gives up its own share instead of running it again', async () => {
     const ledger = join(await cli.dir(), 'ledger.jsonl')
     const extra = ['--lease-ms', String(FAST_LEASE_MS)]

@@ -1,0 +1,22 @@
+// Whether the peer's last run on this data folder ended with a graceful stop:
+// a marker in the meta sub-database, 'running' while a run lasts and
+// 'stopped' once it stopped gracefully. A run that crashed (SIGKILL, power
+// loss, an abort) leaves 'running' behind; the next start sees it.
+
+import type { Store } from './store.js'
+
+const RUN_KEY = 'run'
+
+/** Marks a run as started; resolves with true when the last run on this store did not stop gracefully. */
+export async function markRunStarted(store: Store): Promise<boolean> {
+  const meta = store.db<string>('meta')
+  // No marker: the first run, or one of a version before the marker (taken as stopped).
+  const crashed = meta.get(RUN_KEY) === 'running'
+  await meta.put(RUN_KEY, 'running')
+  return crashed
+}
+
+/** Marks the run as stopped gracefully (called last, before the store closes). */
+export async function markRunStopped(store: Store): Promise<void> {
+  await store.db<string>('meta').put(RUN_KEY, 'stopped')
+}
