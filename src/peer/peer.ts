@@ -17,7 +17,7 @@ import type { CpuPool } from '../workers/pool.js'
 import { cpuPoolFor, httpAuth } from './parts.js'
 import { connectionProtector } from '../net/secret.js'
 import { nextIncarnation, openStore, type Store } from '../store/store.js'
-import { markRunStarted, markRunStopped } from '../store/runs.js'
+import { lastRunCrashed, markRunStarted, markRunStopped } from '../store/runs.js'
 import { crashWatch } from './crash-watch.js'
 import { systemClock, systemTimers, type Clock, type Timers, type WallClock } from '../util/clock.js'
 import { createLogger, type Logger } from '../util/logger.js'
@@ -58,7 +58,7 @@ export async function createPeer(init: PeerInit = {}): Promise<Peer> {
     const identity = await loadOrCreateIdentity(config.dataDir)
     const privateKey = identity.key
     const incarnation = await nextIncarnation(store)
-    const crashed = await markRunStarted(store)
+    const crashed = lastRunCrashed(store)
     const faults = init.faults === true ? new FaultSwitch() : undefined
     const node = await createNode({
       connectionGater: faults?.gater,
@@ -311,6 +311,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     // A peer that connects to us is (almost always) a member: exchange views at once.
     this.p.node.addEventListener('peer:connect', this.onConnect)
     this.seeds.start()
+    await markRunStarted(this.p.store)
     this.started = true
     this.founder.consider()
     if (this.p.open) {
@@ -384,7 +385,8 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     await this.membership.stop()
     await this.messenger.stop()
     await this.p.node.stop()
-    await markRunStopped(this.p.store)
+    // A start that failed leaves the marker as the last run left it.
+    if (this.started) await markRunStopped(this.p.store)
     await this.p.store.close()
     if (this.started) this.p.logger.info('peer stopped')
   }

@@ -7,13 +7,15 @@ import type { Store } from './store.js'
 
 const RUN_KEY = 'run'
 
-/** Marks a run as started; resolves with true when the last run on this store did not stop gracefully. */
-export async function markRunStarted(store: Store): Promise<boolean> {
-  const meta = store.db<string>('meta')
+/** True when the last run on this store started and did not stop gracefully. */
+export function lastRunCrashed(store: Store): boolean {
   // No marker: the first run, or one of a version before the marker (taken as stopped).
-  const crashed = meta.get(RUN_KEY) === 'running'
-  await meta.put(RUN_KEY, 'running')
-  return crashed
+  return store.db<string>('meta').get(RUN_KEY) === 'running'
+}
+
+/** Marks a run as started (once the peer has started: a start that fails leaves the marker as it was). */
+export async function markRunStarted(store: Store): Promise<void> {
+  await store.db<string>('meta').put(RUN_KEY, 'running')
 }
 
 /** Marks the run as stopped gracefully (called last, before the store closes). */
