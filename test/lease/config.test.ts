@@ -17,6 +17,15 @@ function configs(w: World, ids: string[]): Array<{ cfg: number, voters: string }
 
 const five = ['n0', 'n1', 'n2', 'n3', 'n4']
 
+/** No violation, one config on all five (its voters the five), and every partition held. */
+function expectFiveVoters(w: World): void {
+  expect(w.checker.violations).toEqual([])
+  const seen = configs(w, five)
+  expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(1)
+  expect(seen[0]!.voters).toBe(five.join(','))
+  expect(w.unheld()).toEqual([])
+}
+
 describe('voter set', () => {
   it('grows from a single bootstrapped peer to 3, then 5 voters, and holds every partition', () => {
     const w = new World({ seed: 3, params: simParams, net: calmNet, hintPeriodMs: 100, hintNoise: 0, writeProb: 0.3 })
@@ -25,11 +34,7 @@ describe('voter set', () => {
     w.run(4000)
     expect(w.nodes.get('n0')!.node!.state.config.voters).toHaveLength(3)
     w.run(16000)
-    expect(w.checker.violations).toEqual([])
-    const seen = configs(w, five)
-    expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(1)
-    expect(seen[0]!.voters).toBe(five.join(','))
-    expect(w.unheld()).toEqual([])
+    expectFiveVoters(w)
   })
 
   it('founds with "found" after boot: five peers with ids made beforehand (booted amnesic), one founds, all become voters', () => {
@@ -42,11 +47,7 @@ describe('voter set', () => {
     // A second 'found' (on the founder, or on a peer that has joined meanwhile) changes nothing.
     w.schedule(w.t + 3000, () => { w.found('n0'); w.found('n1') })
     w.run(20000)
-    expect(w.checker.violations).toEqual([])
-    const seen = configs(w, five)
-    expect(new Set(seen.map((c) => JSON.stringify(c))).size).toBe(1)
-    expect(seen[0]!.voters).toBe(five.join(','))
-    expect(w.unheld()).toEqual([])
+    expectFiveVoters(w)
   })
 
   it('replaces a voter that leaves gracefully; the leaver hands its partitions over', () => {
