@@ -45,6 +45,14 @@ export const DEFAULT_VOTERS_MAX = 5
 export const DEFAULT_VOTER_DEAD_REPLACE_MS = 120_000
 /** The membership view must be unchanged this long before a voter-set change is proposed. */
 export const DEFAULT_CONFIG_STABLE_MS = 5_000
+/**
+ * A voter the hint says is leaving is taken out once the view has been unchanged this long (or configStableMs,
+ * if shorter): long enough that peers stopped together (every leave seen, no voter left to propose) keep their
+ * set, short enough that a peer stopped alone is out well within its LEAVE_GRACE_MS.
+ */
+export const DEFAULT_LEAVE_SETTLE_MS = 1_000
+/** A stopping voter waits at most this long for the others to take it out of the set (it still answers meanwhile). */
+export const LEAVE_GRACE_MS = 3_000
 /** A config round with no majority after this long is retried (with jitter). */
 export const DEFAULT_CONFIG_RETRY_MS = 2_000
 /** Ballot numbers are persisted by reservation: crossing the stored floor writes n + this, so one write covers this many ballots. */

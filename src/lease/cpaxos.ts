@@ -95,7 +95,10 @@ export function tickConfig(ctx: Ctx): void {
   if (s.cRound || now < s.cRetryAt) return
   const stalled = s.cAccepted !== undefined && now - s.cSealedAt >= s.params.configRetryMs
   const desired = desiredVotersOf(s, now)
-  const wanted = desired.length >= 1 && !sameSet(desired, s.config.voters) && now - s.view.changedAt >= s.params.configStableMs
+  // A voter that announced its leave is taken out sooner: it waits for that, still answering, before it stops.
+  const leaver = s.config.voters.some((v) => v !== s.id && s.view.leaving.has(v))
+  const settleMs = leaver ? Math.min(s.params.leaveSettleMs, s.params.configStableMs) : s.params.configStableMs
+  const wanted = desired.length >= 1 && !sameSet(desired, s.config.voters) && now - s.view.changedAt >= settleMs
   if (!stalled && !(wanted && leads(ctx))) return
   const b = { n: Math.max(s.cNSeen, s.cPromised?.n ?? 0) + 1, by: s.id }
   s.cNSeen = b.n

@@ -15,7 +15,7 @@ export { compareBallots, compareFences, makeFence, parseFence, type Ballot, type
 export { desiredVoters, type VoterInputs } from './voters.js'
 export { LeaseLostError, LeaseMessageError } from './errors.js'
 export { LeaseInvariantError } from './assert.js'
-export { LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEASE_WIRE_VERSION } from './constants.js'
+export { LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEAVE_GRACE_MS, LEASE_WIRE_VERSION } from './constants.js'
 
 import type { Effect, LeaseEvent } from './types.js'
 import type { LeaseNode } from './node.js'

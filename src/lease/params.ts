@@ -23,6 +23,8 @@ export interface LeaseParams {
   votersMax: number
   voterDeadReplaceMs: number
   configStableMs: number
+  /** How long the view must be unchanged before a leaving voter is taken out (capped by configStableMs). */
+  leaveSettleMs: number
   configRetryMs: number
   floorReserve: number
 }
@@ -51,6 +53,7 @@ export const defaultLeaseParams: LeaseParams = {
   votersMax: K.DEFAULT_VOTERS_MAX,
   voterDeadReplaceMs: K.DEFAULT_VOTER_DEAD_REPLACE_MS,
   configStableMs: K.DEFAULT_CONFIG_STABLE_MS,
+  leaveSettleMs: K.DEFAULT_LEAVE_SETTLE_MS,
   configRetryMs: K.DEFAULT_CONFIG_RETRY_MS,
   floorReserve: K.DEFAULT_FLOOR_RESERVE,
 }

@@ -1,6 +1,6 @@
 // Which voter set we would like, given the current one and the membership
-// hint. Pure and deterministic so that peers with the same view agree. The
-// result is only a PROPOSAL: it takes effect only if a majority of the
+// hint, as the peer that would propose it sees them. Pure and deterministic.
+// The result is only a PROPOSAL: it takes effect only if a majority of the
 // current voters accepts it (config.ts), so a minority never changes the set.
 
 import type { NodeState } from './state.js'
@@ -35,8 +35,10 @@ export function desiredVoters(x: VoterInputs): string[] {
   if (target % 2 === 0) target -= 1
   const out = [...keep]
   for (const c of candidates) if (out.length < target) out.push(c)
-  // Too many (a shrink): drop voters that look dead first, then the highest ids.
-  out.sort((a, b) => Number(alive(b)) - Number(alive(a)) || byId(a, b))
+  // Too many (a shrink): keep the proposer itself (surely alive; a peer killed a moment ago may still look
+  // alive), then drop voters that look dead first, then the highest ids.
+  const rank = (p: string): number => (p === x.self ? 2 : alive(p) ? 1 : 0)
+  out.sort((a, b) => rank(b) - rank(a) || byId(a, b))
   return out.slice(0, Math.max(target, 1)).sort(byId)
 }
 

@@ -43,6 +43,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
   private tickTimer: TimerHandle | undefined
   private lastGossipAt = -Infinity
   private running = false
+  private left = false
 
   constructor(components: MembershipComponents, self: MemberRecord, options: MembershipOptions) {
     super()
@@ -61,11 +62,13 @@ export class Membership extends EventEmitter<MembershipEvents> {
     this.schedule()
   }
 
-  /** Tells every live member we are leaving (bounded wait), then stops. */
-  async stop(): Promise<void> {
-    if (!this.running) return
-    this.running = false
-    if (this.tickTimer !== undefined) this.c.timers.clearTimeout(this.tickTimer)
+  /**
+   * Tells every live member we are leaving (bounded wait: one exchange timeout). The service goes on
+   * answering and gossiping (the `left` record) until `stop()`, so members that missed the notice learn it.
+   */
+  async leave(): Promise<void> {
+    if (!this.running || this.left) return
+    this.left = true
     const record = this.view.leave()
     const live = this.view.members().filter(m => !m.self && (m.state === 'alive' || m.state === 'suspect'))
     const results = await Promise.allSettled(live.map(async m => {
@@ -73,6 +76,14 @@ export class Membership extends EventEmitter<MembershipEvents> {
     }))
     const failed = results.filter(r => r.status === 'rejected').length
     if (failed > 0) this.c.logger.debug('leave notice not acknowledged by some members', { failed, of: live.length })
+  }
+
+  /** Leaves (unless `leave()` already did), then stops. */
+  async stop(): Promise<void> {
+    if (!this.running) return
+    await this.leave()
+    this.running = false
+    if (this.tickTimer !== undefined) this.c.timers.clearTimeout(this.tickTimer)
     this.c.messenger.unhandle(SYNC_CHANNEL)
   }
 

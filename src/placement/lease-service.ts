@@ -6,7 +6,7 @@
 
 import { EventEmitter } from 'node:events'
 import {
-  LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LeaseNode, partitionOf, placementOf, type Placement,
+  LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEAVE_GRACE_MS, LeaseNode, partitionOf, placementOf, type Placement,
   type Effect, type LeaseParams, type PersistedState,
 } from '../lease/index.js'
 import type { Store } from '../store/store.js'
@@ -139,7 +139,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
    * voter set; waits up to `graceMs` for both (a voter that leaves without
    * waiting is replaced only after it is seen dead).
    */
-  async stop(graceMs = 3_000): Promise<void> {
+  async stop(graceMs = LEAVE_GRACE_MS): Promise<void> {
     if (!this.running) return
     this.feed({ type: 'leave' })
     const deadline = this.c.clock.now() + graceMs

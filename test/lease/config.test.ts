@@ -3,6 +3,7 @@
 // change anything. Leases must stay exclusive throughout and come back.
 
 import { describe, expect, it } from 'vitest'
+import { LEAVE_GRACE_MS } from '../../src/lease/index.js'
 import { calmNet } from './sim/network.js'
 import { simParams } from './sim/params.js'
 import { holdersOf, presetWorld } from './sim/scenario.js'
@@ -60,6 +61,22 @@ describe('voter set', () => {
     expect(w.nodes.get('n2')!.node!.state.config.voters).not.toContain('n2')
     for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).not.toContain('n2')
     expect(w.unheld()).toEqual([])
+  })
+
+  it('takes a leaving voter out within its grace (LEAVE_GRACE_MS) while it answers, even with another voter dead', () => {
+    // Production ratios: a long configStableMs, a short leave settle; a dead voter not yet due for replacement.
+    const params = { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs: 60_000 }
+    const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params })
+    w.run(3000)
+    w.kill('n0')
+    w.run(3500)
+    // Of {n0, n1, n2} only n1 and n2 answer: dropping n1 needs n1's own vote.
+    w.leave('n1')
+    w.run(3500 + LEAVE_GRACE_MS - 500)
+    expect(configs(w, ['n1', 'n2'])).toEqual([{ cfg: 2, voters: 'n2' }, { cfg: 2, voters: 'n2' }])
+    w.run(12000)
+    expect(w.checker.violations).toEqual([])
+    for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
   })
 
   it('replaces a voter dead for longer than voterDeadReplaceMs, from the side with a majority', () => {

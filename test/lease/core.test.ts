@@ -81,4 +81,11 @@ describe('desired voters', () => {
     expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 50_000]]) }))).toEqual(['a', 'c', 'd'])
     expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 95_000]]) }))).toEqual(['a', 'b', 'c'])
   })
+
+  it('a shrink keeps the proposer, which is surely alive, before a lower id that only looks alive', () => {
+    // 3 voters, b leaving, a still looks alive (killed a moment ago, perhaps): 2 left, an even size, so 1.
+    const current = ['a', 'b', 'c']
+    expect(desiredVoters(base({ current, self: 'c', aliveSince: alive('a', 'b'), leaving: new Set(['b']) }))).toEqual(['c'])
+    expect(desiredVoters(base({ current, self: 'a', aliveSince: alive('b', 'c'), leaving: new Set(['b']) }))).toEqual(['a'])
+  })
 })

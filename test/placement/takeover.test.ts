@@ -1,5 +1,7 @@
 // Leases across real processes: kill the peer holding the most partitions
-// with SIGKILL; the others take every partition over after the lease term.
+// with SIGKILL; the others take every partition over after the lease term. A
+// voter that stops gracefully is taken out of the voter set while it still
+// answers, so it goes even with another voter down.
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { CliPeers, FAST_LEASE_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
@@ -32,5 +34,19 @@ describe('lease takeover across processes', () => {
     expect(takeoverMs).toBeGreaterThan(LEASE_MS * 0.9)
     expect(takeoverMs).toBeLessThan(15_000)
     process.stdout.write(`lease takeover after SIGKILL: ${Math.round(takeoverMs)} ms (lease ${LEASE_MS} ms, dead after 3000 ms)\n`)
+  })
+
+  it('a voter stopped with SIGTERM while another voter is dead is taken out of the set; the last peer holds all 256', async () => {
+    const peers = await startLeaseCluster(cli)
+    const [a, b, c] = peers as [Started, Started, Started]
+    c.proc.kill('SIGKILL')
+    await c.proc.exited
+    // Of the old set {a, b, c} only a and b answer: the change that drops b needs b's own vote.
+    b.proc.kill('SIGTERM')
+    expect((await b.proc.exited).code).toBe(0)
+    await waitFor('a to be the only voter and hold every partition', async () => {
+      const v = await leaseView(a)
+      return v.voters.length === 1 && v.voters[0] === a.id && v.held.length === 256
+    }, 30_000, 200)
   })
 })
