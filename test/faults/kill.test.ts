@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
-import { CliPeers, FAST_LEASE_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
+import { CliPeers, FAST_LEASE_MS, LEASE_CLUSTER_TEST_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
 const cli = new CliPeers()
@@ -39,7 +39,7 @@ describe('SIGKILL of the peer doing the work', () => {
     }, 30_000, 250)
     expect(after.count).toBe(6)
     expect(await holderOf(survivors, partitionOf(address, 256))).not.toBe(host)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 
   it('a task whose runner dies mid-run runs again on another peer, never two at once', async () => {
     const ledger = join(await cli.dir(), 'ledger.jsonl')
@@ -67,7 +67,7 @@ describe('SIGKILL of the peer doing the work', () => {
     if (starts.length > 2) process.stdout.write(`task ${id} ran ${starts.length} times (reruns after partition moves)\n`)
     const survivor = peers.find(p => p !== runner)!
     await waitFor('the record to say done', async () => ((await (await fetch(`${survivor.http}/tasks/${id}`)).json()) as { state: string }).state === 'done')
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 })
 
 describe('a handler that kills its own peer (a poison task)', () => {
@@ -104,7 +104,7 @@ describe('a handler that kills its own peer (a poison task)', () => {
     // Not run again: the victim's was the only start, and the survivors are still up.
     expect((await entries(ledger)).filter(e => e.task === id && e.event === 'start')).toHaveLength(1)
     for (const p of survivors) expect((await fetch(`${p.http}/status`)).status).toBe(200)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 
   it('a handler that kills its peer at once leaves no trace; restarted, the peer writes each start first, so the next kill is counted', async () => {
     const ledger = join(await cli.dir(), 'ledger.jsonl')
@@ -131,7 +131,7 @@ describe('a handler that kills its own peer (a poison task)', () => {
     expect(failed.attempts.map(a => [a.outcome, a.error?.code])).toEqual([['lost', 'ERR_RUNNER_GONE']])
     expect(await starts()).toBe(2)
     expect((await fetch(`${last.http}/status`)).status).toBe(200)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 
   it('"all": a peer restarted after its handler killed it gives up its own share instead of running it again', async () => {
     const ledger = join(await cli.dir(), 'ledger.jsonl')
@@ -162,5 +162,5 @@ describe('a handler that kills its own peer (a poison task)', () => {
       return rs.every(r => r?.attempts.some(x => x.peer === victim.id && x.error?.code === 'ERR_RUNNER_GONE') && ['failed', 'done'].includes(r.state))
     }, 30_000, 200)
     expect(await starts(victim.id)).toBe(1)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 })

@@ -75,6 +75,12 @@ export async function leaseView(peer: CliPeer): Promise<LeaseView> {
   return (await (await fetch(`${peer.http}/status`)).json() as { leases: LeaseView }).leases
 }
 
+/**
+ * A test on a startLeaseCluster: the start alone takes ~12 s on an idle 2-core machine (3 processes, the voter set
+ * grown after configStableMs, partitions handed over after handoffStableMs), more under load; above vitest's 30 s.
+ */
+export const LEASE_CLUSTER_TEST_MS = 90_000
+
 /** Three peers (the second and third seeded from the first), once they agree on 3 voters and hold all 256 partitions between them. */
 export async function startLeaseCluster(cli: CliPeers, opts: Omit<CliPeerOptions, 'seed' | 'extra'> = {}): Promise<CliPeer[]> {
   const extra = ['--lease-ms', String(FAST_LEASE_MS)]

@@ -4,7 +4,7 @@
 // answers, so it goes even with another voter down.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { CliPeers, FAST_LEASE_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
+import { CliPeers, FAST_LEASE_MS, LEASE_CLUSTER_TEST_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
 const LEASE_MS = FAST_LEASE_MS
@@ -34,7 +34,7 @@ describe('lease takeover across processes', () => {
     expect(takeoverMs).toBeGreaterThan(LEASE_MS * 0.9)
     expect(takeoverMs).toBeLessThan(15_000)
     process.stdout.write(`lease takeover after SIGKILL: ${Math.round(takeoverMs)} ms (lease ${LEASE_MS} ms, dead after 3000 ms)\n`)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 
   it('a voter stopped with SIGTERM while another voter is dead is taken out of the set; the last peer holds all 256', async () => {
     const peers = await startLeaseCluster(cli)
@@ -48,5 +48,5 @@ describe('lease takeover across processes', () => {
       const v = await leaseView(a)
       return v.voters.length === 1 && v.voters[0] === a.id && v.held.length === 256
     }, 30_000, 200)
-  })
+  }, LEASE_CLUSTER_TEST_MS)
 })
