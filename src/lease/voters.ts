@@ -3,6 +3,7 @@
 // The result is only a PROPOSAL: it takes effect only if a majority of the
 // current voters accepts it (config.ts), so a minority never changes the set.
 
+import { majority } from './io.js'
 import type { NodeState } from './state.js'
 
 export interface VoterInputs {
@@ -24,7 +25,15 @@ function byId(a: string, b: string): number {
 
 export function desiredVoters(x: VoterInputs): string[] {
   const alive = (p: string): boolean => p === x.self || x.aliveSince.has(p)
-  const leaving = (p: string): boolean => (p === x.self ? x.selfLeaving : x.leaving.has(p))
+  const announced = (p: string): boolean => (p === x.self ? x.selfLeaving : x.leaving.has(p))
+  // A majority of the voters leaving at once is a stop of the cluster, not a shrink: they stay voters, so the set
+  // on disk is the one every peer restarts with (taking them out would leave the last peer to stop as the only
+  // voter, and the cluster unable to start without it). Unless we are leaving too and someone stays: then the set
+  // is handed to those who stay (a single voter's stop hands over to the next peer). To shrink by a majority of
+  // the voters, stop them fewer at a time.
+  const stays = [...x.aliveSince.keys()].some((p) => p !== x.self && !x.leaving.has(p))
+  const clusterStop = x.current.filter(announced).length >= majority(x.current.length) && (!x.selfLeaving || !stays)
+  const leaving = (p: string): boolean => announced(p) && !(clusterStop && x.current.includes(p))
   const deadLong = (p: string): boolean => !alive(p) && x.now - (x.deadSince.get(p) ?? -Infinity) >= x.voterDeadReplaceMs
   const keep = x.current.filter((p) => !leaving(p) && !deadLong(p))
   const stable = (p: string): boolean => p === x.self || x.now - (x.aliveSince.get(p) ?? Infinity) >= x.configStableMs

@@ -79,6 +79,17 @@ describe('voter set', () => {
     for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
   })
 
+  it('peers stopped together keep their voter set: once a majority of the voters leave, none is taken out', () => {
+    const w = presetWorld({ voters: five, autoHints: true, params: { configStableMs: 5000, leaveSettleMs: 1000 } })
+    w.run(3000)
+    // n2 sees the others leave within its settle time, then leaves a while later itself.
+    for (const id of ['n0', 'n1', 'n3', 'n4']) w.schedule(3000 + 100 * Number(id.slice(1)), () => w.leave(id))
+    w.schedule(3000 + LEAVE_GRACE_MS, () => w.leave('n2'))
+    w.run(3000 + LEAVE_GRACE_MS + 5000)
+    expect(w.checker.violations).toEqual([])
+    expect(configs(w, five)).toEqual(five.map(() => ({ cfg: 1, voters: five.join(",") })))
+  })
+
   it('replaces a voter dead for longer than voterDeadReplaceMs, from the side with a majority', () => {
     const w = presetWorld({ voters: five, workers: ['n5'], autoHints: true })
     w.run(3000)

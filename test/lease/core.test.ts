@@ -82,6 +82,19 @@ describe('desired voters', () => {
     expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 95_000]]) }))).toEqual(['a', 'b', 'c'])
   })
 
+  it('a majority of the other voters leaving at once is a cluster stop: they stay; a minority leaving is taken out', () => {
+    const five = ['a', 'b', 'c', 'd', 'e']
+    const everyone = alive('b', 'c', 'd', 'e', 'f')
+    expect(desiredVoters(base({ current: five, aliveSince: everyone, leaving: new Set(['b', 'c', 'd', 'f']) }))).toEqual(five)
+    expect(desiredVoters(base({ current: five, aliveSince: everyone, leaving: new Set(['b', 'c']) }))).toEqual(['a', 'd', 'e', 'f'].slice(0, 3))
+    expect(desiredVoters(base({ current: ['a', 'b', 'c'], aliveSince: alive('b', 'c'), leaving: new Set(['b', 'c']) }))).toEqual(['a', 'b', 'c'])
+    // Leaving ourselves (the lowest voter proposes when every voter leaves): with everyone leaving, nothing changes...
+    expect(desiredVoters(base({ current: ['a', 'b', 'c'], selfLeaving: true, aliveSince: alive('b', 'c', 'd'), leaving: new Set(['b', 'c', 'd']) }))).toEqual(['a', 'b', 'c'])
+    // ...but a peer that stays gets the set: a lone voter's stop hands over.
+    expect(desiredVoters(base({ current: ['a'], selfLeaving: true, aliveSince: alive('b') }))).toEqual(['b'])
+    expect(desiredVoters(base({ current: ['a', 'b', 'c'], selfLeaving: true, aliveSince: alive('b', 'c', 'd'), leaving: new Set(['b', 'c']) }))).toEqual(['d'])
+  })
+
   it('a shrink keeps the proposer, which is surely alive, before a lower id that only looks alive', () => {
     // 3 voters, b leaving, a still looks alive (killed a moment ago, perhaps): 2 left, an even size, so 1.
     const current = ['a', 'b', 'c']
