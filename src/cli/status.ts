@@ -102,11 +102,19 @@ function formatLeases(status: PeerStatus): string[] {
   const leases = status.leases as PeerStatus['leases'] | undefined
   if (leases === undefined) return []
   const self = status.peer?.id
-  const voters = leases.voters.map(v => (v === self ? `${v} (this peer)` : v))
+  const stateOf = new Map(status.members.map(m => [m.id, m.state]))
+  const voters = leases.voters.map(v => (v === self ? `${v} (this peer)` : `${v}: ${stateOf.get(v) ?? 'not seen'}`))
   const held = leases.held.length
+  // Self counts as alive; a suspect still answers as far as we know.
+  const up = leases.voters.filter(v => v === self || stateOf.get(v) === 'alive' || stateOf.get(v) === 'suspect').length
+  const needed = Math.floor(leases.voters.length / 2) + 1
+  const stalled = leases.cfg > 0 && up < needed
+    ? [`no majority of the voters is up (${up} of ${leases.voters.length}, ${needed} needed): no partition can be held, so no "any" task runs and no actor answers, until ${needed - up} more ${needed - up === 1 ? 'is' : 'are'} back; start the missing voters on their data folders`]
+    : []
   return [
     ...(status.founding === undefined ? [] : [`founding: not yet, ${status.founding}`]),
     `leases: config ${leases.cfg}, ${leases.voters.length} voter${leases.voters.length === 1 ? '' : 's'}${leases.voter ? ' (this peer votes)' : ' (this peer does not vote)'}, this peer holds ${held} partition${held === 1 ? '' : 's'}`,
+    ...stalled,
     ...voters.map(v => `  voter ${v}`),
     '',
   ]

@@ -95,10 +95,14 @@ export function tickConfig(ctx: Ctx): void {
   if (s.cRound || now < s.cRetryAt) return
   const stalled = s.cAccepted !== undefined && now - s.cSealedAt >= s.params.configRetryMs
   const desired = desiredVotersOf(s, now)
-  // A voter that announced its leave is taken out sooner: it waits for that, still answering, before it stops.
+  // A voter that announced its leave is taken out sooner: it waits for that, still answering, before it stops. The
+  // settle counts from the last change to who is leaving (peers stopped together), not from other moves of the view
+  // (a voter going suspect meanwhile must not push the change past the leaver's wait).
   const leaver = s.config.voters.some((v) => v !== s.id && s.view.leaving.has(v))
-  const settleMs = leaver ? Math.min(s.params.leaveSettleMs, s.params.configStableMs) : s.params.configStableMs
-  const wanted = desired.length >= 1 && !sameSet(desired, s.config.voters) && now - s.view.changedAt >= settleMs
+  const settled = leaver
+    ? now - s.view.leavingChangedAt >= Math.min(s.params.leaveSettleMs, s.params.configStableMs)
+    : now - s.view.changedAt >= s.params.configStableMs
+  const wanted = desired.length >= 1 && !sameSet(desired, s.config.voters) && settled
   if (!stalled && !(wanted && leads(ctx))) return
   const b = { n: Math.max(s.cNSeen, s.cPromised?.n ?? 0) + 1, by: s.id }
   s.cNSeen = b.n

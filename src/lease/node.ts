@@ -48,7 +48,7 @@ export class LeaseNode {
       acc: Array.from({ length: params.partitions }, emptyAcceptorSlot),
       slots: Array.from({ length: params.partitions }, () => idleSlot(0)),
       nSeen: 0, propReserved: 0, roundScale: 1, seq: 0, rounds: new Map(),
-      view: { aliveSince: new Map(), deadSince: new Map(), leaving: new Set(), changedAt: 0 },
+      view: { aliveSince: new Map(), deadSince: new Map(), leaving: new Set(), changedAt: 0, leavingChangedAt: 0 },
       leaving: false, wakeAt: 0, cSealedAt: 0, cNSeen: 0, cRetryAt: 0,
     }
   }
@@ -126,6 +126,7 @@ function boot(ctx: Ctx, persisted: PersistedState | undefined, bootstrap: boolea
   s.booted = true
   s.slots = s.slots.map(() => idleSlot(ctx.now))
   s.view.changedAt = ctx.now
+  s.view.leavingChangedAt = ctx.now
   // Never reuse a ballot of an earlier run: its grants may still be live.
   if (persisted?.propN !== undefined) s.nSeen = s.propReserved = persisted.propN
   if (persisted && persisted.cfg > 0) {

@@ -59,6 +59,8 @@ export interface View {
   deadSince: Map<string, number>
   leaving: Set<string>
   changedAt: number
+  /** When the set of peers announced as leaving last changed: a leave is taken out this long after, whatever else moves. */
+  leavingChangedAt: number
 }
 
 export interface ConfigRound {

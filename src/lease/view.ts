@@ -23,7 +23,10 @@ export function updateView(s: NodeState, alive: readonly string[], leaving: read
   }
   for (const p of s.config.voters) if (p !== s.id && !next.has(p) && !v.deadSince.has(p)) v.deadSince.set(p, now)
   const nextLeaving = new Set(leaving)
-  if (nextLeaving.size !== v.leaving.size || [...nextLeaving].some((p) => !v.leaving.has(p))) changed = true
+  if (nextLeaving.size !== v.leaving.size || [...nextLeaving].some((p) => !v.leaving.has(p))) {
+    changed = true
+    v.leavingChangedAt = now
+  }
   v.leaving = nextLeaving
   if (changed) v.changedAt = now
 }

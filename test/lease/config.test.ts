@@ -79,6 +79,20 @@ describe('voter set', () => {
     for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
   })
 
+  it('a voter seen dead just after another announced its leave does not push the leaver\'s removal past its wait', () => {
+    const params = { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs: 60_000 }
+    const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params })
+    w.run(3000)
+    w.leave('n1')
+    // Killed (and seen gone by the next hint) before the leave has settled: the view moves, the leave does not.
+    w.schedule(3800, () => w.kill('n0'))
+    w.run(3000 + 1500)
+    expect(configs(w, ['n1', 'n2'])).toEqual([{ cfg: 2, voters: 'n2' }, { cfg: 2, voters: 'n2' }])
+    w.run(12000)
+    expect(w.checker.violations).toEqual([])
+    for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
+  })
+
   it('peers stopped together keep their voter set: once a majority of the voters leave, none is taken out', () => {
     const w = presetWorld({ voters: five, autoHints: true, params: { configStableMs: 5000, leaveSettleMs: 1000 } })
     w.run(3000)

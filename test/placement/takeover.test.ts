@@ -49,4 +49,20 @@ describe('lease takeover across processes', () => {
       return v.voters.length === 1 && v.voters[0] === a.id && v.held.length === 256
     }, 30_000, 200)
   }, LEASE_CLUSTER_TEST_MS)
+
+  it('troupe status on a peer left without a majority of its voters says so, and names each voter\'s state', async () => {
+    const peers = await startLeaseCluster(cli)
+    const [a, b, c] = peers as [Started, Started, Started]
+    for (const p of [b, c]) p.proc.kill('SIGKILL')
+    await Promise.all([b, c].map(p => p.proc.exited))
+    const out = await waitFor('status to show the two dead voters', async () => {
+      const status = cli.run(['status', '--url', a.http])
+      let stdout = ''
+      status.proc.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+      expect((await status.exited).code).toBe(0)
+      return stdout.includes(`voter ${b.id}: dead`) && stdout.includes(`voter ${c.id}: dead`) ? stdout : undefined
+    }, 30_000, 500)
+    expect(out).toContain(`voter ${a.id} (this peer)`)
+    expect(out).toMatch(/^no majority of the voters is up \(1 of 3, 2 needed\): .* until 1 more is back; start the missing voters on their data folders$/m)
+  }, LEASE_CLUSTER_TEST_MS)
 })
