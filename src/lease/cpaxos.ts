@@ -10,7 +10,7 @@ import { isVoter, jitter, majority, persist, send, sendAll } from './io.js'
 import type { CfgAcceptedMsg, CfgAcceptMsg, CfgPrepareMsg, CfgPromiseMsg } from './messages.js'
 import { workers } from './placement.js'
 import type { Ctx } from './state.js'
-import { desiredVotersOf, sameSet } from './voters.js'
+import { desiredVoters, sameSet, staying, voterInputs } from './voters.js'
 
 /** A node that booted without its disk abstains from choosing the successor of the first config it learned. */
 function abstains(ctx: Ctx): boolean {
@@ -82,7 +82,8 @@ export function onCfgAccepted(ctx: Ctx, from: string, msg: CfgAcceptedMsg): void
 /** Lowest alive, non-leaving voter in our view runs config rounds; anyone does once a seal has stalled. */
 function leads(ctx: Ctx): boolean {
   const s = ctx.s
-  const alive = s.config.voters.filter((v) => (v === s.id ? !s.leaving : s.view.aliveSince.has(v) && !s.view.leaving.has(v)))
+  const x = voterInputs(s, ctx.now)
+  const alive = s.config.voters.filter((v) => staying(x, v))
   const first = alive.sort()[0] ?? s.config.voters.filter((v) => v === s.id || s.view.aliveSince.has(v)).sort()[0]
   return first === s.id
 }
@@ -94,12 +95,15 @@ export function tickConfig(ctx: Ctx): void {
   if (s.cRound && now >= s.cRound.deadline) fail(ctx, 0)
   if (s.cRound || now < s.cRetryAt) return
   const stalled = s.cAccepted !== undefined && now - s.cSealedAt >= s.params.configRetryMs
-  const desired = desiredVotersOf(s, now)
-  // A voter that announced its leave is taken out sooner: it waits for that, still answering, before it stops. The
-  // settle counts from the last change to who is leaving (peers stopped together), not from other moves of the view
-  // (a voter going suspect meanwhile must not push the change past the leaver's wait).
+  const x = voterInputs(s, now)
+  const desired = desiredVoters(x)
+  // A leave the others need to act on at once (they are no majority without the leaver's vote; voters.ts) goes
+  // once who is leaving has settled, while the leaver waits and answers. That settle counts from the last change
+  // to who is leaving (peers stopped together), not from other moves of the view (a voter going suspect meanwhile
+  // must not push the change past the leaver's wait). Any other change waits for configStableMs of a still view.
   const leaver = s.config.voters.some((v) => v !== s.id && s.view.leaving.has(v))
-  const settled = leaver
+  const urgent = leaver && s.config.voters.filter((v) => staying(x, v)).length < majority(s.config.voters.length)
+  const settled = urgent
     ? now - s.view.leavingChangedAt >= Math.min(s.params.leaveSettleMs, s.params.configStableMs)
     : now - s.view.changedAt >= s.params.configStableMs
   const wanted = desired.length >= 1 && !sameSet(desired, s.config.voters) && settled

@@ -23,6 +23,11 @@ function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** Up and not leaving, as the view has it (the proposer included). */
+export function staying(x: VoterInputs, p: string): boolean {
+  return p === x.self ? !x.selfLeaving : x.aliveSince.has(p) && !x.leaving.has(p)
+}
+
 export function desiredVoters(x: VoterInputs): string[] {
   const alive = (p: string): boolean => p === x.self || x.aliveSince.has(p)
   const announced = (p: string): boolean => (p === x.self ? x.selfLeaving : x.leaving.has(p))
@@ -33,7 +38,12 @@ export function desiredVoters(x: VoterInputs): string[] {
   // the voters, stop them fewer at a time.
   const stays = [...x.aliveSince.keys()].some((p) => p !== x.self && !x.leaving.has(p))
   const clusterStop = x.current.filter(announced).length >= majority(x.current.length) && (!x.selfLeaving || !stays)
-  const leaving = (p: string): boolean => announced(p) && !(clusterStop && x.current.includes(p))
+  // Another voter's leave takes it out at once only if the voters up and staying are no majority without it (its
+  // vote is needed, and it waits to give it). Otherwise it stays a voter until it has been gone for
+  // voterDeadReplaceMs, like a dead one: a voter restarted meanwhile (a rolling deploy) changes no set.
+  const urgent = x.current.filter((p) => staying(x, p)).length < majority(x.current.length)
+  const leaving = (p: string): boolean =>
+    announced(p) && !(clusterStop && x.current.includes(p)) && (p === x.self || !x.current.includes(p) || urgent)
   const deadLong = (p: string): boolean => !alive(p) && x.now - (x.deadSince.get(p) ?? -Infinity) >= x.voterDeadReplaceMs
   const keep = x.current.filter((p) => !leaving(p) && !deadLong(p))
   const stable = (p: string): boolean => p === x.self || x.now - (x.aliveSince.get(p) ?? Infinity) >= x.configStableMs
@@ -52,7 +62,11 @@ export function desiredVoters(x: VoterInputs): string[] {
 }
 
 export function desiredVotersOf(s: NodeState, now: number): string[] {
-  return desiredVoters({
+  return desiredVoters(voterInputs(s, now))
+}
+
+export function voterInputs(s: NodeState, now: number): VoterInputs {
+  return {
     current: s.config.voters,
     self: s.id,
     selfLeaving: s.leaving,
@@ -63,7 +77,7 @@ export function desiredVotersOf(s: NodeState, now: number): string[] {
     votersMax: s.params.votersMax,
     voterDeadReplaceMs: s.params.voterDeadReplaceMs,
     configStableMs: s.params.configStableMs,
-  })
+  }
 }
 
 export function sameSet(a: readonly string[], b: readonly string[]): boolean {

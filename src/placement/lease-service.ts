@@ -103,6 +103,8 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private alive: string[] = []
   /** Peers alive and not leaving, as the last hint said, sorted. */
   private workers: string[] = []
+  /** Members that announced their leave, as the last hint said. */
+  private leaving = new Set<string>()
   /** The placement over `workers`, kept until they change: asks look a holder up on every send. */
   private placement: Placement | undefined
   private timer: TimerHandle | undefined
@@ -153,9 +155,19 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     for (const p of [...this.grants.keys()]) this.dropGrant(p)
   }
 
-  /** A voter among others: they should take it out of the set before it goes. */
+  /**
+   * A voter among others whose vote they need: the voters up and staying (as membership last said) are no
+   * majority without it, so they take it out of the set before it goes. Otherwise it goes at once, and stays a
+   * voter: one restarted within configStableMs changes no set. Nor does it wait in a stop of the cluster (a
+   * majority of the voters leaving): nobody takes a voter out then.
+   */
   private stillVoting(): boolean {
-    return this.config.voter && this.config.voters.length > 1
+    const { voter, voters } = this.config
+    if (!voter || voters.length <= 1) return false
+    const majority = Math.floor(voters.length / 2) + 1
+    const leaving = voters.filter(v => v === this.c.self || this.leaving.has(v)).length
+    const staying = voters.filter(v => v !== this.c.self && this.workers.includes(v)).length
+    return leaving < majority && staying < majority
   }
 
   /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */
@@ -163,6 +175,7 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
     const sorted = [...alive].sort()
     if (sorted.length !== this.alive.length || sorted.some((id, i) => id !== this.alive[i])) this.alive = sorted
     const gone = new Set(leaving)
+    this.leaving = gone
     const workers = sorted.filter(id => !gone.has(id))
     if (workers.length !== this.workers.length || workers.some((id, i) => id !== this.workers[i])) {
       this.workers = workers

@@ -75,18 +75,21 @@ describe('desired voters', () => {
     expect(desiredVoters(base({ aliveSince: new Map([['b', 99_500], ['c', 0]]) }))).toEqual(['a'])
   })
 
-  it('replaces a leaving voter and a voter dead for longer than voterDeadReplaceMs, but not one dead briefly', () => {
+  it('replaces a voter dead or gone (left) for longer than voterDeadReplaceMs, but not one gone briefly', () => {
     const current = ['a', 'b', 'c']
-    expect(desiredVoters(base({ current, aliveSince: alive('b', 'c', 'd'), leaving: new Set(['b']) }))).toEqual(['a', 'c', 'd'])
+    // Left a moment ago, the others a majority without it: kept (it may be restarting).
+    expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 99_000]]), leaving: new Set(['b']) }))).toEqual(['a', 'b', 'c'])
+    expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 50_000]]), leaving: new Set(['b']) }))).toEqual(['a', 'c', 'd'])
     expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 50_000]]) }))).toEqual(['a', 'c', 'd'])
     expect(desiredVoters(base({ current, aliveSince: alive('c', 'd'), deadSince: new Map([['b', 95_000]]) }))).toEqual(['a', 'b', 'c'])
   })
 
-  it('a majority of the other voters leaving at once is a cluster stop: they stay; a minority leaving is taken out', () => {
+  it('a majority of the voters leaving at once is a cluster stop: they stay; a leaver whose vote is needed goes at once', () => {
     const five = ['a', 'b', 'c', 'd', 'e']
     const everyone = alive('b', 'c', 'd', 'e', 'f')
     expect(desiredVoters(base({ current: five, aliveSince: everyone, leaving: new Set(['b', 'c', 'd', 'f']) }))).toEqual(five)
-    expect(desiredVoters(base({ current: five, aliveSince: everyone, leaving: new Set(['b', 'c']) }))).toEqual(['a', 'd', 'e', 'f'].slice(0, 3))
+    // 3 voters, c dead (not long), b leaving: a alone is no majority, so b goes now, while it can still vote.
+    expect(desiredVoters(base({ current: ['a', 'b', 'c'], aliveSince: alive('b'), deadSince: new Map([['c', 99_000]]), leaving: new Set(['b']) }))).toEqual(['a'])
     expect(desiredVoters(base({ current: ['a', 'b', 'c'], aliveSince: alive('b', 'c'), leaving: new Set(['b', 'c']) }))).toEqual(['a', 'b', 'c'])
     // Leaving ourselves (the lowest voter proposes when every voter leaves): with everyone leaving, nothing changes...
     expect(desiredVoters(base({ current: ['a', 'b', 'c'], selfLeaving: true, aliveSince: alive('b', 'c', 'd'), leaving: new Set(['b', 'c', 'd']) }))).toEqual(['a', 'b', 'c'])
@@ -96,9 +99,10 @@ describe('desired voters', () => {
   })
 
   it('a shrink keeps the proposer, which is surely alive, before a lower id that only looks alive', () => {
-    // 3 voters, b leaving, a still looks alive (killed a moment ago, perhaps): 2 left, an even size, so 1.
+    // 3 voters, b dead for long, a still looks alive (killed a moment ago, perhaps): 2 left, an even size, so 1.
     const current = ['a', 'b', 'c']
-    expect(desiredVoters(base({ current, self: 'c', aliveSince: alive('a', 'b'), leaving: new Set(['b']) }))).toEqual(['c'])
-    expect(desiredVoters(base({ current, self: 'a', aliveSince: alive('b', 'c'), leaving: new Set(['b']) }))).toEqual(['a'])
+    const bGone = new Map([['b', 50_000]])
+    expect(desiredVoters(base({ current, self: 'c', aliveSince: alive('a'), deadSince: bGone }))).toEqual(['c'])
+    expect(desiredVoters(base({ current, self: 'a', aliveSince: alive('c'), deadSince: bGone }))).toEqual(['a'])
   })
 })
