@@ -27,6 +27,21 @@ function expectFiveVoters(w: World): void {
   expect(w.unheld()).toEqual([])
 }
 
+/** Voters n0, n1, n2 at production ratios (a long configStableMs, a short leave settle), run to t = 3000. */
+function threeVoters(voterDeadReplaceMs: number): World {
+  const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params: { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs } })
+  w.run(3000)
+  return w
+}
+
+/** n2 the only voter, as n1 and n2 see it by now; by t = 12000, no violation and n2 holds every partition. */
+function expectN2Alone(w: World): void {
+  expect(configs(w, ['n1', 'n2'])).toEqual([{ cfg: 2, voters: 'n2' }, { cfg: 2, voters: 'n2' }])
+  w.run(12000)
+  expect(w.checker.violations).toEqual([])
+  for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
+}
+
 describe('voter set', () => {
   it('grows from a single bootstrapped peer to 3, then 5 voters, and holds every partition', () => {
     const w = new World({ seed: 3, params: simParams, net: calmNet, hintPeriodMs: 100, hintNoise: 0, writeProb: 0.3 })
@@ -66,39 +81,27 @@ describe('voter set', () => {
   })
 
   it('takes a leaving voter out within its grace (LEAVE_GRACE_MS) while it answers, even with another voter dead', () => {
-    // Production ratios: a long configStableMs, a short leave settle; a dead voter not yet due for replacement.
-    const params = { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs: 60_000 }
-    const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params })
-    w.run(3000)
+    // A dead voter not yet due for replacement.
+    const w = threeVoters(60_000)
     w.kill('n0')
     w.run(3500)
     // Of {n0, n1, n2} only n1 and n2 answer: dropping n1 needs n1's own vote.
     w.leave('n1')
     w.run(3500 + LEAVE_GRACE_MS - 500)
-    expect(configs(w, ['n1', 'n2'])).toEqual([{ cfg: 2, voters: 'n2' }, { cfg: 2, voters: 'n2' }])
-    w.run(12000)
-    expect(w.checker.violations).toEqual([])
-    for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
+    expectN2Alone(w)
   })
 
   it('a voter seen dead just after another announced its leave does not push the leaver\'s removal past its wait', () => {
-    const params = { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs: 60_000 }
-    const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params })
-    w.run(3000)
+    const w = threeVoters(60_000)
     w.leave('n1')
     // Killed (and seen gone by the next hint) before the leave has settled: the view moves, the leave does not.
     w.schedule(3800, () => w.kill('n0'))
     w.run(3000 + 1500)
-    expect(configs(w, ['n1', 'n2'])).toEqual([{ cfg: 2, voters: 'n2' }, { cfg: 2, voters: 'n2' }])
-    w.run(12000)
-    expect(w.checker.violations).toEqual([])
-    for (let p = 0; p < 8; p++) expect(holdersOf(w, p)).toEqual(['n2'])
+    expectN2Alone(w)
   })
 
   it('a voter that leaves while the others are a majority without it stays a voter until gone for voterDeadReplaceMs', () => {
-    const params = { configStableMs: 5000, leaveSettleMs: 1000, voterDeadReplaceMs: 8000 }
-    const w = presetWorld({ voters: ['n0', 'n1', 'n2'], autoHints: true, params })
-    w.run(3000)
+    const w = threeVoters(8000)
     w.leave('n1')
     w.schedule(3100, () => w.kill('n1'))
     // Not at once: a voter restarted meanwhile would cost two changes (out, then in again) for nothing.
