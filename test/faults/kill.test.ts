@@ -1,7 +1,7 @@
 // SIGKILL across real processes: an actor's host and a task's runner die
 // without a word; the work moves to another peer and nothing is lost.
 
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
@@ -86,14 +86,22 @@ describe('a handler that kills its own peer (a poison task)', () => {
   }
 
   it('"any": the next holder finds the attempt unended and, past retry.lostMax (0), fails the task instead of running it', async () => {
-    const ledger = join(await cli.dir(), 'ledger.jsonl')
-    const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger } })
+    const dir = await cli.dir()
+    const ledger = join(dir, 'ledger.jsonl')
+    const gate = join(dir, 'doom')
+    const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger, DOOM_GATE: gate } })
     const id = await enqueue(peers[0]!, 'doomed')
     const started = await waitFor('the task to start', async () => (await entries(ledger)).find(e => e.task === id && e.event === 'start'), 20_000)
     const victim = peers.find(p => p.id === started.peer)!
-    // The handler kills its own peer.
-    expect((await victim.proc.exited).signal).toBe('SIGKILL')
     const survivors = peers.filter(p => p !== victim)
+    // The handler kills its own peer once the others have its start (on a loaded machine that can take longer
+    // than the handler's 400 ms; before it spreads, a kill leaves no trace: docs/tasks.md).
+    await waitFor('the start to reach the other peers', async () => {
+      const records = await Promise.all(survivors.map(p => record(p, id)))
+      return records.every(r => r?.attempts.some(a => a.peer === victim.id))
+    }, 20_000, 50)
+    await writeFile(gate, '')
+    expect((await victim.proc.exited).signal).toBe('SIGKILL')
     const failed = await waitFor('the task to fail on every survivor', async () => {
       const records = await Promise.all(survivors.map(p => record(p, id)))
       return records.every(r => r?.state === 'failed') ? records[0] : undefined
