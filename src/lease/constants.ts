@@ -46,9 +46,10 @@ export const DEFAULT_VOTER_DEAD_REPLACE_MS = 120_000
 /** The membership view must be unchanged this long before a voter-set change is proposed. */
 export const DEFAULT_CONFIG_STABLE_MS = 5_000
 /**
- * A voter the hint says is leaving is taken out once the view has been unchanged this long (or configStableMs,
- * if shorter): long enough that peers stopped together (every leave seen, no voter left to propose) keep their
- * set, short enough that a peer stopped alone is out well within its LEAVE_GRACE_MS.
+ * A leaving voter whose vote the others need (no majority up and staying without it) is taken out once who is
+ * leaving has been unchanged this long (or configStableMs, if shorter): long enough that the leaves of peers
+ * stopped together are all seen (a stop of the cluster: nobody is taken out), short enough that the leaver is out
+ * well within its LEAVE_GRACE_MS.
  */
 export const DEFAULT_LEAVE_SETTLE_MS = 1_000
 /** A stopping voter waits at most this long for the others to take it out of the set (it still answers meanwhile). */

@@ -10,7 +10,7 @@ import { isVoter, jitter, majority, persist, send, sendAll } from './io.js'
 import type { CfgAcceptedMsg, CfgAcceptMsg, CfgPrepareMsg, CfgPromiseMsg } from './messages.js'
 import { workers } from './placement.js'
 import type { Ctx } from './state.js'
-import { desiredVoters, sameSet, staying, voterInputs } from './voters.js'
+import { desiredVoters, needsLeaverVote, sameSet, staying, voterInputs } from './voters.js'
 
 /** A node that booted without its disk abstains from choosing the successor of the first config it learned. */
 function abstains(ctx: Ctx): boolean {
@@ -102,7 +102,7 @@ export function tickConfig(ctx: Ctx): void {
   // to who is leaving (peers stopped together), not from other moves of the view (a voter going suspect meanwhile
   // must not push the change past the leaver's wait). Any other change waits for configStableMs of a still view.
   const leaver = s.config.voters.some((v) => v !== s.id && s.view.leaving.has(v))
-  const urgent = leaver && s.config.voters.filter((v) => staying(x, v)).length < majority(s.config.voters.length)
+  const urgent = leaver && needsLeaverVote(x)
   const settled = urgent
     ? now - s.view.leavingChangedAt >= Math.min(s.params.leaveSettleMs, s.params.configStableMs)
     : now - s.view.changedAt >= s.params.configStableMs

@@ -23,7 +23,7 @@ export interface LeaseParams {
   votersMax: number
   voterDeadReplaceMs: number
   configStableMs: number
-  /** How long the view must be unchanged before a leaving voter is taken out (capped by configStableMs). */
+  /** How long who is leaving must be unchanged before a leaving voter whose vote is needed is taken out (capped by configStableMs). */
   leaveSettleMs: number
   configRetryMs: number
   floorReserve: number

@@ -28,6 +28,11 @@ export function staying(x: VoterInputs, p: string): boolean {
   return p === x.self ? !x.selfLeaving : x.aliveSince.has(p) && !x.leaving.has(p)
 }
 
+/** The voters up and staying are no majority: a leaving voter's vote is needed to change the set. */
+export function needsLeaverVote(x: VoterInputs): boolean {
+  return x.current.filter((p) => staying(x, p)).length < majority(x.current.length)
+}
+
 export function desiredVoters(x: VoterInputs): string[] {
   const alive = (p: string): boolean => p === x.self || x.aliveSince.has(p)
   const announced = (p: string): boolean => (p === x.self ? x.selfLeaving : x.leaving.has(p))
@@ -41,7 +46,7 @@ export function desiredVoters(x: VoterInputs): string[] {
   // Another voter's leave takes it out at once only if the voters up and staying are no majority without it (its
   // vote is needed, and it waits to give it). Otherwise it stays a voter until it has been gone for
   // voterDeadReplaceMs, like a dead one: a voter restarted meanwhile (a rolling deploy) changes no set.
-  const urgent = x.current.filter((p) => staying(x, p)).length < majority(x.current.length)
+  const urgent = needsLeaverVote(x)
   const leaving = (p: string): boolean =>
     announced(p) && !(clusterStop && x.current.includes(p)) && (p === x.self || !x.current.includes(p) || urgent)
   const deadLong = (p: string): boolean => !alive(p) && x.now - (x.deadSince.get(p) ?? -Infinity) >= x.voterDeadReplaceMs
@@ -61,9 +66,6 @@ export function desiredVoters(x: VoterInputs): string[] {
   return out.slice(0, Math.max(target, 1)).sort(byId)
 }
 
-export function desiredVotersOf(s: NodeState, now: number): string[] {
-  return desiredVoters(voterInputs(s, now))
-}
 
 export function voterInputs(s: NodeState, now: number): VoterInputs {
   return {

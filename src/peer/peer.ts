@@ -381,8 +381,7 @@ class TroupePeer extends EventEmitter<PeerEvents> implements Peer {
     await this.seeds.stop()
     await this.server?.close()
     await this.work.stop(this.config.stopTimeoutMs)
-    // Announced before the lease layer stops: the other voters take this peer out of their set while it
-    // still answers (so a majority of the old set exists even with another voter down), and its wait ends.
+    // Before the lease layer stops: if the voters need this peer's vote to take it out, it can still give it.
     await this.membership.leave()
     await this.leases.stop()
     await this.membership.stop()

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { partitionOf } from '../../src/lease/index.js'
-import { CliPeers, FAST_LEASE_MS, LEASE_CLUSTER_TEST_MS, leaseView, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
+import { CliPeers, FAST_LEASE_MS, LEASE_CLUSTER_TEST_MS, leaseView, placementQuiet, startLeaseCluster, type CliPeer } from '../helpers/cli-peers.js'
 import { waitFor } from '../helpers/wait.js'
 
 const cli = new CliPeers()
@@ -90,15 +90,18 @@ describe('a handler that kills its own peer (a poison task)', () => {
     const ledger = join(dir, 'ledger.jsonl')
     const gate = join(dir, 'doom')
     const peers = await startCluster({ app: 'test/fixtures/ledger-app', env: { LEDGER_FILE: ledger, DOOM_GATE: gate } })
+    // A partition moved while the handler runs would end its attempt `lost` by its own runner (not counted) and
+    // start it on the next holder, whose handler would kill that peer too: start once placement is still.
+    await placementQuiet(peers)
     const id = await enqueue(peers[0]!, 'doomed')
     const started = await waitFor('the task to start', async () => (await entries(ledger)).find(e => e.task === id && e.event === 'start'), 20_000)
     const victim = peers.find(p => p.id === started.peer)!
     const survivors = peers.filter(p => p !== victim)
     // The handler kills its own peer once the others have its start (on a loaded machine that can take longer
     // than the handler's 400 ms; before it spreads, a kill leaves no trace: docs/tasks.md).
-    await waitFor('the start to reach the other peers', async () => {
+    await waitFor('the start (an unended attempt of the victim) to reach the other peers', async () => {
       const records = await Promise.all(survivors.map(p => record(p, id)))
-      return records.every(r => r?.attempts.some(a => a.peer === victim.id))
+      return records.every(r => r?.attempts.some(a => a.peer === victim.id && a.outcome === undefined))
     }, 20_000, 50)
     await writeFile(gate, '')
     expect((await victim.proc.exited).signal).toBe('SIGKILL')

@@ -75,6 +75,20 @@ export async function leaseView(peer: CliPeer): Promise<LeaseView> {
   return (await (await fetch(`${peer.http}/status`)).json() as { leases: LeaseView }).leases
 }
 
+/** Waits until no partition has changed holder among `peers` for `quietMs` (placement still hands partitions over after a start). */
+export async function placementQuiet(peers: CliPeer[], quietMs = 2_000): Promise<void> {
+  let last = ''
+  let since = performance.now()
+  await waitFor(`no partition to change holder for ${quietMs} ms`, async () => {
+    const now = JSON.stringify((await Promise.all(peers.map(leaseView))).map(v => v.held.map(h => h.partition)))
+    if (now !== last) {
+      last = now
+      since = performance.now()
+    }
+    return performance.now() - since >= quietMs
+  }, 60_000, 200)
+}
+
 /**
  * A test on a startLeaseCluster: the start alone takes ~12 s on an idle 2-core machine (3 processes, the voter set
  * grown after configStableMs, partitions handed over after handoffStableMs), more under load; above vitest's 30 s.
