@@ -208,10 +208,10 @@ describe('five peers as processes', () => {
     expect(ranBefore).toBeLessThan(ids.length / 2)
     // All five folders, the killed voter's too.
     peers = await startAll()
-    // Each peer knows a voter set from disk at once (before any change could be agreed). Not always the set of
-    // before the stop: a voter that stopped a moment after the others may have taken the leavers out of it.
+    // Each peer knows its voter set from disk at once (before any change could be agreed), and it is the set of
+    // before the stop: the voters left together, a stop of the cluster, so none was taken out.
     const known = (await Promise.all(peers.map(leaseView))).map((v, i) => ({ peer: i, cfg: v.cfg, voters: v.voters.length }))
-    expect(known.filter(k => !(k.cfg > 0 && k.voters >= 1))).toEqual([])
+    expect(known.filter(k => !(k.cfg > 0 && k.voters >= 3))).toEqual([])
     await waitFor('every pending task to run after the restart', async () => (await runsOf(ids)).size === ids.length, 60_000, 250)
     const runs = await runsOf(ids)
     const reruns = [...runs.values()].reduce((n, r) => n + r - 1, 0)
