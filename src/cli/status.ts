@@ -3,6 +3,7 @@
 // fails with one line.
 
 import { parseArgs } from 'node:util'
+import { majority } from '../lease/index.js'
 import type { PeerStatus } from '../peer/status.js'
 import { formatDuration, formatTable } from './format.js'
 import { CommandError, UsageError } from './usage.js'
@@ -107,7 +108,7 @@ function formatLeases(status: PeerStatus): string[] {
   const held = leases.held.length
   // Self counts as alive; a suspect still answers as far as we know.
   const up = leases.voters.filter(v => v === self || stateOf.get(v) === 'alive' || stateOf.get(v) === 'suspect').length
-  const needed = Math.floor(leases.voters.length / 2) + 1
+  const needed = majority(leases.voters.length)
   const stalled = leases.cfg > 0 && up < needed
     ? [`no majority of the voters is up (${up} of ${leases.voters.length}, ${needed} needed): no partition can be held, so no "any" task runs and no actor answers, until ${needed - up} more ${needed - up === 1 ? 'is' : 'are'} back; start the missing voters on their data folders`]
     : []

@@ -13,6 +13,7 @@ export { partitionOf, hrwRank, hrwIndex, hrwTop, hrwScore, fnv1a32 } from './has
 export { Placement, placementOf, PLACEMENTS_KEPT } from './balance.js'
 export { compareBallots, compareFences, makeFence, parseFence, type Ballot, type Fence } from './ballot.js'
 export { desiredVoters, type VoterInputs } from './voters.js'
+export { majority } from './io.js'
 export { LeaseLostError, LeaseMessageError } from './errors.js'
 export { LeaseInvariantError } from './assert.js'
 export { LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEAVE_GRACE_MS, LEASE_WIRE_VERSION } from './constants.js'

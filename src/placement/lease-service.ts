@@ -6,7 +6,7 @@
 
 import { EventEmitter } from 'node:events'
 import {
-  LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEAVE_GRACE_MS, LeaseNode, partitionOf, placementOf, type Placement,
+  LEASE_CHANNEL, LEASE_CONFIG_CHANNEL, LEAVE_GRACE_MS, LeaseNode, majority, partitionOf, placementOf, type Placement,
   type Effect, type LeaseParams, type PersistedState,
 } from '../lease/index.js'
 import type { Store } from '../store/store.js'
@@ -164,10 +164,10 @@ export class LeaseService implements PartitionClaims, HolderDirectory, Successor
   private stillVoting(): boolean {
     const { voter, voters } = this.config
     if (!voter || voters.length <= 1) return false
-    const majority = Math.floor(voters.length / 2) + 1
+    const needed = majority(voters.length)
     const leaving = voters.filter(v => v === this.c.self || this.leaving.has(v)).length
     const staying = voters.filter(v => v !== this.c.self && this.workers.includes(v)).length
-    return leaving < majority && staying < majority
+    return leaving < needed && staying < needed
   }
 
   /** Membership's view of who is alive and who is leaving (a hint, never a quorum). */
