@@ -8,6 +8,7 @@
 //   Lamport order;
 // - attempts: union by key; an ended attempt beats its unended copy.
 import { canonical, compareText, samePicked, sameValue } from './canonical.js'
+import { RUNNER_GONE_CODE } from './constants.js'
 import { BODY_FIELDS, HEAD_FIELDS, isTerminal, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
 
 export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
@@ -78,9 +79,16 @@ function inOrder(list: readonly Attempt[]): boolean {
   return true
 }
 
-/** Positive when `a` is the later copy of the same attempt. */
+/**
+ * Positive when `a` is the later copy of the same attempt. An ended copy beats an unended one; of two ended copies,
+ * the runner's own account beats another peer's finding that the runner went away (RUNNER_GONE_CODE, written by the
+ * next holder that found the attempt unended): a runner cut off by a move of its partition ends its attempt itself,
+ * and that move must not count toward `retry.lostMax` whichever copy a peer saw first.
+ */
 function compareAttempts(a: Attempt, b: Attempt): number {
-  return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined)) || (sameValue(a, b) ? 0 : compareText(canonical(a), canonical(b)))
+  return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined))
+    || (Number(b.error?.code === RUNNER_GONE_CODE) - Number(a.error?.code === RUNNER_GONE_CODE))
+    || (sameValue(a, b) ? 0 : compareText(canonical(a), canonical(b)))
 }
 
 /** The last tie-break: canonical text of `fields`, built only when they differ (equal copies are the common case). */

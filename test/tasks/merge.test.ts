@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { canonical, sameValue } from '../../src/tasks/canonical.js'
 import { mergeChange, mergeRecords } from '../../src/tasks/merge.js'
 import { newRecord } from '../../src/tasks/record.js'
-import { cancelRecord, deleteRecord, retryRecord, startAttempt } from '../../src/tasks/transitions.js'
+import { RUNNER_GONE_CODE } from '../../src/tasks/constants.js'
+import { cancelRecord, countGone, deleteRecord, retryRecord, startAttempt } from '../../src/tasks/transitions.js'
 import { recordArb } from './arbitraries.js'
 
 const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
@@ -44,6 +45,19 @@ describe('mergeRecords', () => {
     const other = startAttempt(base, { self: 'b', now: 1 }, 'f2').record
     const merged = mergeRecords(mergeRecords(started.record, other), ended)
     expect(merged.attempts.map(x => [x.key, x.outcome])).toEqual([['a#0.1', 'ok'], ['b#0.1', undefined]])
+  })
+
+  it('prefers the runner\'s own end of an attempt over another peer\'s finding that its runner went away, in any order', () => {
+    const base = newRecord({ id: 't', name: 'job', scope: 'any', partition: 0, input: {}, priority: 0, runAt: 0, now: 0, self: 'a' })
+    const running = startAttempt(base, { self: 'a', now: 1 }, 'f1').record
+    // a's partition moved: a ends its own attempt `lost` at 2 (not counted); b, the next holder, has not seen that yet at 3.
+    const own = { ...running, attempts: running.attempts.map(x => ({ ...x, endedAt: 2, outcome: 'lost' as const, error: { name: 'PartitionLostError', message: 'this peer lost partition 0', code: 'ERR_PARTITION_LOST', retryable: true } })) }
+    const found = startAttempt(running, { self: 'b', now: 3 }, 'f2', 3)
+    expect(found.record.attempts[0]!.error?.code).toBe(RUNNER_GONE_CODE)
+    for (const merged of [mergeRecords(own, found.record), mergeRecords(found.record, own)]) {
+      expect(merged.attempts.map(x => [x.key, x.outcome, x.error?.code])).toEqual([['a#0.1', 'lost', 'ERR_PARTITION_LOST'], ['b#0.1', undefined, undefined]])
+      expect(countGone(merged.attempts, undefined, 0)).toBe(0)
+    }
   })
 
   it('finished beats unfinished of the same round; a retry round beats finished; a tombstone beats all', () => {
