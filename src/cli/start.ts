@@ -54,7 +54,10 @@ export async function startCommand(argv: string[], hooks: StartHooks = {}): Prom
   stopping.end(result)
   // The peer's sockets and timers would keep the process alive until its stop ends: "at once" means exit now.
   if (result === 'forced') process.exit(130)
-  return 0
+  // Stopped, its store closed. libp2p leaves timers behind its stop (the address manager's update debounced by 1 s
+  // after each `transport:close`, gossipsub's next heartbeat) that would hold the process another second for nothing;
+  // pino's output is flushed on exit.
+  process.exit(0)
 }
 
 function joinFacts(peer: Peer): JoinFacts {
