@@ -1,6 +1,7 @@
 /* global process, console */
-// What idle peers do (a 3-peer cluster, nothing enqueued), for the enqueue-to-start tail: per peer, its CPU, event-loop
-// delay and messages sent by channel over IDLE_MS (10000) after SETTLE_MS (4000). Not part of `npm run bench`.
+// What idle peers do (a 3-peer cluster, nothing enqueued; PEERS for another size), for the enqueue-to-start tail: per
+// peer, its CPU, event-loop delay and messages sent by channel over IDLE_MS (10000) after SETTLE_MS (4000). Not part of
+// `npm run bench`.
 //
 //   node --import ./dist/compat.js test/bench/idle-probe.mjs
 //
@@ -9,7 +10,7 @@
 // to 11-15 ms, the longest stretches an idle peer spends away from its sockets.
 import { startCluster } from './lib/cluster.mjs'
 import { sleep } from './lib/stats.mjs'
-const cluster = await startCluster(3, { tasks: { concurrency: 50 } })
+const cluster = await startCluster(Number(process.env.PEERS ?? 3), { tasks: { concurrency: 50 } })
 await sleep(Number(process.env.SETTLE_MS ?? 4000))
 const peers = cluster.peers
 await Promise.all(peers.map(p => p.call('traceReset')))
