@@ -6,7 +6,8 @@
 //   a tombstone beats everything, an explicit retry (next round) beats the
 //   round before, a finished state beats an unfinished one of its round, then
 //   Lamport order;
-// - attempts: union by key; an ended attempt beats its unended copy.
+// - attempts: union by key; an ended attempt beats its unended copy, and its
+//   runner's own end beats another peer's runner-gone mark.
 import { canonical, compareText, samePicked, sameValue } from './canonical.js'
 import { RUNNER_GONE_CODE } from './constants.js'
 import { BODY_FIELDS, HEAD_FIELDS, isTerminal, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
