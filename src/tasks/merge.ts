@@ -9,8 +9,7 @@
 // - attempts: union by key; an ended attempt beats its unended copy, and its
 //   runner's own end beats another peer's runner-gone mark.
 import { canonical, compareText, samePicked, sameValue } from './canonical.js'
-import { RUNNER_GONE_CODE } from './constants.js'
-import { BODY_FIELDS, HEAD_FIELDS, isTerminal, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
+import { BODY_FIELDS, HEAD_FIELDS, isTerminal, markedGone, type Attempt, type TaskBody, type TaskHead, type TaskRecord } from './record.js'
 
 export function mergeRecords(a: TaskRecord, b: TaskRecord): TaskRecord {
   if (a.id !== b.id) throw new Error(`merging records of different tasks: ${a.id} and ${b.id}`)
@@ -82,13 +81,13 @@ function inOrder(list: readonly Attempt[]): boolean {
 
 /**
  * Positive when `a` is the later copy of the same attempt. An ended copy beats an unended one; of two ended copies,
- * the runner's own account beats another peer's finding that the runner went away (RUNNER_GONE_CODE, written by the
+ * the runner's own account beats another peer's finding that the runner went away (`markedGone`: RUNNER_GONE_CODE, written by the
  * next holder that found the attempt unended): a runner cut off by a move of its partition ends its attempt itself,
  * and that move must not count toward `retry.lostMax` whichever copy a peer saw first.
  */
 function compareAttempts(a: Attempt, b: Attempt): number {
   return (Number(a.endedAt !== undefined) - Number(b.endedAt !== undefined))
-    || (Number(b.error?.code === RUNNER_GONE_CODE) - Number(a.error?.code === RUNNER_GONE_CODE))
+    || (Number(markedGone(b)) - Number(markedGone(a)))
     || (sameValue(a, b) ? 0 : compareText(canonical(a), canonical(b)))
 }
 

@@ -5,6 +5,7 @@
 // - the attempts, a set keyed by `peer#round.n`, grown by the peers that run it.
 import type { ErrorShape } from '../errors.js'
 import type { TaskScope } from './define.js'
+import { RUNNER_GONE_CODE } from './constants.js'
 
 /** Where a task is: see the state diagram in docs/tasks.md. */
 export type TaskState = 'pending' | 'running' | 'done' | 'failed' | 'cancelled'
@@ -158,6 +159,11 @@ export function stripUndefined<T extends object>(value: T): T {
  * (Node 20) gives a spread's result a map whose reads of absent fields (`error`, `retryAt`) miss their inline
  * cache every time, ~0.3 µs each, and every encoding and merge of the record reads them.
  */
+/** An attempt another peer (or this one, restarted) found unended and ended for its runner: its runner went away mid-run. */
+export function markedGone(a: Attempt): boolean {
+  return a.outcome === 'lost' && a.error?.code === RUNNER_GONE_CODE
+}
+
 export function endAttempt(a: Attempt, endedAt: number, outcome: AttemptOutcome, error?: ErrorShape, retryAt?: number): Attempt {
   const out: Attempt = { key: a.key, peer: a.peer, round: a.round, n: a.n, startedAt: a.startedAt }
   if (a.fence !== undefined) out.fence = a.fence

@@ -6,7 +6,7 @@
 import type { ErrorShape } from '../errors.js'
 import { BACKOFF_MAX_MS, RUNNER_GONE_CODE, TASK_LOST_TOO_OFTEN_CODE } from './constants.js'
 import type { RetryPolicy } from './define.js'
-import { attemptKey, attemptsOf, endAttempt, isFinished, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
+import { attemptKey, attemptsOf, endAttempt, isFinished, markedGone, stripUndefined, type Attempt, type AttemptOutcome, type TaskRecord } from './record.js'
 
 export interface Actor {
   self: string
@@ -79,7 +79,7 @@ function lostTooOften(r: TaskRecord, gone: number, lostMax: number): ErrorShape 
 /** Attempts of `round` (by `peer`; all peers when undefined) that lost their runner mid-run. */
 export function countGone(attempts: readonly Attempt[], peer: string | undefined, round: number): number {
   let n = 0
-  for (const a of attempts) if (a.round === round && (peer === undefined || a.peer === peer) && a.outcome === 'lost' && a.error?.code === RUNNER_GONE_CODE) n++
+  for (const a of attempts) if (a.round === round && (peer === undefined || a.peer === peer) && markedGone(a)) n++
   return n
 }
 
