@@ -29,8 +29,10 @@ const FORMATION = { fallbackDelayMs: 800, handoffStableMs: 500, configStableMs: 
  * shipped membership intervals: shorter ones cost idle CPU (10 peers on 2 cores) and make a starved peer lose
  * its leases, neither of which a production peer pays.
  */
-export const SPEED_LEASE = { partitions: PARTITIONS, leaseMs: 6_000, renewIntervalMs: 2_000, roundTimeoutMs: 1_000, tickMaxMs: 500, ...FORMATION, fallbackDelayMs: 3_000 }
-export const SPEED_MEMBERSHIP = {}
+/** BENCH_LEASE (JSON): more lease params for the speed pairs' peers, for A/B runs of its knobs. */
+export const SPEED_LEASE = { partitions: PARTITIONS, leaseMs: 6_000, renewIntervalMs: 2_000, roundTimeoutMs: 1_000, tickMaxMs: 500, ...FORMATION, fallbackDelayMs: 3_000, ...JSON.parse(process.env.BENCH_LEASE ?? '{}') }
+/** BENCH_MEMBERSHIP (JSON): membership options for the speed pairs' peers, for A/B runs of its knobs (default: the shipped ones). */
+export const SPEED_MEMBERSHIP = JSON.parse(process.env.BENCH_MEMBERSHIP ?? '{}')
 /** The leases pair measures takeover, so it runs the fast term of the tests (1.5 s) and a fast failure detector. */
 export const LEASE = { partitions: PARTITIONS, leaseMs: 1_500, renewIntervalMs: 500, roundTimeoutMs: 250, tickMaxMs: 100, ...FORMATION }
 export const MEMBERSHIP = { heartbeatIntervalMs: 100, gossipIntervalMs: 100, tickIntervalMs: 50, suspectAfterMs: 600, deadAfterMs: 1_500, forgetAfterMs: 60_000 }

@@ -234,7 +234,7 @@ serve({
     lat.on = on; lat.put.clear(); trace.enq.clear()
     return out
   },
-  traceReset: async () => {
+  traceReset: async ({ eld } = {}) => {
     // FANOUT_PROF=<dir>: a CPU profile of this peer over the traced window only (written by `trace`).
     if (process.env.FANOUT_PROF && trace.session === undefined) trace.session = await startProfile('cpu')
     // HEAP_PROF=<dir>: a sampling allocation profile over the traced window, collected objects included (where the
@@ -243,7 +243,8 @@ serve({
     trace.on = true; trace.sent.clear(); trace.recv.clear(); trace.enq.clear()
     trace.cpu = process.cpuUsage(); trace.gossip0 = gossipSent(); trace.t0 = nowMs()
     trace.sent0 = new Map([...sent, ...[...sentLease].map(([k, v]) => [`lease:${k}`, v])]); trace.counters0 = await counters(); trace.io0 = { ...io }
-    trace.eld.disable(); trace.eld.reset(); trace.eld.enable()
+    // The delay monitor wakes the loop every 5 ms (~200 wake-ups a second): `{ eld: false }` leaves it off, for idle CPU.
+    trace.eld.disable(); trace.eld.reset(); if (eld !== false) trace.eld.enable()
     return true
   },
   trace: async () => {
