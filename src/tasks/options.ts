@@ -45,10 +45,10 @@ export interface TaskServiceInit {
    */
   storeCommit?: CommitMode
   /**
-   * For this long after start (ms), every "any" attempt writes its start and waits for its commit before the handler
-   * runs (as "all" attempts write theirs), instead of writing it only after START_RECORD_DELAY_MS: a handler that kills
-   * its peer at once then leaves an unended attempt that `retry.lostMax` counts. The peer sets CRASH_WATCH_MS after a
-   * run that ended without a graceful stop. Default 0.
+   * For this long after start (ms), every attempt writes its start and waits for its commit before the handler runs,
+   * instead of writing it only after START_RECORD_DELAY_MS ("any") or letting its commit wait up to that long ("all"):
+   * a handler that kills its peer at once then leaves an unended attempt that `retry.lostMax` counts. The peer sets
+   * CRASH_WATCH_MS after a run that ended without a graceful stop. Default 0.
    */
   startsAtOnceMs?: number
 }

@@ -41,9 +41,14 @@ export interface RunnerDeps {
   context?: () => object
   /** Counts claims, attempt ends and their durations; default counts nothing. */
   meter?: TaskMeter
-  /** "any" attempts write their start only after running this long (ms); 0 writes it before the handler starts. Default START_RECORD_DELAY_MS. */
+  /**
+   * "any" attempts write their start only after running this long (ms), and an "all" attempt's start, written as it
+   * begins, may wait this long for a commit to share; 0 writes and commits either at once. Default START_RECORD_DELAY_MS.
+   */
   startRecordDelayMs?: number
-  /** Until this monotonic ms, an "any" attempt's start is written, and committed, before its handler runs (TaskServiceInit.startsAtOnceMs). */
+  /** How long the write of an "all" attempt's end may wait for a commit to share (ms; TaskServiceInit.allReportMs); default 0. */
+  allEndLazyMs?: number
+  /** Until this monotonic ms, every attempt's start is written, and committed, before its handler runs (TaskServiceInit.startsAtOnceMs). */
   startsAtOnceUntil?: number
 }
 
@@ -381,8 +386,8 @@ export class Runner {
     entry.record = record
     entry.startedMono = clock.now()
     // Watching for a crash (this peer's last run did not stop gracefully): the start goes to disk before the handler runs.
-    const atOnce = record.scope === 'any' && this.deps.startsAtOnceUntil !== undefined && clock.now() < this.deps.startsAtOnceUntil
-    this.starts.begin(entry, record.scope === 'all' || atOnce)
+    const atOnce = this.deps.startsAtOnceUntil !== undefined && clock.now() < this.deps.startsAtOnceUntil
+    this.starts.begin(entry, atOnce ? 'now' : record.scope === 'all' ? 'soon' : 'later')
     this.counts.started++
     this.meter.task(cur.name, 'claimed')
     if (atOnce) await entry.started
@@ -399,7 +404,9 @@ export class Runner {
     // The store's copy still the one picked (the common case: nothing arrived meanwhile): the started record is their merge.
     const withStart = (now: TaskRecord): TaskRecord => now.attempts.some(a => a.key === attempt.key) ? now : now === cur ? record : mergeRecords(now, record)
     const finishing = store.update(id, now => now === undefined ? undefined
-      : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: record.scope === 'all' ? this.deps.members() : undefined, owner }))
+      : finishAttempt(withStart(now), { self, now: clock.wallNow() }, { key: attempt.key, outcome, error, retry: def.retry, members: record.scope === 'all' ? this.deps.members() : undefined, owner }),
+    // An "all" attempt's end is this peer's report, which waits for company anyway (report.ts): its commit may wait too.
+    record.scope === 'all' ? this.deps.allEndLazyMs ?? 0 : 0)
     // A short attempt wrote no start: no Promise.all (an array and a promise per attempt) for one promise.
     const finished = entry.started === undefined ? await finishing : (await Promise.all([entry.started, finishing]))[1]
     this.counts.finished++

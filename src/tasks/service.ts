@@ -28,7 +28,7 @@ import { servePush, type PushBody, type PushDeps } from './push.js'
 import { Spread } from './spread.js'
 import { awayPartitions, endOfTurn, PutBatcher } from './replicate.js'
 import { AllReports } from './report.js'
-import { isAllReport } from './settler.js'
+import { isAllNews } from './settler.js'
 import { TaskStore, type TaskList, type TaskOverview, type TaskQuery } from './store.js'
 import { Background } from './background.js'
 import { Runner, type RunnerStatus } from './runner.js'
@@ -123,7 +123,7 @@ export class TaskService {
       store: this.tasks, definitions: this.definitions, claims: c.claims, clock: c.clock, timers: c.timers, logger: this.logger,
       self: c.self, members: c.members, concurrency: l.concurrency, taskTimeoutMs: l.taskTimeoutMs,
       spread: (rs) => { for (const r of rs) if (r.scope === 'all') this.reports.spread(r); else this.spread.outcome(r) },
-      context: c.context, meter, startsAtOnceUntil: l.startsAtOnceMs > 0 ? c.clock.now() + l.startsAtOnceMs : undefined,
+      context: c.context, meter, startsAtOnceUntil: l.startsAtOnceMs > 0 ? c.clock.now() + l.startsAtOnceMs : undefined, allEndLazyMs: l.allReportMs,
     })
     this.submit = new Submitter({
       self: c.self, clock: c.clock, timers: c.timers, random: c.random, claims: c.claims, members: c.members, holderOf: c.holderOf, limits: l,
@@ -199,11 +199,12 @@ export class TaskService {
       await this.tasks.flushed()
       return away
     })())))
-    // Reports of "all" tasks (to their settler, and the settled records from there): nothing waits for their commit here
-    // (the sender keeps its copy, sync repairs), so they may wait allReportMs to share a commit with other writes.
+    // "All" tasks, new ones from the peer that enqueued them, reports to their settler and the settled records from
+    // there: nothing waits for their commit here (the sender keeps its copy, sync repairs; a new one starts on receipt,
+    // before its commit), so they may wait allReportMs to share a commit with other writes. Cancels and deletes do not.
     this.cleanups.push(servePush(this.pushDeps, (records, _from, all) => {
       if (all) this.gossip.supersede(records)
-      this.accept(records, records.every(isAllReport) ? this.limits.allReportMs : 0)
+      this.accept(records, records.every(isAllNews) ? this.limits.allReportMs : 0)
     }))
     // The validator runs before delivery: a rejected message is never merged, forwarded or kept.
     if (c.pubsub.validate !== undefined) this.cleanups.push(c.pubsub.validate(TASKS_TOPIC, (data, author, via) => this.inbound.judge(data, author, via)))

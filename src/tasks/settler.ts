@@ -25,10 +25,10 @@ export function isSettledAll(r: TaskRecord): boolean {
 }
 
 /**
- * Whether `r` is news of an "all" task's attempts (a report to its settler, a settled record from there): its merge
- * here may commit late (the sender keeps its copy, sync repairs), unlike a new task, a cancel or a delete, which the
- * runner acts on once committed.
+ * Whether `r` is a new "all" task or news of its attempts (a report to its settler, a settled record from there): its
+ * merge here may commit late (the sender keeps its copy, sync repairs; a new task starts on receipt, before its
+ * commit), unlike a cancel or a delete, which the runner acts on once committed.
  */
-export function isAllReport(r: TaskRecord): boolean {
-  return r.scope === 'all' && r.attempts.length > 0 && !r.deleted && r.state !== 'cancelled'
+export function isAllNews(r: TaskRecord): boolean {
+  return r.scope === 'all' && !r.deleted && r.state !== 'cancelled'
 }

@@ -236,8 +236,11 @@ export class TaskStore {
     })
   }
 
-  /** Read-modify-write of one record: `fn` gets the current copy and returns the next, or undefined to leave it. */
-  async update(id: string, fn: (current: TaskRecord | undefined) => TaskRecord | undefined): Promise<Change | undefined> {
+  /**
+   * Read-modify-write of one record: `fn` gets the current copy and returns the next, or undefined to leave it. With
+   * `lazyMs`, the commit may wait that long for other writes (as merge's).
+   */
+  async update(id: string, fn: (current: TaskRecord | undefined) => TaskRecord | undefined, lazyMs = 0): Promise<Change | undefined> {
     const [change] = await this.write(() => {
       const before = this.get(id)
       const after = fn(before)
@@ -245,7 +248,7 @@ export class TaskStore {
       if (after.id !== id) throw new Error(`update of ${id} returned record ${after.id}`)
       this.putNow(before, after, this.wall())
       return [{ before, after }]
-    })
+    }, lazyMs)
     return change
   }
 

@@ -4,10 +4,13 @@
 // gossip, a late duplicate) never run it twice on one peer.
 import { afterEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { hashPartition } from '../../src/tasks/claims.js'
 import { compactRecords } from '../../src/tasks/compact.js'
 import { CHANNEL_PUSH, WIRE_VERSION } from '../../src/tasks/constants.js'
 import { defineTask } from '../../src/tasks/define.js'
 import type { TaskRecord } from '../../src/tasks/record.js'
+import { TaskStore } from '../../src/tasks/store.js'
+import type { Store } from '../../src/store/store.js'
 import { waitFor } from '../helpers/wait.js'
 import { Cluster } from './harness.js'
 
@@ -16,6 +19,13 @@ afterEach(async () => { await cluster?.close(); cluster = undefined })
 
 /** No periodic sync within a test: only the push, the replica put and gossip (when not dropped) carry records. */
 const NO_SYNC = { syncIntervalMs: 3_600_000, retentionMs: 7_200_000 }
+
+/** What a peer's disk holds, read back by a second task store on its environment (the peer keeps running). */
+function readBack(store: Store): TaskStore {
+  const disk = new TaskStore(store, id => hashPartition(id, 64), 64, () => Date.now())
+  disk.load()
+  return disk
+}
 
 /** The copy a late or repeated push would carry: the record as created, before any attempt. */
 function asCreated(r: TaskRecord): TaskRecord {
@@ -83,6 +93,52 @@ describe('direct push of "all" tasks', () => {
     }
     await new Promise(r => setTimeout(r, 200))
     expect(Object.fromEntries(ran)).toEqual({ a: 20, b: 20, c: 20 })
+  })
+
+  it('lets the writes of the "all" tasks a peer receives and runs share commits, and puts every one on disk', async () => {
+    let ran = 0
+    cluster = await Cluster.start({
+      peers: 3,
+      definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({ n: z.number() }), run: () => { if (peer === 'b') ran++ } })],
+      // No replica: b hears of each task by the push alone, and writes only what it receives and runs (and settles).
+      init: { ...NO_SYNC, replicas: 0 },
+    })
+    const c = cluster
+    await new Promise(r => setTimeout(r, 100)) // let the start-up sync rounds end
+    const b = c.peer('b').store
+    // LMDB's own count of write transactions in b's environment: one per commit.
+    const txns = (): number => (b.db('tasks') as unknown as { getStats: () => { lastTxnId: number } }).getStats().lastTxnId
+    const before = txns()
+    const n = 30
+    const ids: string[] = []
+    for (let i = 0; i < n; i++) ids.push(await c.service('a').enqueue('flush', { n: i }))
+    await waitFor('b runs all of them', () => ran === n, 10_000)
+    await waitFor('settled on b', () => ids.every(id => c.service('b').get(id)?.state === 'done'), 10_000)
+    // b's disk: every task, settled, with b's own attempt ended, once the last writes that waited for company have committed (within allReportMs).
+    await waitFor('all of it on b\'s disk', () => {
+      const disk = readBack(b)
+      return ids.every(id => disk.get(id)?.state === 'done' && disk.get(id)!.attempts.some(x => x.peer === 'b' && x.outcome === 'ok'))
+    }, 5_000, 100)
+    // One commit or more per task (and as many syncs to disk) when each received task, its start and its end were
+    // committed at once (31 here before); now they wait for company (2-3).
+    expect(txns() - before).toBeLessThan(n / 2)
+    expect(ran).toBe(n)
+  })
+
+  it('writes an "all" attempt\'s start to disk before its handler runs while the peer watches for crashes', async () => {
+    const seen: Array<boolean | undefined> = []
+    /** Whether b's disk (read back by a second store on its environment) holds b's attempt of `id`. */
+    const onDisk = (id: string): boolean => readBack(cluster!.peer('b').store).get(id)?.attempts.some(x => x.peer === 'b') === true
+    cluster = await Cluster.start({
+      peers: 2,
+      definitions: (peer) => [defineTask({ name: 'flush', scope: 'all', input: z.object({}), run: (ctx) => { if (peer === 'b') seen.push(onDisk(ctx.taskId)) } })],
+      // As after an unclean stop (CRASH_WATCH_MS): a handler that kills its peer at once still leaves its start.
+      init: { ...NO_SYNC, startsAtOnceMs: 60_000 },
+    })
+    const c = cluster
+    for (let i = 0; i < 3; i++) await c.service('a').enqueue('flush', {})
+    await waitFor('b runs all three', () => seen.length === 3, 5_000)
+    expect(seen).toEqual([true, true, true])
   })
 
   it('does not start a second attempt while the first still runs', async () => {
