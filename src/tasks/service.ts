@@ -199,9 +199,8 @@ export class TaskService {
       await this.tasks.flushed()
       return away
     })())))
-    // "All" tasks, new ones from the peer that enqueued them, reports to their settler and the settled records from
-    // there: nothing waits for their commit here (the sender keeps its copy, sync repairs; a new one starts on receipt,
-    // before its commit), so they may wait allReportMs to share a commit with other writes. Cancels and deletes do not.
+    // "All" tasks, new ones, reports to their settler and settled records from there (isAllNews): nothing waits for
+    // their commit here, so they may wait allReportMs to share a commit with other writes. Cancels and deletes do not.
     this.cleanups.push(servePush(this.pushDeps, (records, _from, all) => {
       if (all) this.gossip.supersede(records)
       this.accept(records, records.every(isAllNews) ? this.limits.allReportMs : 0)
