@@ -21,8 +21,8 @@ afterEach(async () => { await cluster?.close(); cluster = undefined })
 const NO_SYNC = { syncIntervalMs: 3_600_000, retentionMs: 7_200_000 }
 
 /** What a peer's disk holds, read back by a second task store on its environment (the peer keeps running). */
-function readBack(store: Store): TaskStore {
-  const disk = new TaskStore(store, id => hashPartition(id, 64), 64, () => Date.now())
+function readBack(store: Store, partitions = 64 /* the harness's */): TaskStore {
+  const disk = new TaskStore(store, id => hashPartition(id, partitions), partitions, () => Date.now())
   disk.load()
   return disk
 }
@@ -114,7 +114,8 @@ describe('direct push of "all" tasks', () => {
     for (let i = 0; i < n; i++) ids.push(await c.service('a').enqueue('flush', { n: i }))
     await waitFor('b runs all of them', () => ran === n, 10_000)
     await waitFor('settled on b', () => ids.every(id => c.service('b').get(id)?.state === 'done'), 10_000)
-    // b's disk: every task, settled, with b's own attempt ended, once the last writes that waited for company have committed (within allReportMs).
+    // b's disk: every task, settled, with b's own attempt ended, once the last writes that waited for company have
+    // committed (within allReportMs).
     await waitFor('all of it on b\'s disk', () => {
       const disk = readBack(b)
       return ids.every(id => disk.get(id)?.state === 'done' && disk.get(id)!.attempts.some(x => x.peer === 'b' && x.outcome === 'ok'))
@@ -126,8 +127,8 @@ describe('direct push of "all" tasks', () => {
   })
 
   it('writes an "all" attempt\'s start to disk before its handler runs while the peer watches for crashes', async () => {
-    const seen: Array<boolean | undefined> = []
-    /** Whether b's disk (read back by a second store on its environment) holds b's attempt of `id`. */
+    const seen: boolean[] = []
+    /** Whether b's disk holds b's attempt of `id`. */
     const onDisk = (id: string): boolean => readBack(cluster!.peer('b').store).get(id)?.attempts.some(x => x.peer === 'b') === true
     cluster = await Cluster.start({
       peers: 2,
