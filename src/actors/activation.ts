@@ -29,8 +29,8 @@ export interface ActivationDeps {
   fence: string
   /** True while this peer holds the partition with `fence` and an unexpired lease. */
   holds: () => boolean
-  /** The newest saved state (local or replicas), and whether a majority already holds it. */
-  load: () => Promise<ReadState>
+  /** The newest saved state (local or replicas), and whether a majority already holds it; gives up when `signal` aborts (the activation closes). */
+  load: (signal: AbortSignal) => Promise<ReadState>
   saver: Saver
   /** `actors` for this address, plus the peer's extensions (`tasks`, `actors.schedule`). */
   senders: ActorSenders
@@ -125,7 +125,7 @@ export class Activation {
     if (this.phase !== 'loading') return
     const { def, target, logger } = this.deps
     try {
-      const { record, confirmed } = await this.deps.load()
+      const { record, confirmed } = await this.deps.load(this.scope.signal)
       this.restore(record)
       if (this.closing) return
       if (!this.deps.holds()) return this.close('moved')

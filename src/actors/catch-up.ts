@@ -16,6 +16,12 @@ import type { Messenger } from '../wire/messenger.js'
 import { CATCH_UP_REQUEST_TIMEOUT_MS, CATCH_UP_RETRY_MS, CHANNEL_STATE_LIST, WIRE_VERSION } from './constants.js'
 import type { StateStore } from './state-store.js'
 import { parseStateListReply, type StateListBody } from './wire.js'
+import { fnv1a32 } from '../lease/hash.js'
+
+/** A short id of a voter set (its members in any order): what a caught-up voter's copy says it caught up with. */
+export function voterSetId(voters: readonly string[]): number {
+  return fnv1a32([...voters].sort().join(','))
+}
 
 export interface CatchUpDeps {
   self: string
@@ -33,6 +39,7 @@ export class CatchUp {
   /** Peers whose every record has been pulled in the current round of catching up. */
   private readonly pulled = new Set<string>()
   private known: readonly string[] | undefined
+  private caughtUp: number | undefined
   private timer: TimerHandle | undefined
   private epoch = 0
   private stopped = false
@@ -42,6 +49,18 @@ export class CatchUp {
   /** True when this peer may answer state reads as a voter. */
   get ready(): boolean {
     return this.pending.length === 0
+  }
+
+  /**
+   * The id (voterSetId) of the voter set this peer has caught up with by
+   * reading the earlier sets' majorities (or being one by itself): it holds
+   * every change acknowledged before that set. Undefined while catching up,
+   * when not a voter, and for the first set a peer learns (from its disk
+   * after a restart, perhaps in the middle of a catch-up, or as a new peer):
+   * such a peer is ready, but its copy alone completes no read.
+   */
+  get caughtUpWith(): number | undefined {
+    return this.caughtUp
   }
 
   /**
@@ -59,10 +78,12 @@ export class CatchUp {
     }
     this.pending.push(previous)
     this.pulled.clear()
+    this.caughtUp = undefined
     this.epoch++
     // A set this peer alone is a majority of (the first voter growing the cluster): its own disk holds every acknowledged change.
     if (this.pending.every(set => this.majorityRead(set))) {
       this.pending = []
+      this.caughtUp = voterSetId(voters)
       return
     }
     this.deps.logger.info('voter set changed: pulling actor state before answering reads', { from: previous.length, to: voters.length })
@@ -76,6 +97,7 @@ export class CatchUp {
 
   private reset(): void {
     this.pending = []
+    this.caughtUp = undefined
     this.pulled.clear()
     this.epoch++
     if (this.timer !== undefined) this.deps.timers.clearTimeout(this.timer)
@@ -103,6 +125,7 @@ export class CatchUp {
     if (this.stopped || epoch !== this.epoch) return
     if (this.pending.every(set => this.majorityRead(set))) {
       this.pending = []
+      this.caughtUp = this.known === undefined ? undefined : voterSetId(this.known)
       this.deps.logger.info('actor state caught up with the earlier voters', { peers: this.pulled.size })
       return
     }

@@ -82,6 +82,15 @@ export const REPLICATE_TIMEOUT_MS = 2_000
 /** How long an activating actor waits for the replicas' copies of its state: short, it delays the first message. */
 export const STATE_FETCH_TIMEOUT_MS = 500
 
+/**
+ * An activation whose read of the saved state found too few voters able to
+ * answer (out of reach, or all still catching up after a voter-set change)
+ * reads again after this pause, doubling up to STATE_READ_RETRY_MAX_MS, for
+ * up to askTimeoutMs; its messages wait in the mailbox meanwhile.
+ */
+export const STATE_READ_RETRY_MS = 50
+export const STATE_READ_RETRY_MAX_MS = 1_000
+
 /** First pause before re-sending a message whose actor is moving; doubles up to retryBackoffMaxMs. */
 export const RETRY_BACKOFF_MS = 5
 export const RETRY_BACKOFF_MAX_MS = 250

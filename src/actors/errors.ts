@@ -67,6 +67,20 @@ export class ActorDeadlockError extends TroupeError {
   }
 }
 
+/**
+ * An activation could not read the actor's saved state from enough voters:
+ * fewer than a majority answered, or every one that did is still catching up
+ * after a voter-set change (catch-up.ts). Retryable: the system re-sends the
+ * message by itself within the caller's deadline; callers see it only if the
+ * deadline ran out first.
+ */
+export class ActorStateUnavailableError extends TroupeError {
+  constructor(message: string, options: TroupeErrorOptions = {}) {
+    super(message, { code: 'ERR_ACTOR_STATE_UNAVAILABLE', status: 503, retryable: true, ...options })
+    this.name = 'ActorStateUnavailableError'
+  }
+}
+
 /** The actor system is not running (not started, or stopping). */
 export class ActorSystemStoppedError extends TroupeError {
   constructor(message = 'the actor system is not running', options: TroupeErrorOptions = {}) {

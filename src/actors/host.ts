@@ -10,11 +10,12 @@ import { Activation, type ActorSenders } from './activation.js'
 import type { ActorAddress } from './address.js'
 import type { ActorDefinition, DeactivateReason } from './define.js'
 import type { Envelope } from './envelope.js'
-import { UnknownActorError, UnknownHandlerError } from './errors.js'
+import { STATE_READ_RETRY_MAX_MS, STATE_READ_RETRY_MS } from './constants.js'
+import { ActorStateUnavailableError, UnknownActorError, UnknownHandlerError } from './errors.js'
 import type { ActorLimits } from './options.js'
 import { noActorMeter, type ActorMeter } from './meter.js'
 import type { HolderDirectory } from './placement.js'
-import type { Replicas } from './replicas.js'
+import type { ReadState, Replicas } from './replicas.js'
 import { Saver } from './saver.js'
 import type { StateStore } from './state-store.js'
 
@@ -33,6 +34,8 @@ export interface HostDeps {
   /** The ctx senders of the actor at `address` (its ask refuses itself). */
   sendersFor: (address: string) => ActorSenders
   forward: (target: ActorAddress, env: Envelope) => void
+  /** The lease voters (as in the system's quorum): who to ask where a partition is held when the directory names this peer. */
+  voters?: () => readonly string[]
   /** Counts accepted messages by actor type; default counts nothing. */
   meter?: ActorMeter
 }
@@ -51,6 +54,8 @@ export class ActorHost {
   private readonly accepted = new Map<string, { messages: number, count: () => void }>()
   private unsubscribe: (() => void) | undefined
   private open = false
+  /** Which voter hint() names next when this peer is where placement heads but holds nothing yet. */
+  private nextVoter = 0
 
   constructor(private readonly deps: HostDeps) {
     const meter = deps.meter ?? noActorMeter
@@ -113,7 +118,11 @@ export class ActorHost {
   /** Who else may hold partition p, per the directory. */
   hint(p: number): string | undefined {
     const h = this.deps.directory.holderOf(p)
-    return h === this.deps.self ? undefined : h
+    if (h !== this.deps.self) return h
+    // Placement heads here, but this peer does not hold p (yet): a voter knows who does (its acceptor granted the
+    // lease) and answers with that hint. Taken in turn, so that one voter out of reach does not stall every message.
+    const voters = this.deps.voters?.().filter(v => v !== this.deps.self) ?? []
+    return voters.length === 0 ? undefined : voters[this.nextVoter++ % voters.length]
   }
 
   /** Per actor type: activations and queued messages now, messages accepted since start. */
@@ -139,7 +148,7 @@ export class ActorHost {
         const g = deps.claims.held(p)
         return g !== undefined && g.fence === fence && deps.clock.now() < g.validUntil
       },
-      load: () => deps.replicas.read(p, target.address, deps.store.get(target.address), deps.store.order),
+      load: signal => this.read(p, target.address, signal),
       saver: new Saver(target.address, p, deps.store, deps.replicas, logger),
       senders: deps.sendersFor(target.address),
       clock: deps.clock,
@@ -160,6 +169,36 @@ export class ActorHost {
     set.add(target.address)
     act.start()
     return act
+  }
+
+  /**
+   * The newest saved state, read again while too few voters can answer (out
+   * of reach, or all catching up after a voter-set change; replicas.ts): the
+   * activation's messages wait in its mailbox rather than fail at once. Gives
+   * up after askTimeoutMs, or when the activation closes (`signal`).
+   */
+  private async read(p: number, address: string, signal: AbortSignal): Promise<ReadState> {
+    const { replicas, store, clock, timers, limits } = this.deps
+    const giveUpAt = clock.now() + limits.askTimeoutMs
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // The local copy is read again each time: a catch-up may have brought a newer one meanwhile.
+        return await replicas.read(p, address, store.get(address), store.order)
+      } catch (err) {
+        const ms = Math.min(STATE_READ_RETRY_MAX_MS, STATE_READ_RETRY_MS * 2 ** Math.min(attempt, 20))
+        if (!(err instanceof ActorStateUnavailableError) || signal.aborted || clock.now() + ms >= giveUpAt) throw err
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            timers.clearTimeout(timer)
+            signal.removeEventListener('abort', done)
+            resolve()
+          }
+          const timer = timers.setTimeout(done, ms)
+          signal.addEventListener('abort', done, { once: true })
+        })
+        if (signal.aborted) throw err
+      }
+    }
   }
 
   private forget(address: string, p: number, act: Activation): void {

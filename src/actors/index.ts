@@ -8,6 +8,6 @@ export type { HolderDirectory, Successors } from './placement.js'
 export { stringFenceOrder, type FenceOrder } from './state-store.js'
 export { actorAddress, parseAddress, ADDRESS_LENGTH_MAX, type ActorAddress } from './address.js'
 export {
-  ActorDeadlockError, ActorMovedError, ActorPayloadTooLargeError, ActorSystemStoppedError, InvalidAddressError, MailboxFullError, UnknownActorError, UnknownHandlerError,
+  ActorDeadlockError, ActorMovedError, ActorPayloadTooLargeError, ActorStateUnavailableError, ActorSystemStoppedError, InvalidAddressError, MailboxFullError, UnknownActorError, UnknownHandlerError,
 } from './errors.js'
 export * from './constants.js'

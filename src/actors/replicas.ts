@@ -1,13 +1,14 @@
 // State copies on other peers: who keeps them (the successors, the peers that
 // would take the partition over), sending a saved record to them, and asking
 // them for theirs when an actor activates.
-import { UnavailableError } from '../errors.js'
 import type { Logger } from '../util/logger.js'
 import type { Messenger } from '../wire/messenger.js'
 import type { Successors } from './placement.js'
 import { CHANNEL_STATE_GET, CHANNEL_STATE_PUT, WIRE_VERSION } from './constants.js'
+import { voterSetId } from './catch-up.js'
+import { ActorStateUnavailableError } from './errors.js'
 import { compareRecords, newest, type FenceOrder } from './state-store.js'
-import { parseRecord, type StateGetBody, type StatePutBody, type StateRecord } from './wire.js'
+import { parseStateGetReply, type StateGetBody, type StatePutBody, type StateRecord } from './wire.js'
 
 export interface ReplicasDeps {
   self: string
@@ -21,8 +22,10 @@ export interface ReplicasDeps {
    * crash or a partition. Without it, copies go to the successors, best effort.
    */
   quorum?: () => readonly string[]
-  /** False while this peer catches up after a voter-set change: its own copy then does not count toward a read majority. */
+  /** False while this peer catches up after a voter-set change (catch-up.ts). */
   ready?: () => boolean
+  /** The voter set this peer caught up with (catch-up.ts), if any: its own copy then completes a read with a majority. */
+  caughtUpWith?: () => number | undefined
   logger: Logger
   replicas: number
   replicateTimeoutMs: number
@@ -43,16 +46,13 @@ export class Replicas {
   }
 
   /** How many of the targets must ack a copy (or answer a read) besides this peer: 0 without a quorum. */
-  needed(read = false): number {
-    const majority = this.majority()
-    if (majority === 0) return 0
-    return Math.max(0, majority - (this.selfCounts(read) ? 1 : 0))
+  needed(): number {
+    return Math.max(0, this.majority() - (this.isVoter() ? 1 : 0))
   }
 
-  /** This peer's own copy counts toward a majority if it is a voter, and, for a read, once it has caught up. */
-  private selfCounts(read: boolean): boolean {
-    const voter = this.deps.quorum?.().includes(this.deps.self) === true
-    return voter && (!read || (this.deps.ready?.() ?? true))
+  /** This peer's own copy counts toward a majority if it is a voter (for a read, whether or not it has caught up). */
+  private isVoter(): boolean {
+    return this.deps.quorum?.().includes(this.deps.self) === true
   }
 
   /**
@@ -78,28 +78,43 @@ export class Replicas {
     return acked
   }
 
-  /** The copies the targets hold (unreachable or slow ones are skipped). */
+  /**
+   * The copies the targets hold (unreachable or slow ones are skipped), once
+   * they make a read that misses no acknowledged change. With this peer's own
+   * copy if it is a voter, either a majority of the voters answered and at
+   * least one of them has caught up with the current voter set (catch-up.ts:
+   * it holds every change acknowledged under earlier sets, and the majority,
+   * caught up or not, meets the one that holds any change acknowledged under
+   * this set), or a majority of caught-up voters answered (the rule older
+   * peers follow; their copies do not say which set they caught up with).
+   * Otherwise ActorStateUnavailableError, which the host reads again after.
+   */
   async fetch(p: number, address: string): Promise<Array<StateRecord | undefined>> {
     const body: StateGetBody = { v: WIRE_VERSION, a: address }
-    const needed = this.needed(true)
     const results = await Promise.allSettled(this.targets(p).map(async (peer) => {
       const reply = await this.deps.messenger.request(peer, CHANNEL_STATE_GET, body, { timeoutMs: this.deps.fetchTimeoutMs })
-      // A voter still catching up after a voter-set change may miss acknowledged changes: not an answer.
-      if ((reply as { wait?: unknown } | null)?.wait === 1) throw new Error(`${peer} is catching up`)
-      const r = (reply as { r?: unknown } | null)?.r
-      return r === undefined ? undefined : parseRecord(r, this.deps.stateBytesMax)
+      return parseStateGetReply(reply, peer, this.deps.stateBytesMax)
     }))
+    const majority = this.majority()
+    const set = majority === 0 ? undefined : voterSetId(this.deps.quorum?.() ?? [])
+    const voter = this.isVoter()
     let answered = 0
+    let ready = voter && (this.deps.ready?.() ?? true) ? 1 : 0
+    let caughtUp = voter && set !== undefined && this.deps.caughtUpWith?.() === set
     const out = results.map((r) => {
       if (r.status === 'fulfilled') {
         answered++
-        return r.value
+        if (r.value.ready) ready++
+        if (r.value.ready && r.value.set === set) caughtUp = true
+        return r.value.record
       }
       this.deps.logger.debug('state replica not fetched', { address, err: (r.reason as Error).message })
       return undefined
     })
     // Fewer answers than a majority could miss the last acknowledged change: activate later rather than from it.
-    if (answered < needed) throw new UnavailableError(`actor ${address}: state copies answered by ${answered} of the ${needed} peers needed; try again`)
+    const needed = this.needed()
+    if (answered < needed) throw new ActorStateUnavailableError(`actor ${address}: state copies answered by ${answered} of the ${needed} peers needed; try again`)
+    if (majority > 0 && !caughtUp && ready < majority) throw new ActorStateUnavailableError(`actor ${address}: no voter that answered has caught up after the last voter-set change; try again`)
     return out
   }
 
@@ -117,7 +132,7 @@ export class Replicas {
     const majority = this.majority()
     if (majority === 0) return { record, confirmed: true }
     const same = (r: StateRecord | undefined): boolean => r !== undefined && compareRecords(order, r, record) === 0
-    const holders = copies.filter(same).length + (this.selfCounts(true) && same(local) ? 1 : 0)
+    const holders = copies.filter(same).length + (this.isVoter() && same(local) ? 1 : 0)
     return { record, confirmed: holders >= majority }
   }
 }

@@ -38,8 +38,8 @@ export interface Outgoing {
   ask: boolean
 }
 
-/** Errors after which the message is re-sent: the actor is moving or its host is out of reach for now. */
-const RESEND_NAMES = new Set(['ActorMovedError', 'BackpressureError', 'NoHandlerError', 'ActorSystemStoppedError'])
+/** Errors after which the message is re-sent: the actor is moving, its host is out of reach, or its state cannot be read, for now. */
+const RESEND_NAMES = new Set(['ActorMovedError', 'ActorStateUnavailableError', 'BackpressureError', 'NoHandlerError', 'ActorSystemStoppedError'])
 
 export function shouldResend(err: unknown): boolean {
   // Only our own messenger's UnavailableError: a remote handler's (rebuilt, not an instance) is the handler's answer.

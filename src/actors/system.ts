@@ -25,7 +25,7 @@ import type { HolderDirectory, Successors } from './placement.js'
 import { Replicas } from './replicas.js'
 import { Router } from './router.js'
 import { StateStore, stringFenceOrder, type FenceOrder } from './state-store.js'
-import { parseDeliver, parseStateGet, parseStateList, parseStatePut, type DeliverReply, type StateRecord } from './wire.js'
+import { parseDeliver, parseStateGet, parseStateList, parseStatePut, type DeliverReply, type StateGetReply, type StateRecord } from './wire.js'
 
 export interface ActorSystemComponents {
   /** This peer's id, as the messenger and the directory name it. */
@@ -79,11 +79,13 @@ export class ActorSystem implements Actors {
     const replicas = new Replicas({
       self: components.self, messenger: components.messenger, successors: components.successors, quorum: components.quorum, logger,
       ready: () => this.catchUp.ready,
+      caughtUpWith: () => this.catchUp.caughtUpWith,
       replicas: limits.stateReplicas, replicateTimeoutMs: limits.replicateTimeoutMs, fetchTimeoutMs: limits.stateFetchTimeoutMs, stateBytesMax: limits.stateBytesMax,
     })
     this.host = new ActorHost({
       self: components.self, claims: components.claims, directory: components.directory, definitions, store: this.states, replicas,
       clock, timers, logger, limits, meter: components.meter, sendersFor: address => this.sendersFor(address), forward: (target, env) => this.forward(target, env),
+      voters: components.quorum,
     })
     this.router = new Router({
       self: components.self, messenger: components.messenger, claims: components.claims, host: this.host,
@@ -100,9 +102,12 @@ export class ActorSystem implements Actors {
       await this.states.put(target.address, record)
       return { ok: 1 }
     })
-    messenger.handle(CHANNEL_STATE_GET, (_from, body) => {
-      const target = parseStateGet(body)
-      return this.catchUp.ready ? { r: this.states.get(target.address) } : { wait: 1 }
+    messenger.handle(CHANNEL_STATE_GET, (_from, body): StateGetReply => {
+      const r = this.states.get(parseStateGet(body).address)
+      // Still catching up: the copy holds what reached it under the current voter set, maybe not what came before.
+      if (!this.catchUp.ready) return { wait: 1, c: 1, r }
+      const set = this.catchUp.caughtUpWith
+      return set === undefined ? { r } : { r, k: set }
     })
     messenger.handle(CHANNEL_STATE_LIST, (_from, body) => this.states.page(parseStateList(body).after, CATCH_UP_PAGE_MAX, CATCH_UP_PAGE_BYTES))
     this.host.start()

@@ -1,7 +1,7 @@
 // Bodies of the actor channels and their validation. Every field read from
 // the wire is checked here (types, sizes, formats) before anything uses it;
 // a bad body is answered with ProtocolError.
-import { ProtocolError } from '../errors.js'
+import { ProtocolError, UnavailableError } from '../errors.js'
 import { describeValue } from '../util/describe.js'
 import { ADDRESS_LENGTH_MAX, parseAddress, type ActorAddress } from './address.js'
 import { APPLIED_IDS_LIMIT, CATCH_UP_PAGE_MAX, APPLIED_RESULT_BYTES_MAX, FENCE_LENGTH_MAX, HANDLER_NAME_LENGTH_MAX, HANDLER_NAME_PATTERN, MESSAGE_ID_LENGTH_MAX, WIRE_VERSION } from './constants.js'
@@ -41,10 +41,37 @@ export interface StatePutBody {
   r: StateRecord
 }
 
-/** `actors.state.get` request; reply `{ r?: StateRecord }`. */
+/** `actors.state.get` request; reply StateGetReply. */
 export interface StateGetBody {
   v: number
   a: string
+}
+
+/**
+ * `actors.state.get` reply (no `r`: no copy). From a voter that has caught up
+ * after the last voter-set change: `{ r?, k }`, `k` the id of the voter set
+ * it caught up with (voterSetId); from one still catching up: `{ wait: 1, c:
+ * 1, r? }`, a copy that counts toward a majority but completes no read by
+ * itself (replicas.ts). Without a voter set (no quorum): `{ r? }`. Older peers answer `{ r? }` when caught up (no `k`:
+ * it counts as caught up only toward a majority of such answers, the older
+ * rule) and `{ wait: 1 }` alone (no copy) otherwise.
+ */
+export type StateGetReply = { r?: StateRecord, k?: number } | { wait: 1, c: 1, r?: StateRecord }
+
+export interface StateCopy {
+  record: StateRecord | undefined
+  /** The sender had caught up (with the voter set `set`, when it says). */
+  ready: boolean
+  set: number | undefined
+}
+
+/** A state.get reply's copy; throws if its sender sent none (an older peer still catching up). */
+export function parseStateGetReply(body: unknown, from: string, stateBytesMax: number): StateCopy {
+  const b = object(body, false)
+  const ready = b.wait === undefined
+  if (!ready && !(b.wait === 1 && b.c === 1)) throw new UnavailableError(`${from} is catching up after a voter-set change and sent no copy`)
+  if (b.k !== undefined && !(Number.isInteger(b.k) && (b.k as number) >= 0 && (b.k as number) <= 0xffffffff)) throw new ProtocolError('actors.state.get reply: bad voter set id')
+  return { record: b.r === undefined ? undefined : parseRecord(b.r, stateBytesMax), ready, set: ready ? b.k as number | undefined : undefined }
 }
 
 /** `actors.state.list` request: the saved states after address `after` (from the first when absent). */

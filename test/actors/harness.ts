@@ -65,6 +65,8 @@ export interface ActorClusterInit {
   transport?: Transport
   /** Every peer is a voter, as the lease voters are in a peer: saves and activations need a majority of them. */
   quorum?: boolean
+  /** Who `peer`'s holder directory names for partition p (default: the holder); `holder` is who holds it. */
+  holderOf?: (peer: string, p: number, holder: string | undefined) => string | undefined
 }
 
 export class ActorCluster {
@@ -101,7 +103,7 @@ export class ActorCluster {
       const claims = new KillableClaims(cluster.assignment.claimsFor(name))
       const system = new ActorSystem({
         self: id, messenger, claims, store, clock: cluster.clock, fenceOrder: staticFenceOrder, logger: silentLogger, random: seededRandom(seed++),
-        directory: { holderOf: p => cluster.idOf(cluster.assignment.holder(p)) },
+        directory: { holderOf: p => cluster.idOf(init.holderOf?.(name, p, cluster.assignment.holder(p)) ?? cluster.assignment.holder(p)) },
         successors: { successorsOf: (p, count) => cluster.successorsOf(p, count).map(n => cluster.idOf(n) as string) },
         quorum: init.quorum === true ? () => cluster.voters.map(n => cluster.idOf(n) as string) : undefined,
       }, { ...init.init, actors: init.definitions(name) })

@@ -81,6 +81,22 @@ describe('moves', () => {
   })
 })
 
+describe('a directory that names this peer before it holds the partition', () => {
+  it('a message is sent to a voter, whose hint names the holder, instead of waiting for the move', async () => {
+    events = newEvents()
+    // c's placement heads to c for every partition (as a joining peer's does), while a and b hold them.
+    cluster = await ActorCluster.start({
+      quorum: true,
+      definitions: peer => [counterActor(peer, events)],
+      holderOf: (peer, _p, holder) => peer === 'c' ? 'c' : holder,
+    })
+    cluster.assignment.moveAll('c', ['a', 'b'])
+    const address = cluster.addressOn('a', 'counter')
+    expect(await cluster.peer('c').system.ask(address, 'add', 2, { timeoutMs: 2_000 })).toBe(2)
+    expect(events.activations.map(e => e.peer)).toEqual(['a'])
+  })
+})
+
 describe('lifecycle', () => {
   it('replyAfterSave: false answers before saving, and the state is still saved in order', async () => {
     events = newEvents()

@@ -88,3 +88,80 @@ describe('state changes and the voters\' majority', () => {
     expect(await cluster.peer('b').system.ask(address, 'get', undefined, { timeoutMs: 5_000 })).toBe(2)
   })
 })
+
+// A voter set change makes its voters pull every saved state from the earlier
+// voters before they count as caught up (catch-up.ts), `settleMs` after the
+// change. Meanwhile a read takes their copies toward a majority, and needs one
+// copy from a voter that has caught up; an activation that cannot read yet
+// keeps its messages waiting instead of failing them.
+describe('reads while the voters catch up after a voter-set change', () => {
+  const LONG_SETTLE_MS = 60_000
+
+  /** a alone is the voter set and acknowledges a change by itself; then b and c join it, and will not pull for a minute. */
+  async function growFromOne(): Promise<string> {
+    await start(['a', 'b', 'c'])
+    cluster.setVoters(['a'], 0)
+    const address = cluster.addressOn('a', 'counter')
+    expect(await cluster.peer('a').system.ask(address, 'add', 5)).toBe(5)
+    cluster.setVoters(['a', 'b', 'c'], LONG_SETTLE_MS)
+    cluster.assignment.move(cluster.partitionOf(address), 'b')
+    return address
+  }
+
+  it('when the set grows from one voter, activations answer at once: the first voter has caught up, the new ones make up the majority', async () => {
+    const address = await growFromOne()
+    // b reads its own copy and c's (neither caught up) and a's: the change a acknowledged alone is there.
+    expect(await cluster.peer('c').system.ask(address, 'get', undefined, { timeoutMs: 2_000 })).toBe(5)
+  })
+
+  it('copies of voters that have not caught up make no read by themselves: the activation waits for one that has', async () => {
+    const address = await growFromOne()
+    cutFrom('a', ['b', 'c'])
+    let answered: number | undefined
+    const get = cluster.peer('c').system.ask<number>(address, 'get', undefined, { timeoutMs: 5_000 }).then((n) => { answered = n; return n })
+    await new Promise(r => setTimeout(r, 400))
+    // b and c are a majority of the three, but neither holds what a acknowledged before they joined.
+    expect(answered).toBeUndefined()
+    cluster.net.heal()
+    expect(await get).toBe(5)
+  })
+
+  it('when no voter has caught up yet (3 -> 5 voters), asks and tells from other peers wait for the pull instead of failing', async () => {
+    await start(['a', 'b', 'c', 'd', 'e'])
+    cluster.setVoters(['a', 'b', 'c'], 0)
+    const address = cluster.addressOn('a', 'counter')
+    expect(await cluster.peer('b').system.ask(address, 'add', 1)).toBe(1)
+    // Each of a, b and c must now read another of the three before it has caught up: none has for SETTLE_MS.
+    const SETTLE_MS = 400
+    const changedAt = performance.now()
+    cluster.setVoters(['a', 'b', 'c', 'd', 'e'], SETTLE_MS)
+    const fresh = cluster.addressOn('a', 'counter', Number(address.slice('counter/k'.length)) + 1)
+    await cluster.peer('d').system.tell(fresh, 'add', 2)
+    expect(await cluster.peer('e').system.ask(fresh, 'add', 3, { timeoutMs: 5_000 })).toBe(5)
+    expect(performance.now() - changedAt).toBeGreaterThanOrEqual(SETTLE_MS - 50)
+    expect(await cluster.peer('e').system.ask(address, 'get')).toBe(1)
+  })
+
+  it('a voter that has not heard of the new set is not taken for caught up: its copy completes no read', async () => {
+    await start(['x', 'y', 'z', 'u', 'v'])
+    cluster.setVoters(['x', 'y', 'z'], 0)
+    const address = cluster.addressOn('y', 'counter')
+    const y = cluster.peer('y').system
+    expect(await y.ask(address, 'add', 1, { timeoutMs: 5_000 })).toBe(1)
+    // The next change reaches y and z only: a majority of {x, y, z}.
+    cutFrom('x', ['y', 'z'])
+    expect(await y.ask(address, 'add', 1)).toBe(2)
+    await cluster.kill('y')
+    await cluster.kill('z')
+    cluster.net.heal()
+    // {x, y, z, u, v} as u and v know it; x still knows {x, y, z}, of which it has caught up.
+    cluster.voters = ['x', 'y', 'z', 'u', 'v']
+    const ids = cluster.voters.map(n => cluster.peer(n).id)
+    for (const n of ['u', 'v']) cluster.peer(n).system.votersChanged(ids, LONG_SETTLE_MS)
+    cluster.assignment.move(cluster.partitionOf(address), 'u')
+    // u, v and x are a majority of the five, and x answers as caught up, but with the set before: the change x
+    // missed would be lost if its copy made the read.
+    await expect(cluster.peer('u').system.ask(address, 'get', undefined, { timeoutMs: 1_000 })).rejects.toMatchObject({ retryable: true })
+  })
+})
+

@@ -15,9 +15,9 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACTOR_KEY_FORBIDDEN, MESSAGE_BYTES_MAX, STATE_BYTES_MAX } from '../../src/actors/constants.js'
 import {
-  parseDeliver, parseDeliverReply, parseRecord, parseStateGet, parseStateList, parseStateListReply, parseStatePut,
+  parseDeliver, parseDeliverReply, parseRecord, parseStateGet, parseStateGetReply, parseStateList, parseStateListReply, parseStatePut,
 } from '../../src/actors/wire.js'
-import { isTroupeError, ProtocolError } from '../../src/errors.js'
+import { isTroupeError, ProtocolError, UnavailableError } from '../../src/errors.js'
 import { validateMessage } from '../../src/lease/index.js'
 import { resolveMembershipOptions } from '../../src/membership/options.js'
 import { parseRecord as parseMemberRecord, type MemberRecord } from '../../src/membership/record.js'
@@ -301,6 +301,10 @@ const bodyDecoders: BodyDecoder[] = [
   },
   { name: 'actors parseStatePut', refusals: [ProtocolError], decode: (b) => parseStatePut(b, STATE_BYTES_MAX), valid: fc.record({ v: fc.constant(1), a: address, r: stateRecord }) },
   { name: 'actors parseStateGet', refusals: [ProtocolError], decode: parseStateGet, valid: fc.record({ v: fc.constant(1), a: address }) },
+  {
+    name: 'actors parseStateGetReply', refusals: [ProtocolError, UnavailableError], decode: (b) => parseStateGetReply(b, 'peer', STATE_BYTES_MAX),
+    valid: fc.oneof(fc.record({ r: stateRecord, k: fc.nat({ max: 0xffffffff }) }, { requiredKeys: [] }), fc.record({ wait: fc.constant(1), c: fc.constant(1), r: stateRecord }, { requiredKeys: ['wait', 'c'] })),
+  },
   { name: 'actors parseRecord', refusals: [ProtocolError], decode: (b) => parseRecord(b, STATE_BYTES_MAX), valid: stateRecord },
   { name: 'actors parseStateList', refusals: [ProtocolError], decode: parseStateList, valid: fc.record({ v: fc.constant(1), after: address }, { requiredKeys: ['v'] }) },
   {
