@@ -138,6 +138,11 @@ export class Activation {
       this.activated = true
       if (this.phase === 'loading') this.phase = 'active'
     } catch (err) {
+      // Closed meanwhile (moved, stopping): the load was given up, and close() sent the messages back already.
+      if (this.closing) {
+        logger.debug('actor activation abandoned: it closed meanwhile', { address: target.address, reason: this.reason, err: (err as Error)?.message })
+        return
+      }
       logger.error('actor activation failed', { address: target.address, err: (err as Error)?.message })
       this.phase = 'closing'
       for (const env of this.mailbox.drain()) this.fail(env, err)
