@@ -49,12 +49,13 @@ export interface StateGetBody {
 
 /**
  * `actors.state.get` reply (no `r`: no copy). From a voter that has caught up
- * after the last voter-set change: `{ r?, k }`, `k` the id of the voter set
- * it caught up with (voterSetId); from one still catching up: `{ wait: 1, c:
- * 1, r? }`, a copy that counts toward a majority but completes no read by
- * itself (replicas.ts). Without a voter set (no quorum): `{ r? }`. Older peers answer `{ r? }` when caught up (no `k`:
- * it counts as caught up only toward a majority of such answers, the older
- * rule) and `{ wait: 1 }` alone (no copy) otherwise.
+ * after a voter-set change: `{ r?, k }`, `k` the id of the voter set it caught
+ * up with (voterSetId). From one still catching up: `{ wait: 1, c: 1, r? }`, a
+ * copy that counts toward a majority but completes no read by itself
+ * (replicas.ts). `{ r? }` from a peer with nothing to catch up (the first set
+ * it learned, no voter set) or an older peer: it counts as caught up toward a
+ * majority of such answers only, the older rule. `{ wait: 1 }` alone (an
+ * older peer still catching up): no copy.
  */
 export type StateGetReply = { r?: StateRecord, k?: number } | { wait: 1, c: 1, r?: StateRecord }
 
