@@ -204,7 +204,7 @@ export function toStored(r: TaskRecord): unknown[] {
   return [peers.ids, tuple]
 }
 
-/** What collection looks at in a record (store.ts isCollectable). */
+/** What collection looks at in a record (lifetime.ts isCollectable). */
 export type Lifetime = Pick<TaskRecord, 'scope' | 'state' | 'deleted' | 'updatedAt' | 'expiresAt'>
 
 /**

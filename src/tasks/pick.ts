@@ -42,7 +42,7 @@ export interface Pick {
   wakeAt: number | undefined
 }
 
-/** Chooses up to `slots` tasks to start now. The expiry of "all" records is the store's business (isActive). */
+/** Chooses up to `slots` tasks to start now. The expiry of "all" records is the store's business (lifetime.ts isActive). */
 export function pickRunnable(records: Iterable<TaskRecord>, ctx: PickContext, slots: number): Pick {
   const due: TaskRecord[] = []
   let wakeAt: number | undefined

@@ -148,14 +148,13 @@ export class Runner {
     this.tick()
   }
 
-
   /**
    * Records just received (put, push, gossip) or created here, before their
    * commit: "any" tasks of partitions held here enter the index (so the
    * holder starts them on receipt), and the "all" tasks this peer may run
-   * start now. Each is joined with
-   * the newest copy held here, so an attempt already made or running here is
-   * seen, and the attempt's own write carries the record to disk. A crash
+   * start now. Each is joined with the newest copy held here, so an attempt
+   * already made or running here is seen, and the attempt's own write carries
+   * the record to disk. A crash
    * before that write leaves the task unrecorded here; sync brings it back
    * and it runs again (at least once, as for any attempt).
    */

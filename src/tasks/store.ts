@@ -4,8 +4,8 @@
 // the runner, control calls) never lose each other's changes; the writes go
 // to disk by group commit (commit.ts) and resolve once committed. The store
 // also keeps in memory what sync reads (sync-index.ts), the records that may
-// still run ("active") and the census (census.ts), all updated with the write
-// they reflect.
+// still run ("active", lifetime.ts) and the census (census.ts), all updated
+// with the write they reflect.
 import type { Database } from 'lmdb'
 import { checksummedBytes, StoreCorruptError } from '../store/checksum.js'
 import { assertWritable } from '../store/guard.js'
@@ -13,13 +13,14 @@ import { systemClock, systemTimers, type Timers } from '../util/clock.js'
 import type { Store } from '../store/store.js'
 import { Census, type StateCounts } from './census.js'
 import { GroupCommit, type CommitMode } from './commit.js'
-import { fromStored, storedLifetime, type Lifetime } from './compact.js'
+import { fromStored, storedLifetime } from './compact.js'
 import { CompactWriter } from './compact-writer.js'
 import { COLLECT_PAGE_RECORDS, LIST_SCAN_RECORDS } from './constants.js'
 import type { Digest } from './digest.js'
 import { mergeChange } from './merge.js'
+import { isActive, isCollectable } from './lifetime.js'
 import { SyncIndex } from './sync-index.js'
-import { isFinished, type TaskRecord, type TaskState } from './record.js'
+import type { TaskRecord, TaskState } from './record.js'
 
 export const TASKS_DB = 'tasks'
 
@@ -60,19 +61,6 @@ function decodeStored(v: unknown): TaskRecord {
 
 function byCreation(a: TaskRecord, b: TaskRecord): number {
   return (a.createdAt - b.createdAt) || (a.id < b.id ? -1 : 1)
-}
-
-/** May this record still run somewhere? "all" records stay active until they expire, for late peers. */
-export function isActive(r: TaskRecord, wallNow: number): boolean {
-  if (r.deleted) return false
-  if (r.scope === 'any') return !isFinished(r)
-  return r.state !== 'cancelled' && (r.expiresAt ?? Number.POSITIVE_INFINITY) > wallNow
-}
-
-/** Finished and older than the retention: dropped locally, and refused when it arrives again. */
-export function isCollectable(r: Lifetime, wallNow: number, retentionMs: number): boolean {
-  if (r.scope === 'all' && !r.deleted && r.state !== 'cancelled') return (r.expiresAt ?? Number.POSITIVE_INFINITY) + retentionMs <= wallNow
-  return isFinished(r) && r.updatedAt + retentionMs <= wallNow
 }
 
 export interface TaskStoreOptions {
