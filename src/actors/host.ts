@@ -4,7 +4,7 @@
 // an actor runs on one peer at a time. Losing a partition closes its
 // activations as 'moved'.
 import type { PartitionClaims } from '../tasks/claims.js'
-import type { Clock, Timers } from '../util/clock.js'
+import { pause, type Clock, type Timers } from '../util/clock.js'
 import type { Logger } from '../util/logger.js'
 import { Activation, type ActorSenders } from './activation.js'
 import type { ActorAddress } from './address.js'
@@ -187,15 +187,7 @@ export class ActorHost {
       } catch (err) {
         const ms = Math.min(STATE_READ_RETRY_MAX_MS, STATE_READ_RETRY_MS * 2 ** Math.min(attempt, 20))
         if (!(err instanceof ActorStateUnavailableError) || signal.aborted || clock.now() + ms >= giveUpAt) throw err
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            timers.clearTimeout(timer)
-            signal.removeEventListener('abort', done)
-            resolve()
-          }
-          const timer = timers.setTimeout(done, ms)
-          signal.addEventListener('abort', done, { once: true })
-        })
+        await pause(timers, ms, signal)
         if (signal.aborted) throw err
       }
     }

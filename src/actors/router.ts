@@ -7,7 +7,7 @@
 // caller's deadline.
 import { AbortedError, TimeoutError, UnavailableError } from '../errors.js'
 import type { PartitionClaims } from '../tasks/claims.js'
-import type { Clock, Timers } from '../util/clock.js'
+import { pause, type Clock, type Timers } from '../util/clock.js'
 import type { Random } from '../util/random.js'
 import { raceDeadline } from '../wire/deadline.js'
 import type { Messenger } from '../wire/messenger.js'
@@ -71,7 +71,7 @@ export class Router {
         hint = undefined
       }
       // A fresh hint is tried at once; anything else waits a little for the placement to settle.
-      if (hint === undefined || hint === tried) await this.pause(attempt, deadline, signal)
+      if (hint === undefined || hint === tried) await this.backoff(attempt, deadline, signal)
     }
   }
 
@@ -99,18 +99,10 @@ export class Router {
     return { done: true, value: 'r' in reply ? reply.r : undefined }
   }
 
-  private pause(attempt: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
+  private backoff(attempt: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const { retryBackoffMs, retryBackoffMaxMs } = this.deps.limits
     const full = Math.min(retryBackoffMaxMs, retryBackoffMs * 2 ** Math.min(attempt, 20))
     const ms = Math.min(full * (0.5 + this.deps.random.next() / 2), Math.max(0, deadline - this.deps.clock.now()))
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.deps.timers.clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        resolve()
-      }
-      const timer = this.deps.timers.setTimeout(done, ms)
-      signal?.addEventListener('abort', done, { once: true })
-    })
+    return pause(this.deps.timers, ms, signal)
   }
 }

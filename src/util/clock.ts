@@ -61,3 +61,16 @@ export const systemTimers: Timers = {
     clearTimeout(handle.id as NodeJS.Timeout)
   },
 }
+
+/** Resolves after `ms` on `timers`, or at once when `signal` aborts (never rejects: the caller looks at the signal). */
+export function pause(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      timers.clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = timers.setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
